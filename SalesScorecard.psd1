@@ -1,0 +1,24 @@
+@{
+    RootModule             = 'SalesScorecard.PowerShell.dll'
+    ModuleVersion          = '0.1.0'
+    CompatiblePSEditions   = @('Core')
+    GUID                   = '5b0f7f0e-3c52-4d3a-9a43-8c3d2f6f1e27'
+    Author                 = 'SalesScorecard'
+    CompanyName            = 'SalesScorecard'
+    Copyright              = '(c) SalesScorecard. MIT License.'
+    Description            = 'Verified PostgreSQL backups, notifications, SMTP diagnosis and user administration for the Sales Scorecard platform.'
+    PowerShellVersion      = '7.4'
+    FormatsToProcess       = @('SalesScorecard.format.ps1xml')
+    FunctionsToExport      = @()
+    CmdletsToExport        = @(
+        'Get-ScorecardConfig'
+        'Test-ScorecardDatabase'
+    )
+    VariablesToExport      = @()
+    AliasesToExport        = @()
+    PrivateData            = @{
+        PSData = @{
+            Tags       = @('SalesScorecard', 'PostgreSQL', 'Backup', 'pg_dump', 'MailKit', 'Linux', 'Windows')
+        }
+    }
+}

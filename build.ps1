@@ -1,0 +1,192 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+Builds, documents, tests and demonstrates the SalesScorecard module.
+
+.DESCRIPTION
+Build   compiles the solution and lays the module out in out/SalesScorecard (runs Docs).
+Docs    turns docs/*.md (PlatyPS markdown) into out/SalesScorecard/en-US/SalesScorecard.PowerShell.dll-Help.xml.
+Test    builds, starts a private PostgreSQL cluster and smtp4dev, runs the Pester suite, stops both, and prints
+        'N passed, N failed' as its last line. Set SCORECARD_TEST_DATABASE_URL to use an existing server instead.
+Demo    builds, starts PostgreSQL with the demo data, and runs the module's main job against it.
+Package writes the PowerShell Gallery package (not yet).
+Clean   removes out/ and the build output.
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Docs', 'Package', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester's -FullNameFilter, to run part of the suite.
+    [string[]] $TestName
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+
+$RepoRoot = $PSScriptRoot
+$OutDir = Join-Path $RepoRoot 'out'
+$ModuleDir = Join-Path $OutDir 'SalesScorecard'
+$SourceManifest = Join-Path $RepoRoot 'SalesScorecard.psd1'
+$FixtureDir = Join-Path $RepoRoot 'tests/fixtures'
+
+function Invoke-Native([string] $Program, [string[]] $Arguments) {
+    & $Program @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$Program $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
+}
+
+function Get-ModuleVersion { (Import-PowerShellDataFile $SourceManifest).ModuleVersion }
+
+# A child pwsh like this one: the tests and the demo load the module there, so this process never holds the dlls.
+function Get-PwshCommand {
+    $self = [Environment]::ProcessPath
+    if ((Split-Path -Leaf $self) -match '^pwsh(\.exe)?$') { return @($self) }
+    @($self, (Join-Path $PSHOME 'pwsh.dll'))
+}
+
+function Invoke-Pwsh([string] $Script, [string[]] $Arguments) {
+    $pwsh = Get-PwshCommand
+    $rest = @($pwsh | Select-Object -Skip 1)
+    & $pwsh[0] @rest -NoProfile -NonInteractive -File $Script @Arguments | Out-Host
+    $LASTEXITCODE
+}
+
+function Invoke-Docs {
+    . (Join-Path $RepoRoot 'build/ConvertTo-MamlHelp.ps1')
+    $helpDir = Join-Path $ModuleDir 'en-US'
+    New-Item -ItemType Directory -Path $helpDir -Force | Out-Null
+    $pages = Get-ChildItem (Join-Path $RepoRoot 'docs') -Filter '*-*.md' | Sort-Object Name
+    $mamlPath = Join-Path $helpDir 'SalesScorecard.PowerShell.dll-Help.xml'
+    if (Get-Module -ListAvailable -Name platyPS) {
+        Import-Module platyPS
+        New-ExternalHelp -Path $pages.FullName -OutputPath $helpDir -Force | Out-Null
+    } else {
+        ConvertTo-MamlHelp -MarkdownPath $pages.FullName -OutputPath $mamlPath
+    }
+    Write-Host "Help: $mamlPath ($($pages.Count) commands)"
+}
+
+function Invoke-Build {
+    $version = Get-ModuleVersion
+    Invoke-Native dotnet @('build', (Join-Path $RepoRoot 'SalesScorecard.slnx'), '-c', $Configuration, '-nologo', '-v', 'quiet',
+        "-p:Version=$version")
+    if (Test-Path $ModuleDir) { Remove-Item -Recurse -Force $ModuleDir }
+    New-Item -ItemType Directory -Path $ModuleDir | Out-Null
+    $binary = Join-Path $RepoRoot "src/SalesScorecard.PowerShell/bin/$Configuration/net8.0"
+    Get-ChildItem $binary -File | Where-Object { $_.Extension -in '.dll', '.json' -or ($Configuration -eq 'Debug' -and $_.Extension -eq '.pdb') } |
+        Copy-Item -Destination $ModuleDir
+    Copy-Item $SourceManifest, (Join-Path $RepoRoot 'SalesScorecard.format.ps1xml') -Destination $ModuleDir
+    if (Test-Path (Join-Path $ModuleDir 'System.Management.Automation.dll')) {
+        throw 'System.Management.Automation.dll must not ship in the module folder.'
+    }
+    Invoke-Docs
+    Write-Host "Module $version laid out in $ModuleDir"
+}
+
+function Get-PesterPath {
+    Invoke-Native dotnet @('restore', (Join-Path $RepoRoot 'build/TestTools.proj'), '-nologo', '-v', 'quiet')
+    $packages = $env:NUGET_PACKAGES
+    if (-not $packages) {
+        $line = & dotnet nuget locals global-packages --list
+        $packages = ($line -replace '^global-packages:\s*', '').Trim()
+    }
+    $manifest = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
+    if (-not (Test-Path $manifest)) { throw "Pester 5.7.1 was restored but $manifest is missing." }
+    $manifest
+}
+
+function Start-Services([switch] $WithSmtp) {
+    Import-Module (Join-Path $RepoRoot 'build/TestServices.psm1') -Force
+    $services = [ordered]@{ Postgres = $null; Smtp = $null }
+    try {
+        $services.Postgres = if ($env:SCORECARD_TEST_DATABASE_URL) { Get-ExternalPostgres } else { Start-TestPostgres -Root ([IO.Path]::GetTempPath()) }
+        if ($WithSmtp) { $services.Smtp = Start-TestSmtp -RepoRoot $RepoRoot -Root ([IO.Path]::GetTempPath()) }
+    } catch {
+        Stop-Services $services
+        throw
+    }
+    $services
+}
+
+function Stop-Services($Services) {
+    if ($Services.Smtp) { Stop-TestSmtp $Services.Smtp }
+    if ($Services.Postgres) { Stop-TestPostgres $Services.Postgres }
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $pester = Get-PesterPath
+    $resultFile = Join-Path $OutDir 'test-results.xml'
+    $summaryFile = Join-Path $OutDir 'test-summary.json'
+    Remove-Item $resultFile, $summaryFile -ErrorAction SilentlyContinue
+    $services = Start-Services -WithSmtp
+    $variables = @{
+        SCORECARD_TEST_DATABASE_URL = $services.Postgres.Url
+        SCORECARD_TEST_PG_BIN       = $services.Postgres.BinDir
+        SCORECARD_TEST_FIXTURE_DB   = 'scorecard_fixture'
+        SCORECARD_TEST_MODULE       = Join-Path $ModuleDir 'SalesScorecard.psd1'
+        SCORECARD_TEST_SMTP_HOST    = $services.Smtp.Host
+        SCORECARD_TEST_SMTP_PORT    = [string]$services.Smtp.SmtpPort
+        SCORECARD_TEST_SMTP_API     = $services.Smtp.ApiUrl
+        SCORECARD_TEST_SMTP_USER    = $services.Smtp.User
+        SCORECARD_TEST_SMTP_PASS    = $services.Smtp.Password
+    }
+    $saved = @{}
+    try {
+        New-FixtureDatabase -Server $services.Postgres -Name 'scorecard_fixture' -FixtureDir $FixtureDir
+        foreach ($name in $variables.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $variables[$name]) }
+        $arguments = @('-PesterPath', $pester, '-TestPath', (Join-Path $RepoRoot 'tests/Pester'), '-ResultFile', $resultFile, '-SummaryFile', $summaryFile)
+        if ($TestName) { $arguments += @('-FullNameFilter', ($TestName -join ',')) }
+        $null = Invoke-Pwsh (Join-Path $RepoRoot "build/Invoke-PesterRun.ps1") $arguments
+    } finally {
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        Stop-Services $services
+    }
+    if (-not (Test-Path $summaryFile)) {
+        Write-Host '0 passed, 1 failed'
+        throw 'The Pester run ended without a result.'
+    }
+    $summary = Get-Content $summaryFile -Raw | ConvertFrom-Json
+    Write-Host "Results: $resultFile"
+    $failed = $summary.Failed + $summary.FailedBlocks + $summary.FailedContainers
+    Write-Host ('{0} passed, {1} failed' -f $summary.Passed, $failed)
+    if ($failed -gt 0 -or $summary.Passed -eq 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    $services = Start-Services
+    try {
+        New-FixtureDatabase -Server $services.Postgres -Name 'scorecard_demo' -FixtureDir $FixtureDir
+        $demoDir = Join-Path $OutDir 'demo'
+        New-Item -ItemType Directory -Path $demoDir -Force | Out-Null
+        $envFile = Join-Path $demoDir '.env'
+        $url = $services.Postgres.Url -replace '/postgres$', '/scorecard_demo'
+        Set-Content -Path $envFile -Value @(
+            '# Written by build.ps1 -Task Demo for a throwaway local cluster.'
+            "DATABASE_URL=$url"
+            "BACKUP_DIR=$(Join-Path $demoDir 'backups')"
+        )
+        if ($IsLinux -or $IsMacOS) { & chmod 0600 $envFile }
+        $code = Invoke-Pwsh (Join-Path $RepoRoot 'build/Invoke-Demo.ps1') @('-ModulePath', (Join-Path $ModuleDir 'SalesScorecard.psd1'), '-EnvFile', $envFile)
+        if ($code -ne 0) { throw "The demo failed (exit code $code)." }
+    } finally {
+        Stop-Services $services
+    }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Docs' { Invoke-Docs }
+    'Test' { Invoke-Test }
+    'Demo' { Invoke-Demo }
+    'Package' { Write-Host 'Package: not yet (see the operations issue).' }
+    'Clean' {
+        Remove-Item -Recurse -Force $OutDir -ErrorAction SilentlyContinue
+        Get-ChildItem (Join-Path $RepoRoot 'src') -Directory -Recurse -Include bin, obj | Remove-Item -Recurse -Force
+    }
+}

@@ -1,0 +1,196 @@
+# Starts and stops the private services the tests and the demo run against: a PostgreSQL cluster and smtp4dev.
+# Nothing here is part of the module; build.ps1 imports it for -Task Test and -Task Demo.
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+
+function Get-FreeTcpPort {
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+}
+
+function Test-IsRoot { $IsLinux -and (& id -u) -eq '0' }
+
+function New-RandomSecret([int] $Length = 24) {
+    $alphabet = 'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789'
+    -join [System.Security.Cryptography.RandomNumberGenerator]::GetItems[char]($alphabet.ToCharArray(), $Length)
+}
+
+function Find-PostgresBin {
+    # Debian keeps initdb and pg_ctl out of PATH; take the newest installed major version.
+    $debian = Get-ChildItem /usr/lib/postgresql/*/bin -Directory -ErrorAction SilentlyContinue |
+        Sort-Object { [int]$_.Parent.Name } -Descending | Select-Object -First 1
+    if ($debian) { return $debian.FullName }
+    $initdb = Get-Command initdb -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if ($initdb) { return Split-Path $initdb.Source }
+    $null
+}
+
+function Install-PostgresIfMissing {
+    if (Find-PostgresBin) { return }
+    if ((Test-IsRoot) -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
+        Write-Host 'Installing PostgreSQL (apt-get install -y postgresql)...'
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        & apt-get update -qq | Out-Null
+        & apt-get install -y -qq postgresql | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw 'apt-get install postgresql failed.' }
+        return
+    }
+    throw ('PostgreSQL server programs (initdb, pg_ctl, pg_dump) were not found. Install PostgreSQL 15 or later ' +
+        '(Debian/Ubuntu: sudo apt-get install postgresql; macOS: brew install postgresql; Windows: the EDB installer), ' +
+        'or set SCORECARD_TEST_DATABASE_URL to a server where you may create databases.')
+}
+
+function Remove-Tree([string] $Path) {
+    # Remove-Item refuses files owned by the postgres user even when running as root.
+    if ($IsWindows) { Remove-Item -Recurse -Force $Path -ErrorAction SilentlyContinue } else { & rm -rf -- $Path }
+}
+
+function Invoke-AsPostgresUser([string] $Program, [string[]] $Arguments) {
+    if (Test-IsRoot) {
+        & runuser -u postgres -- $Program @Arguments
+    } else {
+        & $Program @Arguments
+    }
+    if ($LASTEXITCODE -ne 0) { throw "$(Split-Path -Leaf $Program) failed with exit code $LASTEXITCODE." }
+}
+
+function Start-TestPostgres {
+    <# Starts a throwaway cluster on 127.0.0.1 and a free port, password authentication on TCP. #>
+    param([Parameter(Mandatory)] [string] $Root)
+
+    Install-PostgresIfMissing
+    $bin = Find-PostgresBin
+    $folder = Join-Path $Root ('pg-' + (New-RandomSecret 8))
+    $data = Join-Path $folder 'data'
+    New-Item -ItemType Directory -Path $folder -Force | Out-Null
+    # Characters that must be percent-encoded in a URL, so every test exercises the decoding.
+    $password = 'p@ss/w:rd%' + (New-RandomSecret 16)
+    $passwordFile = Join-Path $folder 'pwfile'
+    Set-Content -Path $passwordFile -Value $password -NoNewline
+    if (Test-IsRoot) {
+        # initdb refuses root; the cluster belongs to the postgres user.
+        & chmod 0755 $Root
+        & chown -R postgres:postgres $folder
+    }
+    & chmod 0700 $folder
+
+    $port = Get-FreeTcpPort
+    Invoke-AsPostgresUser (Join-Path $bin 'initdb') @('-D', $data, '-U', 'postgres', '--pwfile', $passwordFile,
+        '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync') | Out-Null
+    Remove-Tree $passwordFile
+    $options = "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$folder -c fsync=off " +
+        '-c synchronous_commit=off -c full_page_writes=off -c max_connections=50'
+    Invoke-AsPostgresUser (Join-Path $bin 'pg_ctl') @('-D', $data, '-l', (Join-Path $folder 'server.log'), '-w', '-t', '60',
+        '-o', $options, 'start') | Out-Null
+
+    [pscustomobject]@{
+        Kind     = 'Private'
+        BinDir   = $bin
+        Folder   = $folder
+        DataDir  = $data
+        Port     = $port
+        Url      = 'postgresql://postgres:{0}@127.0.0.1:{1}/postgres' -f [uri]::EscapeDataString($password), $port
+    }
+}
+
+function Get-ExternalPostgres {
+    <# Uses the server SCORECARD_TEST_DATABASE_URL names instead of a private cluster. #>
+    $bin = Find-PostgresBin
+    if (-not $bin) {
+        $psql = Get-Command psql -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+        if (-not $psql) { throw 'SCORECARD_TEST_DATABASE_URL is set but psql and pg_dump are not installed.' }
+        $bin = Split-Path $psql.Source
+    }
+    [pscustomobject]@{ Kind = 'External'; BinDir = $bin; Folder = $null; DataDir = $null; Port = $null; Url = $env:SCORECARD_TEST_DATABASE_URL }
+}
+
+function Stop-TestPostgres([Parameter(Mandatory)] $Server) {
+    if ($Server.Kind -ne 'Private') { return }
+    try {
+        Invoke-AsPostgresUser (Join-Path $Server.BinDir 'pg_ctl') @('-D', $Server.DataDir, '-m', 'immediate', '-w', 'stop') | Out-Null
+    } catch {
+        Write-Warning "Stopping the test cluster: $_"
+    }
+    Remove-Tree $Server.Folder
+}
+
+function Invoke-Psql {
+    <# Runs psql against one database of the server; the password travels in PGPASSWORD of psql's own environment. #>
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Database, [string[]] $Arguments)
+    $uri = [uri]($Server.Url -replace '^postgres(ql)?://', 'http://')
+    $user, $password = $uri.UserInfo.Split(':', 2) | ForEach-Object { [uri]::UnescapeDataString($_) }
+    $saved = @{}
+    $variables = @{ PGOPTIONS = '-c client_min_messages=warning'; PGHOST = $uri.Host; PGPORT = [string]($uri.Port -gt 0 ? $uri.Port : 5432); PGUSER = $user; PGPASSWORD = $password; PGDATABASE = $Database }
+    foreach ($name in $variables.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $variables[$name]) }
+    try {
+        & (Join-Path $Server.BinDir 'psql') -X -q -v ON_ERROR_STOP=1 @Arguments
+        if ($LASTEXITCODE -ne 0) { throw "psql failed with exit code $LASTEXITCODE on database '$Database'." }
+    } finally {
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
+}
+
+function New-FixtureDatabase {
+    <# Creates a database with the upstream schema and seed data at the given scale. #>
+    param([Parameter(Mandatory)] $Server, [Parameter(Mandatory)] [string] $Name, [int] $Scale = 1, [Parameter(Mandatory)] [string] $FixtureDir)
+    Invoke-Psql $Server 'postgres' @('-c', "DROP DATABASE IF EXISTS `"$Name`" WITH (FORCE)", '-c', "CREATE DATABASE `"$Name`"")
+    Invoke-Psql $Server $Name @('-v', "scale=$Scale", '-f', (Join-Path $FixtureDir 'schema.sql'), '-f', (Join-Path $FixtureDir 'seed.sql'))
+}
+
+function Start-TestSmtp {
+    <# Starts smtp4dev in memory: STARTTLS with its self-signed certificate, authentication required, one user. #>
+    param([Parameter(Mandatory)] [string] $RepoRoot, [Parameter(Mandatory)] [string] $Root)
+
+    $smtpPort = Get-FreeTcpPort
+    $httpPort = Get-FreeTcpPort
+    $user = 'scorecard'
+    $password = New-RandomSecret 20
+    $folder = Join-Path $Root ('smtp-' + (New-RandomSecret 8))
+    New-Item -ItemType Directory -Path $folder -Force | Out-Null
+    $log = Join-Path $folder 'smtp4dev.log'
+
+    $arguments = @('tool', 'run', 'smtp4dev', '--', "--smtpport=$smtpPort", "--urls=http://127.0.0.1:$httpPort",
+        '--db=""', '--tlsmode=StartTls', '--hostname=localhost', '--authenticationrequired', "--user=$user=$password",
+        '--imapport=""', '--pop3port=""', '--nousersettings', "--baseappdatapath=$folder", '--bindaddress=127.0.0.1')
+    # Without this, smtp4dev accepts any password and a wrong-credentials test could never fail.
+    $process = Start-Process dotnet -ArgumentList $arguments -WorkingDirectory $RepoRoot -PassThru -NoNewWindow `
+        -RedirectStandardOutput $log -RedirectStandardError "$log.err" -Environment @{ ServerOptions__SmtpAllowAnyCredentials = 'false' }
+
+    $api = "http://127.0.0.1:$httpPort"
+    $deadline = [DateTime]::UtcNow.AddSeconds(90)
+    while ($true) {
+        if ($process.HasExited) { throw "smtp4dev exited early (code $($process.ExitCode)); see $log." }
+        try {
+            Invoke-RestMethod "$api/api/messages" -TimeoutSec 2 | Out-Null
+            $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $smtpPort)
+            $client.Dispose()
+            break
+        } catch {
+            if ([DateTime]::UtcNow -gt $deadline) { $process.Kill($true); throw "smtp4dev did not answer within 90 s; see $log." }
+            Start-Sleep -Milliseconds 250
+        }
+    }
+
+    [pscustomobject]@{
+        Host     = 'localhost'
+        SmtpPort = $smtpPort
+        ApiUrl   = $api
+        User     = $user
+        Password = $password
+        Process  = $process
+        Folder   = $folder
+        Log      = $log
+    }
+}
+
+function Stop-TestSmtp([Parameter(Mandatory)] $Smtp) {
+    if (-not $Smtp.Process.HasExited) {
+        $Smtp.Process.Kill($true)
+        $Smtp.Process.WaitForExit(10000) | Out-Null
+    }
+    Remove-Tree $Smtp.Folder
+}
+
+Export-ModuleMember -Function Get-FreeTcpPort, Start-TestPostgres, Get-ExternalPostgres, Stop-TestPostgres, Invoke-Psql,
+    New-FixtureDatabase, Start-TestSmtp, Stop-TestSmtp

@@ -1,0 +1,64 @@
+using System.Net.Sockets;
+using Npgsql;
+using SalesScorecard.Settings;
+
+namespace SalesScorecard.Database;
+
+/// <summary>Opens connections and turns Npgsql's failures into errors that name the server but never the password.</summary>
+public static class DatabaseConnector
+{
+    public static async Task<NpgsqlConnection> OpenAsync(DatabaseUrl url, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(url.Builder.ConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or SocketException or IOException)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw Classify(e, url);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Maps a connection failure to DatabaseAuthenticationFailed, DatabaseNotFound or DatabaseUnreachable.</summary>
+    public static ScorecardException Classify(Exception e, DatabaseUrl url)
+    {
+        var server = url.Describe();
+        return e switch
+        {
+            PostgresException { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification } pg =>
+                new ScorecardException("DatabaseAuthenticationFailed", ScorecardErrorCategory.AuthenticationError,
+                    $"PostgreSQL refused the login ({server}): {pg.MessageText}. Check the user and password in DATABASE_URL; " +
+                    "characters such as @ : / ? # % in the password must be percent-encoded.", url.Host, e),
+            NpgsqlException when url.Builder.Password is null && e.Message.Contains("password", StringComparison.OrdinalIgnoreCase) =>
+                new ScorecardException("DatabaseAuthenticationFailed", ScorecardErrorCategory.AuthenticationError,
+                    $"PostgreSQL asked for a password and DATABASE_URL has none ({server}).", url.Host, e),
+            PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName } =>
+                new ScorecardException("DatabaseNotFound", ScorecardErrorCategory.ObjectNotFound,
+                    $"The database '{url.Database}' does not exist on {url.Host}:{url.Port} (user '{url.Username}').", url.Database, e),
+            PostgresException pg =>
+                new ScorecardException("DatabaseUnreachable", ScorecardErrorCategory.ConnectionError,
+                    $"PostgreSQL at {server} refused the connection: {pg.SqlState}: {pg.MessageText}", url.Host, e),
+            _ =>
+                new ScorecardException("DatabaseUnreachable", ScorecardErrorCategory.ConnectionError,
+                    $"Cannot reach PostgreSQL at {server}: {Innermost(e).Message.TrimEnd('.')}. Check the host and port, and that the server accepts TCP connections.", url.Host, e),
+        };
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e;
+    }
+}

@@ -1,0 +1,43 @@
+namespace SalesScorecard;
+
+/// <summary>
+/// What kind of failure an error is. The names match PowerShell's ErrorCategory members so the cmdlet layer can map
+/// them by name without Core referencing PowerShell.
+/// </summary>
+public enum ScorecardErrorCategory
+{
+    NotSpecified,
+    ConnectionError,
+    AuthenticationError,
+    ObjectNotFound,
+    InvalidArgument,
+    InvalidData,
+    InvalidOperation,
+    PermissionDenied,
+    ResourceExists,
+    ResourceBusy,
+    ResourceUnavailable,
+    OperationTimeout,
+    WriteError,
+    ReadError,
+}
+
+/// <summary>A failure an admin can act on: a stable id, a category, and a message free of secrets.</summary>
+public sealed class ScorecardException : Exception
+{
+    public ScorecardException(string errorId, ScorecardErrorCategory category, string message, object? target = null, Exception? inner = null)
+        : base(message, inner)
+    {
+        ErrorId = errorId;
+        Category = category;
+        Target = target;
+    }
+
+    /// <summary>Stable identifier scripts and tests can match on, e.g. <c>DatabaseAuthenticationFailed</c>.</summary>
+    public string ErrorId { get; }
+
+    public ScorecardErrorCategory Category { get; }
+
+    /// <summary>The object the error is about (a host, a file, a user id); never a secret.</summary>
+    public object? Target { get; }
+}

@@ -1,0 +1,273 @@
+using System.Net;
+using Npgsql;
+
+namespace SalesScorecard.Settings;
+
+/// <summary>
+/// A parsed DATABASE_URL: a <c>postgresql://</c> or <c>postgres://</c> URI (user and password percent-encoded, port
+/// 5432 by default, <c>sslmode</c> and a few libpq query keys honoured) or an Npgsql keyword string.
+/// Without an <c>sslmode</c>, a non-local host gets TLS (SSL Mode Require), as the Node app does.
+/// </summary>
+public sealed class DatabaseUrl
+{
+    private const string PasswordMask = ConfigSetting.Masked;
+
+    private DatabaseUrl(NpgsqlConnectionStringBuilder builder) => Builder = builder;
+
+    public NpgsqlConnectionStringBuilder Builder { get; }
+
+    public string Host => Builder.Host ?? "localhost";
+
+    public int Port => Builder.Port;
+
+    public string Database => Builder.Database ?? Builder.Username ?? "postgres";
+
+    public string? Username => Builder.Username;
+
+    /// <summary>Host, port, database and user, for messages. Never the password.</summary>
+    public string Describe() => $"{Host}:{Port}, database '{Database}', user '{Username ?? "(none)"}'";
+
+    public static DatabaseUrl Parse(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var trimmed = value.Trim();
+        var builder = IsUri(trimmed) ? FromUri(trimmed) : FromKeywords(trimmed);
+        builder.ApplicationName ??= "SalesScorecard";
+        return new DatabaseUrl(builder);
+    }
+
+    /// <summary>The value with its password replaced by asterisks; unparseable input is masked whole.</summary>
+    public static string TryMask(string value)
+    {
+        try
+        {
+            var url = Parse(value);
+            var trimmed = value.Trim();
+            if (IsUri(trimmed))
+            {
+                var parts = SplitUri(trimmed);
+                var colon = parts.UserInfo?.IndexOf(':') ?? -1;
+                return colon < 0
+                    ? trimmed
+                    : $"{parts.Scheme}://{parts.UserInfo![..(colon + 1)]}{PasswordMask}@{parts.HostAndPath}{(parts.Query.Length > 0 ? "?" + parts.Query : "")}";
+            }
+
+            if (url.Builder.Password is not null)
+            {
+                url.Builder.Password = PasswordMask;
+            }
+
+            return url.Builder.ConnectionString;
+        }
+        catch (ScorecardException)
+        {
+            return PasswordMask;
+        }
+    }
+
+    private static bool IsUri(string value) =>
+        value.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) ||
+        value.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase);
+
+    private static NpgsqlConnectionStringBuilder FromKeywords(string value)
+    {
+        if (value.Contains("://", StringComparison.Ordinal))
+        {
+            throw Invalid($"the scheme '{value[..value.IndexOf("://", StringComparison.Ordinal)]}' is not PostgreSQL's; use postgresql://user:password@host:5432/database");
+        }
+
+        if (!value.Contains('=', StringComparison.Ordinal))
+        {
+            throw Invalid("it is neither a postgresql:// URI nor a Host=...;Database=... keyword string");
+        }
+
+        try
+        {
+            return new NpgsqlConnectionStringBuilder(value);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            // Npgsql's message names the offending keyword only, never a value.
+            throw Invalid($"the keyword string is not valid ({e.Message})");
+        }
+    }
+
+    private static NpgsqlConnectionStringBuilder FromUri(string value)
+    {
+        var (_, userInfo, hostAndPath, query) = SplitUri(value);
+        var slash = hostAndPath.IndexOf('/');
+        var hostPort = slash >= 0 ? hostAndPath[..slash] : hostAndPath;
+        var database = slash >= 0 ? Decode(hostAndPath[(slash + 1)..], "database name") : string.Empty;
+
+        var builder = new NpgsqlConnectionStringBuilder();
+        if (userInfo is not null)
+        {
+            var colon = userInfo.IndexOf(':');
+            builder.Username = Decode(colon >= 0 ? userInfo[..colon] : userInfo, "user name");
+            if (colon >= 0)
+            {
+                builder.Password = Decode(userInfo[(colon + 1)..], "password");
+            }
+        }
+
+        var (host, port) = SplitHostPort(hostPort);
+        builder.Host = host;
+        builder.Port = port;
+        if (database.Length == 0)
+        {
+            throw Invalid("it names no database; end it with /database_name");
+        }
+
+        if (database.Contains('/', StringComparison.Ordinal))
+        {
+            throw Invalid("the database name contains '/'; percent-encode it as %2F");
+        }
+
+        builder.Database = database;
+        ApplyQuery(builder, query);
+        if (!HasSslMode(query) && !IsLocal(host))
+        {
+            builder.SslMode = SslMode.Require;
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Splits <c>scheme://user:password@host:port/db?query</c>. The user info ends at the last '@', so an unencoded
+    /// '@' or '/' in a password still works (an '@' in a database name must then be encoded).
+    /// </summary>
+    private static (string Scheme, string? UserInfo, string HostAndPath, string Query) SplitUri(string value)
+    {
+        var schemeEnd = value.IndexOf("://", StringComparison.Ordinal);
+        var rest = value[(schemeEnd + 3)..];
+        var at = rest.LastIndexOf('@');
+        var queryStart = rest.IndexOf('?', at + 1);
+        var query = queryStart >= 0 ? rest[(queryStart + 1)..] : string.Empty;
+        rest = queryStart >= 0 ? rest[..queryStart] : rest;
+        return at < 0
+            ? (value[..schemeEnd], null, rest, query)
+            : (value[..schemeEnd], rest[..at], rest[(at + 1)..], query);
+    }
+
+    private static (string Host, int Port) SplitHostPort(string hostPort)
+    {
+        string host;
+        string? portText = null;
+        if (hostPort.StartsWith('['))
+        {
+            var end = hostPort.IndexOf(']');
+            if (end < 0)
+            {
+                throw Invalid("the IPv6 host's '[' is never closed");
+            }
+
+            host = hostPort[1..end];
+            var after = hostPort[(end + 1)..];
+            if (after.StartsWith(':'))
+            {
+                portText = after[1..];
+            }
+            else if (after.Length > 0)
+            {
+                throw Invalid("unexpected text after the IPv6 host");
+            }
+        }
+        else
+        {
+            var colon = hostPort.LastIndexOf(':');
+            host = colon >= 0 ? hostPort[..colon] : hostPort;
+            portText = colon >= 0 ? hostPort[(colon + 1)..] : null;
+        }
+
+        host = Decode(host, "host");
+        if (host.Length == 0)
+        {
+            throw Invalid("it names no host; write postgresql://user:password@host:5432/database");
+        }
+
+        if (string.IsNullOrEmpty(portText))
+        {
+            return (host, 5432);
+        }
+
+        return int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
+            ? (host, port)
+            : throw Invalid($"the port '{portText}' is not a number from 1 to 65535");
+    }
+
+    private static void ApplyQuery(NpgsqlConnectionStringBuilder builder, string query)
+    {
+        foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=');
+            var key = Decode(eq >= 0 ? pair[..eq] : pair, "query key");
+            var value = eq >= 0 ? Decode(pair[(eq + 1)..], $"value of '{key}'") : string.Empty;
+            switch (key.ToLowerInvariant())
+            {
+                case "sslmode":
+                    builder.SslMode = value.ToLowerInvariant() switch
+                    {
+                        "disable" => SslMode.Disable,
+                        "allow" => SslMode.Allow,
+                        "prefer" => SslMode.Prefer,
+                        "require" => SslMode.Require,
+                        "verify-ca" => SslMode.VerifyCA,
+                        "verify-full" => SslMode.VerifyFull,
+                        _ => throw Invalid($"sslmode '{value}' is not one of disable, allow, prefer, require, verify-ca, verify-full"),
+                    };
+                    break;
+                case "sslrootcert":
+                    builder.RootCertificate = value;
+                    break;
+                case "connect_timeout":
+                    builder.Timeout = int.TryParse(value, out var seconds) && seconds >= 0
+                        ? seconds
+                        : throw Invalid($"connect_timeout '{value}' is not a number of seconds");
+                    break;
+                case "application_name":
+                    builder.ApplicationName = value;
+                    break;
+                case "options":
+                    builder.Options = value;
+                    break;
+                case "schema":
+                    // Prisma's key, present in the app's own DATABASE_URL; the backup covers every schema anyway.
+                    break;
+                default:
+                    throw Invalid($"the query parameter '{key}' is not supported (supported: sslmode, sslrootcert, connect_timeout, application_name, options, schema)");
+            }
+        }
+    }
+
+    private static bool HasSslMode(string query) =>
+        query.Split('&').Any(p => p.StartsWith("sslmode=", StringComparison.OrdinalIgnoreCase));
+
+    private static bool IsLocal(string host) =>
+        host is "localhost" or "127.0.0.1" or "::1" || host.StartsWith('/') ||
+        (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
+
+    private static string Decode(string text, string what)
+    {
+        try
+        {
+            // Uri.UnescapeDataString leaves malformed escapes as they are; catch them instead of guessing.
+            for (var i = text.IndexOf('%'); i >= 0; i = text.IndexOf('%', i + 1))
+            {
+                if (i + 2 >= text.Length || !Uri.IsHexDigit(text[i + 1]) || !Uri.IsHexDigit(text[i + 2]))
+                {
+                    throw Invalid($"the {what} has a '%' that does not start a %XX escape; percent-encode '%' as %25");
+                }
+            }
+
+            return Uri.UnescapeDataString(text);
+        }
+        catch (UriFormatException)
+        {
+            throw Invalid($"the {what} is not valid percent-encoding");
+        }
+    }
+
+    private static ScorecardException Invalid(string why) =>
+        new("InvalidDatabaseUrl", ScorecardErrorCategory.InvalidArgument, $"DATABASE_URL is not usable: {why}.");
+}

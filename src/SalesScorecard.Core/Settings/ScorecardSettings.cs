@@ -1,0 +1,109 @@
+namespace SalesScorecard.Settings;
+
+/// <summary>Where a setting's value came from, in order of precedence.</summary>
+public enum SettingSource
+{
+    Parameter,
+    Environment,
+    EnvFile,
+    Default,
+}
+
+/// <summary>One resolved setting. <see cref="Value"/> is the real value: show <see cref="ConfigSetting"/> instead.</summary>
+public sealed record ResolvedSetting(SettingDefinition Definition, string? Value, SettingSource Source);
+
+/// <summary>
+/// The module's settings, resolved once per cmdlet call: explicit parameter, then the process environment, then the
+/// .env file, then the default. An empty value at any level counts as not set, as it does for the Node app.
+/// </summary>
+public sealed class ScorecardSettings
+{
+    private readonly Dictionary<string, ResolvedSetting> _settings;
+
+    private ScorecardSettings(Dictionary<string, ResolvedSetting> settings, DotEnvFile? envFile)
+    {
+        _settings = settings;
+        EnvFile = envFile;
+    }
+
+    /// <summary>The .env file that was read, if any; its warnings are the caller's to show.</summary>
+    public DotEnvFile? EnvFile { get; }
+
+    /// <param name="parameters">Values given explicitly, by setting name; null values are ignored.</param>
+    /// <param name="environment">Reads a process environment variable.</param>
+    /// <param name="envFilePath">The .env file to read, or null for none.</param>
+    public static ScorecardSettings Load(
+        IReadOnlyDictionary<string, string?> parameters,
+        Func<string, string?> environment,
+        string? envFilePath)
+    {
+        var envFile = envFilePath is null ? null : DotEnvFile.Load(envFilePath);
+        var settings = new Dictionary<string, ResolvedSetting>(StringComparer.Ordinal);
+        foreach (var definition in SettingNames.All)
+        {
+            var name = definition.Name;
+            settings[name] =
+                parameters.TryGetValue(name, out var explicitValue) && !string.IsNullOrEmpty(explicitValue)
+                    ? new ResolvedSetting(definition, explicitValue, SettingSource.Parameter)
+                : environment(name) is { Length: > 0 } fromEnvironment
+                    ? new ResolvedSetting(definition, fromEnvironment, SettingSource.Environment)
+                : envFile is not null && envFile.Values.TryGetValue(name, out var fromFile) && fromFile.Length > 0
+                    ? new ResolvedSetting(definition, fromFile, SettingSource.EnvFile)
+                : new ResolvedSetting(definition, definition.DefaultValue, SettingSource.Default);
+        }
+
+        return new ScorecardSettings(settings, envFile);
+    }
+
+    /// <summary>
+    /// The .env file to use: the explicit one, else the one <c>SCORECARD_ENV_FILE</c> names (both must exist), else
+    /// <c>.env</c> in <paramref name="currentDirectory"/> when it exists.
+    /// </summary>
+    public static string? LocateEnvFile(string? explicitPath, Func<string, string?> environment, string currentDirectory)
+    {
+        var named = !string.IsNullOrEmpty(explicitPath) ? explicitPath : environment(SettingNames.EnvFileVariable);
+        if (!string.IsNullOrEmpty(named))
+        {
+            var full = Path.GetFullPath(named, currentDirectory);
+            if (!File.Exists(full))
+            {
+                var how = !string.IsNullOrEmpty(explicitPath) ? "-EnvFile" : SettingNames.EnvFileVariable;
+                throw new ScorecardException("EnvFileNotFound", ScorecardErrorCategory.ObjectNotFound,
+                    $"The settings file '{full}' named by {how} does not exist.", full);
+            }
+
+            return full;
+        }
+
+        var local = Path.Combine(currentDirectory, ".env");
+        return File.Exists(local) ? local : null;
+    }
+
+    public ResolvedSetting this[string name] => _settings[SettingNames.Find(name).Name];
+
+    public string? Get(string name) => this[name].Value;
+
+    /// <summary>Every setting as it may be shown: secrets masked, the source named.</summary>
+    public IEnumerable<ConfigSetting> Describe() =>
+        SettingNames.All.Select(d => _settings[d.Name]).Select(s => new ConfigSetting(
+            s.Definition.Name,
+            Mask(s),
+            s.Source == SettingSource.EnvFile ? $"EnvFile:{EnvFile!.Path}" : s.Source.ToString(),
+            s.Definition.Description));
+
+    /// <summary>The database connection the settings describe.</summary>
+    public DatabaseUrl GetDatabaseUrl() =>
+        Get(SettingNames.DatabaseUrl) is { } url
+            ? DatabaseUrl.Parse(url)
+            : throw new ScorecardException("DatabaseUrlMissing", ScorecardErrorCategory.InvalidArgument,
+                $"No database is configured: give -DatabaseUrl, or set {SettingNames.DatabaseUrl} in the environment or the .env file" +
+                (EnvFile is null ? " (no .env file was found)." : $" ('{EnvFile.Path}')."));
+
+    private static string? Mask(ResolvedSetting setting) => setting switch
+    {
+        { Value: null } => null,
+        { Definition.Name: SettingNames.DatabaseUrl } => DatabaseUrl.TryMask(setting.Value),
+        { Definition.IsSecret: true } => ConfigSetting.Masked,
+        _ => setting.Value,
+    };
+}

@@ -1,0 +1,35 @@
+namespace SalesScorecard.Settings;
+
+/// <summary>One setting the module understands: its .env key, default, and whether its value is a secret.</summary>
+public sealed record SettingDefinition(string Name, string? DefaultValue, bool IsSecret, string Description);
+
+public static class SettingNames
+{
+    public const string DatabaseUrl = "DATABASE_URL";
+    public const string SmtpHost = "SMTP_HOST";
+    public const string SmtpPort = "SMTP_PORT";
+    public const string SmtpUser = "SMTP_USER";
+    public const string SmtpPass = "SMTP_PASS";
+    public const string SmtpFrom = "SMTP_FROM";
+    public const string BackupNotificationEmail = "BACKUP_NOTIFICATION_EMAIL";
+    public const string BackupDir = "BACKUP_DIR";
+
+    /// <summary>Names the .env file when no -EnvFile is given.</summary>
+    public const string EnvFileVariable = "SCORECARD_ENV_FILE";
+
+    public static IReadOnlyList<SettingDefinition> All { get; } =
+    [
+        new(DatabaseUrl, null, IsSecret: true, "PostgreSQL connection: postgresql://user:password@host:port/database, or an Npgsql keyword string."),
+        new(SmtpHost, null, IsSecret: false, "SMTP server for notifications; without it no mail is sent."),
+        new(SmtpPort, "587", IsSecret: false, "SMTP port."),
+        new(SmtpUser, null, IsSecret: false, "SMTP user name."),
+        new(SmtpPass, null, IsSecret: true, "SMTP password or API key."),
+        new(SmtpFrom, "Sales Scorecard <noreply@localhost>", IsSecret: false, "Sender of notification mail."),
+        new(BackupNotificationEmail, null, IsSecret: false, "Recipients of notification mail, comma separated."),
+        new(BackupDir, "./backups", IsSecret: false, "Folder that holds the backups."),
+    ];
+
+    public static SettingDefinition Find(string name) =>
+        All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal))
+        ?? throw new ArgumentException($"Unknown setting '{name}'.", nameof(name));
+}
