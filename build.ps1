@@ -128,6 +128,7 @@ function Invoke-Test {
         SCORECARD_TEST_DATABASE_URL = $services.Postgres.Url
         SCORECARD_TEST_PG_BIN       = $services.Postgres.BinDir
         SCORECARD_TEST_FIXTURE_DB   = 'scorecard_fixture'
+        SCORECARD_TEST_EXTERNAL_SERVER = ($services.Postgres.Kind -eq 'External') ? '1' : $null
         SCORECARD_TEST_MODULE       = Join-Path $ModuleDir 'SalesScorecard.psd1'
         SCORECARD_TEST_SMTP_HOST    = $services.Smtp.Host
         SCORECARD_TEST_SMTP_PORT    = [string]$services.Smtp.SmtpPort
