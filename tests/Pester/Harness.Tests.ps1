@@ -55,3 +55,26 @@ Describe 'The test smtp4dev server' {
         } finally { $client.Dispose() }
     }
 }
+
+Describe 'The fixture generator' {
+    It 'gives the same shape times the scale' {
+        $name = 'scale_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        Invoke-TestSql -Database postgres -Sql "CREATE DATABASE $name" | Out-Null
+        try {
+            $fixtures = Join-Path $PSScriptRoot '../fixtures'
+            $env:PGPASSWORD = Get-TestServerPassword
+            try {
+                $uri = [uri]((Get-TestServerUrl) -replace '^postgres(ql)?://', 'http://')
+                & (Join-Path $env:SCORECARD_TEST_PG_BIN 'psql') -X -q -v ON_ERROR_STOP=1 -v scale=3 -h $uri.Host -p $uri.Port -U postgres -d $name `
+                    -f (Join-Path $fixtures 'schema.sql') -f (Join-Path $fixtures 'seed.sql') | Out-Null
+                $LASTEXITCODE | Should -Be 0
+            } finally { $env:PGPASSWORD = $null }
+            $one = (Test-ScorecardDatabase -DatabaseUrl (Get-TestDatabaseUrl $env:SCORECARD_TEST_FIXTURE_DB)).Tables
+            $three = (Test-ScorecardDatabase -DatabaseUrl (Get-TestDatabaseUrl $name)).Tables
+            foreach ($table in $one.Keys) {
+                $expected = $table -eq 'public.companies' ? $one[$table] : 3 * $one[$table]
+                $three[$table] | Should -Be $expected -Because $table
+            }
+        } finally { Remove-TestDatabase $name }
+    }
+}
