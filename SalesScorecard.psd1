@@ -11,7 +11,11 @@
     FormatsToProcess       = @('SalesScorecard.format.ps1xml')
     FunctionsToExport      = @()
     CmdletsToExport        = @(
+        'Get-ScorecardBackup'
         'Get-ScorecardConfig'
+        'Invoke-ScorecardBackup'
+        'Restore-ScorecardBackup'
+        'Test-ScorecardBackup'
         'Test-ScorecardDatabase'
     )
     VariablesToExport      = @()

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Management.Automation;
 using SalesScorecard.Settings;
 
@@ -26,17 +27,22 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>The current PowerShell location as a file system path.</summary>
+    protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+
+    /// <summary>A path parameter as a full file system path, resolved against the current PowerShell location.</summary>
+    protected string? ProviderPath(string? path) => path is null ? null : GetUnresolvedProviderPathFromPSPath(path);
+
     /// <summary>
     /// Resolves the settings; <paramref name="parameters"/> maps setting names to bound parameter values.
     /// Malformed .env lines become warnings naming file and line, never the value.
     /// </summary>
     protected ScorecardSettings LoadSettings(IReadOnlyDictionary<string, string?>? parameters = null)
     {
-        var currentDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
         var envFile = ScorecardSettings.LocateEnvFile(
             EnvFile is null ? null : GetUnresolvedProviderPathFromPSPath(EnvFile),
             Environment.GetEnvironmentVariable,
-            currentDirectory);
+            CurrentDirectory);
         var settings = ScorecardSettings.Load(parameters ?? new Dictionary<string, string?>(), Environment.GetEnvironmentVariable, envFile);
         foreach (var warning in settings.EnvFile?.Warnings ?? [])
         {
@@ -47,12 +53,25 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
         return settings;
     }
 
-    /// <summary>Runs Core's async work on this thread's behalf; Ctrl+C cancels it and stops the pipeline.</summary>
-    protected T Run<T>(Func<CancellationToken, Task<T>> work)
+    /// <summary>
+    /// Runs Core's async work on a worker thread while this (the pipeline) thread writes its progress, verbose and
+    /// warning messages, which PowerShell accepts only here. Ctrl+C cancels the work and stops the pipeline.
+    /// </summary>
+    protected T Run<T>(Func<IOperationReporter, CancellationToken, Task<T>> work)
     {
+        using var messages = new BlockingCollection<Action>();
+        var reporter = new PipelineReporter(this, messages);
+        var task = Task.Run(() => work(reporter, CancellationToken));
+        task.ContinueWith(_ => messages.CompleteAdding(), TaskScheduler.Default);
+        foreach (var write in messages.GetConsumingEnumerable())
+        {
+            write();
+        }
+
+        reporter.Complete();
         try
         {
-            return work(CancellationToken).GetAwaiter().GetResult();
+            return task.GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
         {
@@ -68,4 +87,40 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
 
     /// <summary>For a failure of one input record; the pipeline goes on with the next.</summary>
     protected void WriteScorecardError(ScorecardException e) => WriteError(ToErrorRecord(e));
+
+    private sealed class PipelineReporter(ScorecardCmdlet cmdlet, BlockingCollection<Action> messages) : IOperationReporter
+    {
+        private readonly int _activityId = Math.Abs(cmdlet.GetHashCode() % 100000);
+        private bool _shown;
+
+        public void Progress(string stage, string status, int percent) => Post(() =>
+        {
+            _shown = true;
+            cmdlet.WriteProgress(new ProgressRecord(_activityId, $"{cmdlet.MyInvocation.MyCommand.Name}: {stage}", status) { PercentComplete = percent });
+        });
+
+        public void Verbose(string message) => Post(() => cmdlet.WriteVerbose(message));
+
+        public void Warning(string message) => Post(() => cmdlet.WriteWarning(message));
+
+        public void Complete()
+        {
+            if (_shown)
+            {
+                cmdlet.WriteProgress(new ProgressRecord(_activityId, cmdlet.MyInvocation.MyCommand.Name, "Done") { RecordType = ProgressRecordType.Completed });
+            }
+        }
+
+        private void Post(Action write)
+        {
+            try
+            {
+                messages.Add(write);
+            }
+            catch (InvalidOperationException)
+            {
+                // The work reported after the pump ended (a late progress tick): nothing is waiting for it.
+            }
+        }
+    }
 }

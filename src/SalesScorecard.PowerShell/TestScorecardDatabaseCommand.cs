@@ -19,7 +19,7 @@ public sealed class TestScorecardDatabaseCommand : ScorecardCmdlet
         {
             var url = LoadSettings(new Dictionary<string, string?> { [SettingNames.DatabaseUrl] = DatabaseUrl }).GetDatabaseUrl();
             WriteVerbose($"Connecting to {url.Describe()}.");
-            WriteObject(Run(ct => DatabaseInspector.InspectAsync(url, ct)));
+            WriteObject(Run((_, ct) => DatabaseInspector.InspectAsync(url, ct)));
         }
         catch (ScorecardException e)
         {

@@ -23,8 +23,8 @@ public static class DatabaseInspector
             Host = url.Host,
             Port = url.Port,
             ServerVersion = connection.ServerVersion,
-            Tables = tables,
-            TotalRows = tables.Values.Cast<long>().Sum(),
+            Tables = TableCounter.ToOrderedDictionary(tables),
+            TotalRows = tables.Sum(t => t.Value),
         };
     }
 }

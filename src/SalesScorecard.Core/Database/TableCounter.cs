@@ -23,8 +23,8 @@ public static class TableCounter
         ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"
         """;
 
-    /// <summary>Counts every user table; keys are <c>schema.table</c> in schema then name order.</summary>
-    public static async Task<OrderedDictionary> CountAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>Counts every user table; names are <c>schema.table</c>, in schema then table order.</summary>
+    public static async Task<IReadOnlyList<KeyValuePair<string, long>>> CountAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var tables = new List<(string Schema, string Name, bool Partitioned)>();
         await using (var list = new NpgsqlCommand(ListTablesSql, connection))
@@ -36,10 +36,9 @@ public static class TableCounter
             }
         }
 
-        var counts = new OrderedDictionary(StringComparer.Ordinal);
         if (tables.Count == 0)
         {
-            return counts;
+            return [];
         }
 
         var sql = new StringBuilder();
@@ -49,7 +48,7 @@ public static class TableCounter
             sql.Append(i == 0 ? "" : " UNION ALL ")
                .Append("SELECT ").Append(i).Append(", count(*) FROM ")
                .Append(partitioned ? "" : "ONLY ")
-               .Append(QuoteIdentifier(schema)).Append('.').Append(QuoteIdentifier(name));
+               .Append(SqlIdentifier.Quote(schema)).Append('.').Append(SqlIdentifier.Quote(name));
         }
 
         var byIndex = new long[tables.Count];
@@ -62,13 +61,18 @@ public static class TableCounter
             }
         }
 
-        for (var i = 0; i < tables.Count; i++)
-        {
-            counts.Add($"{tables[i].Schema}.{tables[i].Name}", byIndex[i]);
-        }
-
-        return counts;
+        return tables.Select((t, i) => KeyValuePair.Create($"{t.Schema}.{t.Name}", byIndex[i])).ToList();
     }
 
-    public static string QuoteIdentifier(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
+    /// <summary>Counts as PowerShell shows them best: an ordered dictionary, sorted by name.</summary>
+    public static OrderedDictionary ToOrderedDictionary(IEnumerable<KeyValuePair<string, long>> counts)
+    {
+        var ordered = new OrderedDictionary(StringComparer.Ordinal);
+        foreach (var (name, rows) in counts.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            ordered.Add(name, rows);
+        }
+
+        return ordered;
+    }
 }

@@ -24,6 +24,10 @@ public sealed class DatabaseUrl
 
     public string? Username => Builder.Username;
 
+    /// <summary>The same server and credentials, another database.</summary>
+    public DatabaseUrl WithDatabase(string database) =>
+        new(new NpgsqlConnectionStringBuilder(Builder.ConnectionString) { Database = database });
+
     /// <summary>Host, port, database and user, for messages. Never the password.</summary>
     public string Describe() => $"{Host}:{Port}, database '{Database}', user '{Username ?? "(none)"}'";
 

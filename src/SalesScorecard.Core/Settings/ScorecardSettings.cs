@@ -91,6 +91,36 @@ public sealed class ScorecardSettings
             s.Source == SettingSource.EnvFile ? $"EnvFile:{EnvFile!.Path}" : s.Source.ToString(),
             s.Definition.Description));
 
+    /// <summary>A whole-number setting within [<paramref name="minimum"/>, <paramref name="maximum"/>].</summary>
+    public int GetInt(string name, int minimum, int maximum)
+    {
+        var setting = this[name];
+        return int.TryParse(setting.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) &&
+               value >= minimum && value <= maximum
+            ? value
+            : throw new ScorecardException("InvalidSetting", ScorecardErrorCategory.InvalidArgument,
+                $"{name} ({DescribeSource(setting)}) must be a whole number from {minimum} to {maximum}; it is '{setting.Value}'.", name);
+    }
+
+    /// <summary>
+    /// A folder or file setting as a full path. A relative path from the .env file is taken from that file's folder
+    /// (as the app's own scripts did); any other relative path from <paramref name="currentDirectory"/>.
+    /// </summary>
+    public string? GetPath(string name, string currentDirectory)
+    {
+        var setting = this[name];
+        if (setting.Value is null)
+        {
+            return null;
+        }
+
+        var expanded = setting.Value.StartsWith("~/", StringComparison.Ordinal)
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), setting.Value[2..])
+            : setting.Value;
+        var baseDirectory = setting.Source == SettingSource.EnvFile ? Path.GetDirectoryName(EnvFile!.Path)! : currentDirectory;
+        return Path.GetFullPath(expanded, baseDirectory);
+    }
+
     /// <summary>The database connection the settings describe.</summary>
     public DatabaseUrl GetDatabaseUrl() =>
         Get(SettingNames.DatabaseUrl) is { } url
@@ -98,6 +128,9 @@ public sealed class ScorecardSettings
             : throw new ScorecardException("DatabaseUrlMissing", ScorecardErrorCategory.InvalidArgument,
                 $"No database is configured: give -DatabaseUrl, or set {SettingNames.DatabaseUrl} in the environment or the .env file" +
                 (EnvFile is null ? " (no .env file was found)." : $" ('{EnvFile.Path}')."));
+
+    private string DescribeSource(ResolvedSetting setting) =>
+        setting.Source == SettingSource.EnvFile ? $"from {EnvFile!.Path}" : $"from {setting.Source.ToString().ToLowerInvariant()}";
 
     private static string? Mask(ResolvedSetting setting) => setting switch
     {

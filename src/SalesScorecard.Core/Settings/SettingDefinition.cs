@@ -13,6 +13,9 @@ public static class SettingNames
     public const string SmtpFrom = "SMTP_FROM";
     public const string BackupNotificationEmail = "BACKUP_NOTIFICATION_EMAIL";
     public const string BackupDir = "BACKUP_DIR";
+    public const string BackupRetentionDays = "BACKUP_RETENTION_DAYS";
+    public const string BackupKeepMin = "BACKUP_KEEP_MIN";
+    public const string PgDumpPath = "PG_DUMP_PATH";
 
     /// <summary>Names the .env file when no -EnvFile is given.</summary>
     public const string EnvFileVariable = "SCORECARD_ENV_FILE";
@@ -26,7 +29,10 @@ public static class SettingNames
         new(SmtpPass, null, IsSecret: true, "SMTP password or API key."),
         new(SmtpFrom, "Sales Scorecard <noreply@localhost>", IsSecret: false, "Sender of notification mail."),
         new(BackupNotificationEmail, null, IsSecret: false, "Recipients of notification mail, comma separated."),
-        new(BackupDir, "./backups", IsSecret: false, "Folder that holds the backups."),
+        new(BackupDir, "./backups", IsSecret: false, "Folder that holds the backups; relative to the .env file's folder when set there."),
+        new(BackupRetentionDays, "30", IsSecret: false, "Backups older than this many days are removed after a verified backup."),
+        new(BackupKeepMin, "7", IsSecret: false, "The newest this many successful backups are always kept, however old."),
+        new(PgDumpPath, null, IsSecret: false, "The pg_dump program; default: PATH, then the newest PostgreSQL install folder."),
     ];
 
     public static SettingDefinition Find(string name) =>

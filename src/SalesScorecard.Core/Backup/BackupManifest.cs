@@ -1,0 +1,96 @@
+using SalesScorecard.Database;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SalesScorecard.Backup;
+
+public sealed record ManifestFile(string Sha256, long Bytes);
+
+/// <summary>manifest.json: everything needed to trust, list and restore a backup without opening the dump.</summary>
+public sealed class BackupManifest
+{
+    public const string FileName = "manifest.json";
+    public const string ProducerName = "SalesScorecard";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public int ManifestVersion { get; set; } = 1;
+
+    /// <summary>Marks the folder as ours: retention never touches a folder without it.</summary>
+    public string Producer { get; set; } = ProducerName;
+
+    public required string Name { get; set; }
+
+    public BackupStatus Status { get; set; }
+
+    public DateTime StartedAt { get; set; }
+
+    public DateTime CompletedAt { get; set; }
+
+    public double DurationSeconds { get; set; }
+
+    public required string Database { get; set; }
+
+    public required string Host { get; set; }
+
+    public int Port { get; set; }
+
+    public required string ServerVersion { get; set; }
+
+    public required string PgDumpVersion { get; set; }
+
+    public required string ModuleVersion { get; set; }
+
+    /// <summary><c>custom</c> or <c>directory</c>, as pg_dump's --format.</summary>
+    public required string Format { get; set; }
+
+    /// <summary>The archive's name inside the backup folder.</summary>
+    public required string DumpFile { get; set; }
+
+    public string? Snapshot { get; set; }
+
+    public long SizeBytes { get; set; }
+
+    public long TotalRows { get; set; }
+
+    public Dictionary<string, long> Tables { get; set; } = new(StringComparer.Ordinal);
+
+    public int TocEntries { get; set; }
+
+    public bool Verified { get; set; }
+
+    /// <summary>Every file of the backup but the manifest itself, by path relative to the folder ('/' separated).</summary>
+    public Dictionary<string, ManifestFile> Files { get; set; } = new(StringComparer.Ordinal);
+
+    public string Serialize() => JsonSerializer.Serialize(this, Json);
+
+    public static BackupManifest Deserialize(string json) =>
+        JsonSerializer.Deserialize<BackupManifest>(json, Json) ?? throw new JsonException("The manifest is empty.");
+
+    public BackupInfo ToBackupInfo(string folder)
+    {
+        return new BackupInfo
+        {
+            Name = Path.GetFileName(folder),
+            Path = folder,
+            DumpFile = Path.Combine(folder, DumpFile),
+            Status = Status,
+            StartedAt = StartedAt,
+            CompletedAt = CompletedAt,
+            Database = Database,
+            Host = $"{Host}:{Port}",
+            ServerVersion = ServerVersion,
+            PgDumpVersion = PgDumpVersion,
+            SizeBytes = SizeBytes,
+            TotalRows = TotalRows,
+            Tables = TableCounter.ToOrderedDictionary(Tables),
+            Sha256 = Files.TryGetValue(Format == "directory" ? $"{DumpFile}/toc.dat" : DumpFile, out var dump) ? dump.Sha256 : null,
+            Verified = Verified,
+        };
+    }
+}

@@ -1,0 +1,286 @@
+using System.Data;
+using System.Globalization;
+using System.Text;
+using Npgsql;
+using SalesScorecard.Database;
+
+namespace SalesScorecard.Backup;
+
+/// <summary>
+/// One run in a destination folder: holds an OS lock there so two runs never overlap, writes backup.log, makes the
+/// backup, and removes expired ones. Dispose releases the lock.
+/// </summary>
+public sealed class BackupSession : IDisposable
+{
+    public const string LockFileName = ".backup.lock";
+
+    private readonly FileStream _lock;
+
+    private BackupSession(string destination, FileStream lockStream)
+    {
+        Destination = destination;
+        _lock = lockStream;
+        Log = new BackupLog(destination);
+    }
+
+    public string Destination { get; }
+
+    public BackupLog Log { get; }
+
+    /// <summary>Creates the destination (owner-only) when missing, proves it writable, and takes the lock.</summary>
+    public static BackupSession Open(string destination)
+    {
+        try
+        {
+            SecureFiles.CreateFolder(destination);
+            var probe = Path.Combine(destination, $".write-test-{Guid.NewGuid():N}");
+            using (SecureFiles.Create(probe, FileMode.CreateNew))
+            {
+            }
+
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ScorecardException("DestinationNotWritable", ScorecardErrorCategory.PermissionDenied,
+                $"Cannot write backups to '{destination}': {e.Message} Choose another -Destination or BACKUP_DIR, or fix the folder's permissions.",
+                destination, e);
+        }
+
+        try
+        {
+            // FileShare.None is an OS lock (flock on Unix): it dies with the process, so a crash never leaves it stuck.
+            var lockStream = SecureFiles.Create(Path.Combine(destination, LockFileName), FileMode.OpenOrCreate, FileShare.None);
+            return new BackupSession(destination, lockStream);
+        }
+        catch (IOException e)
+        {
+            throw new ScorecardException("BackupAlreadyRunning", ScorecardErrorCategory.ResourceBusy,
+                $"Another backup is running in '{destination}' (it holds {LockFileName}). This run made no changes.", destination, e);
+        }
+    }
+
+    public void Dispose() => _lock.Dispose();
+
+    /// <summary>Makes one verified backup; on any failure or cancellation nothing is left behind but a log line.</summary>
+    public async Task<BackupInfo> RunAsync(BackupRequest request, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var url = request.DatabaseUrl;
+        var started = DateTime.UtcNow;
+        Log.Write("START", $"Backup of {url.Describe()} into {Destination}");
+        string? partial = null;
+        try
+        {
+            reporter.Progress("Preflight", "Locating pg_dump", 0);
+            var tools = await PgTools.LocateAsync(request.PgDumpPath, cancellationToken).ConfigureAwait(false);
+            reporter.Verbose($"pg_dump: {tools.PgDump} ({tools.VersionText})");
+
+            reporter.Progress("Preflight", $"Connecting to {url.Describe()}", 2);
+            await using var connection = await DatabaseConnector.OpenAsync(url, cancellationToken).ConfigureAwait(false);
+            tools.EnsureCanDump(connection.PostgreSqlVersion, connection.ServerVersion);
+            var databaseBytes = await ScalarAsync<long>(connection, null, "SELECT pg_database_size(current_database())", cancellationToken).ConfigureAwait(false);
+            EnsureDiskSpace(databaseBytes);
+
+            // One point in time: pg_dump imports this transaction's snapshot, and the counts are taken in it.
+            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
+            await ScalarAsync<object>(connection, transaction, "SET TRANSACTION READ ONLY", cancellationToken).ConfigureAwait(false);
+            var snapshot = await ScalarAsync<string>(connection, transaction, "SELECT pg_export_snapshot()", cancellationToken).ConfigureAwait(false);
+
+            var name = UniqueName(started);
+            partial = Path.Combine(Destination, name + BackupCatalog.PartialSuffix);
+            SecureFiles.CreateFolder(partial);
+            var format = request.Jobs is null ? "custom" : "directory";
+            var dumpName = SafeFileName(connection.Database) + ".dump";
+            var dumpPath = Path.Combine(partial, dumpName);
+            if (request.Jobs is null)
+            {
+                // Owner-only before pg_dump writes a byte into it; pg_dump truncates, keeping the mode.
+                using (SecureFiles.Create(dumpPath))
+                {
+                }
+            }
+
+            ProcessResult dump;
+            Dictionary<string, long> counts;
+            using (var pgEnvironment = PgConnectionEnvironment.Create(url, connection.Database))
+            {
+                var arguments = new List<string> { $"--format={format}", "--file", dumpPath, "--no-password", $"--snapshot={snapshot}" };
+                if (request.Jobs is { } jobs)
+                {
+                    arguments.Add($"--jobs={jobs}");
+                }
+
+                reporter.Progress("Dumping", $"pg_dump --format={format} of {connection.Database}", 5);
+                var dumpTask = ExternalProcess.RunAsync(tools.PgDump, arguments, pgEnvironment.Variables, cancellationToken);
+                try
+                {
+                    counts = new Dictionary<string, long>(await TableCounter.CountAsync(connection, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+                    reporter.Verbose($"Counted {counts.Values.Sum()} rows in {counts.Count} tables in snapshot {snapshot}.");
+                    while (!dumpTask.IsCompleted)
+                    {
+                        reporter.Progress("Dumping", $"{Bytes.Format(SizeOnDisk(dumpPath))} written", -1);
+                        await Task.WhenAny(dumpTask, Task.Delay(500, cancellationToken)).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    // Never leave pg_dump running: on an error above, wait for the cancellation to stop it.
+                    await Task.WhenAny(dumpTask).ConfigureAwait(false);
+                }
+
+                dump = await dumpTask.ConfigureAwait(false);
+            }
+
+            if (dump.ExitCode != 0)
+            {
+                throw new ScorecardException("BackupFailed", ScorecardErrorCategory.InvalidOperation,
+                    $"pg_dump failed (exit code {dump.ExitCode}): {dump.StandardError}", connection.Database);
+            }
+
+            // The snapshot had to live until pg_dump finished; now it can go.
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            SecureFiles.Restrict(dumpPath);
+
+            reporter.Progress("Verifying", "pg_restore --list", 75);
+            var tocEntries = await ArchiveReader.CountTocEntriesAsync(tools, dumpPath, cancellationToken).ConfigureAwait(false);
+            if (!request.SkipVerify)
+            {
+                reporter.Progress("Verifying", "Reading the whole archive with pg_restore", 80);
+                await ArchiveReader.ReadFullyAsync(tools, dumpPath, cancellationToken).ConfigureAwait(false);
+            }
+
+            var manifest = new BackupManifest
+            {
+                Name = name,
+                Status = BackupStatus.Succeeded,
+                StartedAt = started,
+                Database = connection.Database,
+                Host = url.Host,
+                Port = url.Port,
+                ServerVersion = connection.ServerVersion,
+                PgDumpVersion = tools.VersionText,
+                ModuleVersion = request.ModuleVersion,
+                Format = format,
+                DumpFile = dumpName,
+                Snapshot = snapshot,
+                SizeBytes = SizeOnDisk(dumpPath),
+                TotalRows = counts.Values.Sum(),
+                Tables = counts,
+                TocEntries = tocEntries,
+                Verified = !request.SkipVerify,
+            };
+            SecureFiles.WriteAllTextAtomic(Path.Combine(partial, "summary.txt"), Summary(manifest));
+
+            reporter.Progress("Verifying", "SHA-256 of every file", 90);
+            foreach (var file in Directory.EnumerateFiles(partial, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                var relative = Path.GetRelativePath(partial, file).Replace('\\', '/');
+                manifest.Files[relative] = new ManifestFile(BackupCatalog.Sha256Of(file), new FileInfo(file).Length);
+            }
+
+            manifest.CompletedAt = DateTime.UtcNow;
+            manifest.DurationSeconds = Math.Round((manifest.CompletedAt - started).TotalSeconds, 3);
+            SecureFiles.WriteAllTextAtomic(Path.Combine(partial, BackupManifest.FileName), manifest.Serialize());
+
+            var final = Path.Combine(Destination, name);
+            Directory.Move(partial, final);
+            partial = null;
+            var info = manifest.ToBackupInfo(final);
+            Log.Write("SUCCESS", $"{name}: {info.Size}, {info.TotalRows} rows in {info.Tables.Count} tables, " +
+                                 $"{manifest.DurationSeconds.ToString(CultureInfo.InvariantCulture)} s, verified {info.Verified.ToString().ToLowerInvariant()}");
+            return info;
+        }
+        catch (OperationCanceledException)
+        {
+            Log.Write("FAILED", "BackupCancelled: the backup was stopped before it finished; nothing was kept.");
+            throw;
+        }
+        catch (ScorecardException e)
+        {
+            Log.Write("FAILED", $"{e.ErrorId}: {e.Message}");
+            throw;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NpgsqlException or InvalidOperationException)
+        {
+            var failure = new ScorecardException("BackupFailed", ScorecardErrorCategory.InvalidOperation, $"The backup failed: {e.Message}", Destination, e);
+            Log.Write("FAILED", $"{failure.ErrorId}: {failure.Message}");
+            throw failure;
+        }
+        finally
+        {
+            if (partial is not null && Directory.Exists(partial))
+            {
+                Directory.Delete(partial, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Successful backups retention would remove now (see <see cref="BackupCatalog.SelectExpired"/>).</summary>
+    public IReadOnlyList<BackupInfo> FindExpired(int retentionDays, int keepLast) =>
+        BackupCatalog.SelectExpired(BackupCatalog.List(Destination), retentionDays, keepLast, DateTime.UtcNow);
+
+    public void Remove(BackupInfo backup)
+    {
+        Directory.Delete(backup.Path, recursive: true);
+        Log.Write("RETAIN", $"Removed {backup.Name} (from {backup.StartedAt:yyyy-MM-dd HH:mm:ss} UTC, {backup.Size}).");
+    }
+
+    private void EnsureDiskSpace(long databaseBytes)
+    {
+        var free = new DriveInfo(Destination).AvailableFreeSpace;
+        if (free < databaseBytes)
+        {
+            throw new ScorecardException("InsufficientDiskSpace", ScorecardErrorCategory.ResourceUnavailable,
+                $"'{Destination}' has {Bytes.Format(free)} free, less than the database's {Bytes.Format(databaseBytes)}. " +
+                "Free space there or choose another -Destination.", Destination);
+        }
+    }
+
+    private string UniqueName(DateTime started)
+    {
+        var stem = BackupCatalog.FolderPrefix + started.ToString(BackupCatalog.NameFormat, CultureInfo.InvariantCulture);
+        var name = stem;
+        for (var n = 2; Directory.Exists(Path.Combine(Destination, name)) || Directory.Exists(Path.Combine(Destination, name + BackupCatalog.PartialSuffix)); n++)
+        {
+            name = $"{stem}-{n}";
+        }
+
+        return name;
+    }
+
+    private static string SafeFileName(string name)
+    {
+        var invalid = Path.GetInvalidFileNameChars();
+        return new string(name.Select(c => invalid.Contains(c) ? '_' : c).ToArray());
+    }
+
+    private static long SizeOnDisk(string path) =>
+        Directory.Exists(path)
+            ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length)
+            : File.Exists(path) ? new FileInfo(path).Length : 0;
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        return (T)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private static string Summary(BackupManifest manifest)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("Sales Scorecard database backup")
+            .AppendLine($"Backup: {manifest.Name}")
+            .AppendLine($"Database: {manifest.Database} on {manifest.Host}:{manifest.Port} (PostgreSQL {manifest.ServerVersion})")
+            .AppendLine($"Snapshot taken: {manifest.StartedAt:yyyy-MM-dd HH:mm:ss} UTC")
+            .AppendLine($"Archive: {manifest.DumpFile} (pg_dump --format={manifest.Format}, {Bytes.Format(manifest.SizeBytes)}, {manifest.TocEntries} TOC entries)")
+            .AppendLine($"Verified: {(manifest.Verified ? "yes, read back whole with pg_restore" : "no (-SkipVerify)")}")
+            .AppendLine()
+            .AppendLine("Rows per table:");
+        foreach (var (table, rows) in manifest.Tables)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {table}: {rows}");
+        }
+
+        return text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Total Rows: {manifest.TotalRows}").ToString();
+    }
+}

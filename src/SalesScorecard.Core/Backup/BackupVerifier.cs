@@ -1,0 +1,115 @@
+using System.Globalization;
+using SalesScorecard.Settings;
+
+namespace SalesScorecard.Backup;
+
+public sealed class BackupTestOptions
+{
+    /// <summary>Restore into a scratch database on this server and compare every table's rows; null for no drill.</summary>
+    public DatabaseUrl? RestoreDrillServer { get; init; }
+
+    public TimeSpan? MaxAge { get; init; }
+
+    public string? PgDumpPath { get; init; }
+}
+
+/// <summary>Proves a backup is whole: manifest, checksums, a full read of the archive, and optionally a restore drill.</summary>
+public static class BackupVerifier
+{
+    public static async Task<BackupTestResult> TestAsync(string folder, BackupTestOptions options, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var checks = new List<BackupCheck>();
+        var name = Path.GetFileName(folder);
+        var manifest = BackupCatalog.TryReadManifest(folder, out var problem);
+        checks.Add(manifest is null
+            ? new BackupCheck("Manifest", false, problem!)
+            : new BackupCheck("Manifest", manifest.Status == BackupStatus.Succeeded,
+                $"{manifest.Status}: {manifest.Tables.Count} tables, {manifest.TotalRows} rows, pg_dump --format={manifest.Format}"));
+
+        if (manifest is not null)
+        {
+            reporter.Progress("Testing", $"{name}: checksums", 10);
+            var mismatches = RestoreEngine.FindChecksumMismatches(folder, manifest);
+            checks.Add(new BackupCheck("Checksum", mismatches.Count == 0,
+                mismatches.Count == 0 ? $"{manifest.Files.Count} files match their SHA-256" : string.Join("; ", mismatches)));
+
+            reporter.Progress("Testing", $"{name}: reading the archive", 30);
+            checks.Add(await CheckArchiveAsync(folder, manifest, options.PgDumpPath, cancellationToken).ConfigureAwait(false));
+
+            if (options.RestoreDrillServer is { } server)
+            {
+                checks.AddRange(await RestoreDrillAsync(server, folder, options.PgDumpPath, reporter, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        if (options.MaxAge is { } maxAge)
+        {
+            checks.Add(CheckFreshness(manifest, maxAge, DateTime.UtcNow));
+        }
+
+        return new BackupTestResult { Name = name, Path = folder, Checks = checks };
+    }
+
+    public static BackupCheck CheckFreshness(BackupManifest? manifest, TimeSpan maxAge, DateTime now)
+    {
+        if (manifest is null)
+        {
+            return new BackupCheck("Freshness", false, "No completed backup to judge.");
+        }
+
+        var age = now - manifest.CompletedAt;
+        return new BackupCheck("Freshness", age <= maxAge,
+            $"Completed {manifest.CompletedAt:yyyy-MM-dd HH:mm} UTC, {FormatAge(age)} ago (at most {FormatAge(maxAge)} allowed)");
+    }
+
+    private static async Task<BackupCheck> CheckArchiveAsync(string folder, BackupManifest manifest, string? pgDumpPath, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var tools = await PgTools.LocateAsync(pgDumpPath, cancellationToken).ConfigureAwait(false);
+            var archive = Path.Combine(folder, manifest.DumpFile);
+            var entries = await ArchiveReader.CountTocEntriesAsync(tools, archive, cancellationToken).ConfigureAwait(false);
+            await ArchiveReader.ReadFullyAsync(tools, archive, cancellationToken).ConfigureAwait(false);
+            return new BackupCheck("ArchiveReadable", entries == manifest.TocEntries,
+                entries == manifest.TocEntries
+                    ? $"pg_restore read all {entries} TOC entries and every data block"
+                    : $"pg_restore lists {entries} TOC entries; the manifest recorded {manifest.TocEntries}");
+        }
+        catch (ScorecardException e)
+        {
+            return new BackupCheck("ArchiveReadable", false, e.Message);
+        }
+    }
+
+    private static async Task<IReadOnlyList<BackupCheck>> RestoreDrillAsync(
+        DatabaseUrl server, string folder, string? pgDumpPath, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var scratch = $"scorecard_drill_{Guid.NewGuid():N}"[..32];
+        try
+        {
+            reporter.Progress("Testing", $"Restore drill into {scratch}", 50);
+            var result = await RestoreEngine.RestoreAsync(server, folder, scratch, clean: false, jobs: null, pgDumpPath, reporter, cancellationToken)
+                .ConfigureAwait(false);
+            return
+            [
+                new BackupCheck("RestoreDrill", true, $"Restored into {scratch} on {result.Host} in {result.Duration.TotalSeconds:0.0} s"),
+                new BackupCheck("RowCounts", result.Passed,
+                    result.Passed ? $"All {result.Tables.Count} tables hold the manifest's {result.TotalRows} rows" : string.Join("; ", result.Mismatches)),
+            ];
+        }
+        catch (ScorecardException e)
+        {
+            return [new BackupCheck("RestoreDrill", false, $"{e.ErrorId}: {e.Message}"), new BackupCheck("RowCounts", false, "Not compared: the restore failed.")];
+        }
+        finally
+        {
+            // Always, even on Ctrl+C: a drill must leave no database behind.
+            await RestoreEngine.DropDatabaseAsync(server, scratch, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static string FormatAge(TimeSpan age) =>
+        age.TotalHours >= 48
+            ? $"{age.TotalDays.ToString("0.#", CultureInfo.InvariantCulture)} days"
+            : $"{age.TotalHours.ToString("0.#", CultureInfo.InvariantCulture)} h";
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace SalesScorecard.Backup;
+
+public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError);
+
+/// <summary>Runs pg_dump and pg_restore: arguments as a list (never a shell), output captured, killed on cancel.</summary>
+public static class ExternalProcess
+{
+    /// <param name="environment">Variables to set; a null value removes the variable from the child's environment.</param>
+    public static async Task<ProcessResult> RunAsync(
+        string program,
+        IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string?> environment,
+        CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            CreateNoWindow = true,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        using var process = new Process { StartInfo = start };
+        var output = new StringBuilder();
+        var error = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (error) { error.AppendLine(e.Data); } } };
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        // WaitForExitAsync returns once the output streams are drained too.
+        return new ProcessResult(process.ExitCode, output.ToString(), error.ToString().Trim());
+    }
+}

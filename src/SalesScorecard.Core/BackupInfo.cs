@@ -1,0 +1,74 @@
+using System.Collections.Specialized;
+
+namespace SalesScorecard;
+
+public enum BackupStatus
+{
+    Succeeded,
+    Failed,
+    Incomplete,
+}
+
+/// <summary>One backup: what Invoke-ScorecardBackup made, or what Get-ScorecardBackup read from a manifest.</summary>
+public sealed class BackupInfo
+{
+    public required string Name { get; init; }
+
+    /// <summary>The backup's folder.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>The pg_dump archive: a file (custom format) or a folder (directory format).</summary>
+    public string? DumpFile { get; init; }
+
+    public required BackupStatus Status { get; init; }
+
+    public DateTime? StartedAt { get; init; }
+
+    public DateTime? CompletedAt { get; init; }
+
+    public TimeSpan? Duration => CompletedAt - StartedAt;
+
+    public string? Database { get; init; }
+
+    public string? Host { get; init; }
+
+    public string? ServerVersion { get; init; }
+
+    public string? PgDumpVersion { get; init; }
+
+    public long SizeBytes { get; init; }
+
+    public string Size => Bytes.Format(SizeBytes);
+
+    public long TotalRows { get; init; }
+
+    /// <summary><c>schema.table</c> to the exact row count in the backup's snapshot.</summary>
+    public OrderedDictionary Tables { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>SHA-256 of the dump file (of toc.dat for the directory format), lower-case hex.</summary>
+    public string? Sha256 { get; init; }
+
+    public bool Verified { get; init; }
+
+    public string? Error { get; init; }
+}
+
+public static class Bytes
+{
+    /// <summary>Sizes the way an admin reads them: 1.2 MB (powers of 1024).</summary>
+    public static string Format(long bytes)
+    {
+        string[] units = ["B", "KB", "MB", "GB", "TB"];
+        double value = bytes;
+        var unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return unit == 0
+            ? $"{bytes} B"
+            : value.ToString(value < 10 ? "0.0" : "0", System.Globalization.CultureInfo.InvariantCulture) + " " + units[unit];
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text;
+
+namespace SalesScorecard;
+
+/// <summary>
+/// Files and folders only their owner can read, from the moment they exist: backups hold password hashes, and
+/// pgpass files hold the database password.
+/// </summary>
+public static class SecureFiles
+{
+    private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    public static DirectoryInfo CreateFolder(string path) =>
+        OperatingSystem.IsWindows() ? Directory.CreateDirectory(path) : Directory.CreateDirectory(path, OwnerOnlyFolder);
+
+    /// <summary>Opens a new file (or truncates an existing one) with mode 0600 on Unix.</summary>
+    public static FileStream Create(string path, FileMode mode = FileMode.Create, FileShare share = FileShare.None)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write, Share = share };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnlyFile;
+        }
+
+        return new FileStream(path, options);
+    }
+
+    /// <summary>Writes text to a temporary file beside <paramref name="path"/>, then renames it into place.</summary>
+    public static void WriteAllTextAtomic(string path, string text)
+    {
+        var temporary = path + ".tmp";
+        using (var stream = Create(temporary))
+        {
+            var bytes = new UTF8Encoding(false).GetBytes(text);
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Makes a file or a folder tree owner-only (for files a child process created with its own umask).</summary>
+    public static void Restrict(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        if (Directory.Exists(path))
+        {
+            File.SetUnixFileMode(path, OwnerOnlyFolder);
+            foreach (var entry in Directory.EnumerateFileSystemEntries(path, "*", SearchOption.AllDirectories))
+            {
+                File.SetUnixFileMode(entry, Directory.Exists(entry) ? OwnerOnlyFolder : OwnerOnlyFile);
+            }
+        }
+        else
+        {
+            File.SetUnixFileMode(path, OwnerOnlyFile);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Management.Automation;
+using SalesScorecard.Backup;
+using SalesScorecard.Settings;
+
+namespace SalesScorecard.PowerShell;
+
+[Cmdlet(VerbsData.Restore, "ScorecardBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Path")]
+[OutputType(typeof(RestoreResult))]
+public sealed class RestoreScorecardBackupCommand : ScorecardCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
+    public BackupInfo? InputObject { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Path")]
+    [Alias("FullName")]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string? TargetDatabase { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? DatabaseUrl { get; set; }
+
+    [Parameter]
+    public SwitchParameter Clean { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int? Jobs { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var settings = LoadSettings(new Dictionary<string, string?> { [SettingNames.DatabaseUrl] = DatabaseUrl });
+            var url = settings.GetDatabaseUrl();
+            var folder = InputObject?.Path ?? ProviderPath(Path)!;
+            var action = Clean ? "Restore, dropping and replacing the objects the backup holds" : "Restore into";
+            if (!ShouldProcess($"database '{TargetDatabase}' on {url.Host}:{url.Port} from {folder}", action))
+            {
+                return;
+            }
+
+            var pgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory);
+            var result = Run((reporter, ct) => RestoreEngine.RestoreAsync(url, folder, TargetDatabase!, Clean, Jobs, pgDumpPath, reporter, ct));
+            WriteObject(result);
+            if (!result.Passed)
+            {
+                WriteScorecardError(new ScorecardException("RowCountMismatch", ScorecardErrorCategory.InvalidData,
+                    $"The restored database '{TargetDatabase}' does not match the backup: {string.Join("; ", result.Mismatches)}", TargetDatabase));
+            }
+        }
+        catch (ScorecardException e)
+        {
+            ThrowScorecardError(e);
+        }
+    }
+}
