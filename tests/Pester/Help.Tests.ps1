@@ -7,7 +7,8 @@ BeforeDiscovery {
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
-    $script:CommonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+    # WhatIf and Confirm are documented like any other parameter, as PlatyPS does.
+    $script:CommonParameters = [System.Management.Automation.PSCmdlet]::CommonParameters + 'UseTransaction'
     $script:DocsDir = Join-Path $PSScriptRoot '../../docs'
 }
 
@@ -52,7 +53,9 @@ Describe 'Help for <Name>' -ForEach $Commands {
         @($documented | Sort-Object) | Should -Be @($actual | Sort-Object)
         foreach ($parameter in $Help.Parameters.Parameter) {
             ($parameter.Description.Text -join '').Trim() | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) needs a description"
-            $parameter.Type.Name | Should -Be $Command.Parameters[$parameter.Name].ParameterType.Name -Because "-$($parameter.Name)'s documented type"
+            $type = $Command.Parameters[$parameter.Name].ParameterType
+            $type = [Nullable]::GetUnderlyingType($type) ?? $type
+            $parameter.Type.Name | Should -Be $type.Name -Because "-$($parameter.Name)'s documented type"
         }
     }
 

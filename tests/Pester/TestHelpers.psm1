@@ -92,4 +92,53 @@ function Invoke-Capturing {
     $text -join "`n"
 }
 
+function Invoke-TestPgProgram {
+    <# Runs a PostgreSQL client program of the test server's version against a database, password in its environment. #>
+    param([Parameter(Mandatory)] [string] $Program, [Parameter(Mandatory)] [string] $Database, [string[]] $Arguments)
+    $uri = [uri]((Get-TestServerUrl) -replace '^postgres(ql)?://', 'http://')
+    $saved = $env:PGPASSWORD
+    $env:PGPASSWORD = Get-TestServerPassword
+    try {
+        & (Join-Path $env:SCORECARD_TEST_PG_BIN $Program) -h $uri.Host -p $uri.Port -U postgres -d $Database @Arguments
+        if ($LASTEXITCODE -ne 0) { throw "$Program failed with exit code $LASTEXITCODE." }
+    } finally { $env:PGPASSWORD = $saved }
+}
+
+function Get-TableDigest {
+    <# An md5 of every user table's rows in a stable order, by schema.table: equal digests, equal contents. #>
+    param([Parameter(Mandatory)] [string] $Database)
+    $digests = [ordered]@{}
+    $tables = Invoke-TestSql -Database $Database -Sql @'
+SELECT format('%I.%I', n.nspname, c.relname) AS quoted, n.nspname || '.' || c.relname AS name
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+ORDER BY 2
+'@
+    foreach ($table in $tables) {
+        $digests[$table.name] = (Invoke-TestSql -Database $Database -Sql "SELECT count(*) AS n, md5(coalesce(string_agg(t::text, E'\n' ORDER BY t::text), '')) AS digest FROM $($table.quoted) t" |
+            ForEach-Object { '{0}:{1}' -f $_.n, $_.digest })
+    }
+    $digests
+}
+
+function Get-SchemaDump {
+    <# pg_dump --schema-only, without the per-run \restrict key lines, for comparing two databases' schemas. #>
+    param([Parameter(Mandatory)] [string] $Database)
+    (Invoke-TestPgProgram pg_dump $Database @('--schema-only', '--no-owner')) -notmatch '^\\(un)?restrict ' -join "`n"
+}
+
+function New-PgDumpWrapper {
+    <#
+    A folder with a pg_dump shell script (its body runs before the real pg_dump, which it may exec with "$@") and the
+    real pg_restore beside it. Returns the script's path, for PG_DUMP_PATH.
+    #>
+    param([Parameter(Mandatory)] [string] $Folder, [Parameter(Mandatory)] [string] $Body)
+    New-Item -ItemType Directory -Path $Folder -Force | Out-Null
+    $script = Join-Path $Folder 'pg_dump'
+    Set-Content -Path $script -Value "#!/bin/sh`nREAL_PG_DUMP='$(Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_dump')'`n$Body`n" -NoNewline
+    & chmod 0755 $script
+    New-Item -ItemType SymbolicLink -Path (Join-Path $Folder 'pg_restore') -Target (Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_restore') | Out-Null
+    $script
+}
+
 Export-ModuleMember -Function *

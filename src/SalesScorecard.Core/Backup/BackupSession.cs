@@ -120,6 +120,7 @@ public sealed class BackupSession : IDisposable
                     {
                         reporter.Progress("Dumping", $"{Bytes.Format(SizeOnDisk(dumpPath))} written", -1);
                         await Task.WhenAny(dumpTask, Task.Delay(500, cancellationToken)).ConfigureAwait(false);
+                        cancellationToken.ThrowIfCancellationRequested();
                     }
                 }
                 finally
