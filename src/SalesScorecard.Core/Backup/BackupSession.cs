@@ -142,13 +142,13 @@ public sealed class BackupSession : IDisposable
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             SecureFiles.Restrict(dumpPath);
 
-            reporter.Progress("Verifying", "pg_restore --list", 75);
-            var tocEntries = await ArchiveReader.CountTocEntriesAsync(tools, dumpPath, cancellationToken).ConfigureAwait(false);
-            if (!request.SkipVerify)
-            {
-                reporter.Progress("Verifying", "Reading the whole archive with pg_restore", 80);
-                await ArchiveReader.ReadFullyAsync(tools, dumpPath, cancellationToken).ConfigureAwait(false);
-            }
+            // The reads of the finished archive are independent: list it, read it whole and hash it side by side.
+            reporter.Progress("Verifying", request.SkipVerify ? "pg_restore --list" : "Reading the whole archive with pg_restore", 75);
+            var tocTask = ArchiveReader.CountTocEntriesAsync(tools, dumpPath, cancellationToken);
+            var readTask = request.SkipVerify ? Task.CompletedTask : ArchiveReader.ReadFullyAsync(tools, dumpPath, cancellationToken);
+            var hashTask = Task.Run(() => HashFiles(partial, dumpPath), cancellationToken);
+            await Task.WhenAll(tocTask, readTask, hashTask).ConfigureAwait(false);
+            var tocEntries = await tocTask.ConfigureAwait(false);
 
             var manifest = new BackupManifest
             {
@@ -170,13 +170,11 @@ public sealed class BackupSession : IDisposable
                 TocEntries = tocEntries,
                 Verified = !request.SkipVerify,
             };
-            SecureFiles.WriteAllTextAtomic(Path.Combine(partial, "summary.txt"), Summary(manifest));
-
-            reporter.Progress("Verifying", "SHA-256 of every file", 90);
-            foreach (var file in Directory.EnumerateFiles(partial, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            var summaryPath = Path.Combine(partial, "summary.txt");
+            SecureFiles.WriteAllTextAtomic(summaryPath, Summary(manifest));
+            foreach (var (relative, file) in (await hashTask.ConfigureAwait(false)).Concat(HashFiles(partial, summaryPath)).OrderBy(f => f.Key, StringComparer.Ordinal))
             {
-                var relative = Path.GetRelativePath(partial, file).Replace('\\', '/');
-                manifest.Files[relative] = new ManifestFile(BackupCatalog.Sha256Of(file), new FileInfo(file).Length);
+                manifest.Files[relative] = file;
             }
 
             manifest.CompletedAt = DateTime.UtcNow;
@@ -254,6 +252,14 @@ public sealed class BackupSession : IDisposable
         var invalid = Path.GetInvalidFileNameChars();
         return new string(name.Select(c => invalid.Contains(c) ? '_' : c).ToArray());
     }
+
+    /// <summary>SHA-256 and size of a file, or of every file below a folder, by path relative to <paramref name="root"/>.</summary>
+    private static Dictionary<string, ManifestFile> HashFiles(string root, string path) =>
+        (Directory.Exists(path) ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories) : [path])
+            .ToDictionary(
+                file => Path.GetRelativePath(root, file).Replace('\\', '/'),
+                file => new ManifestFile(BackupCatalog.Sha256Of(file), new FileInfo(file).Length),
+                StringComparer.Ordinal);
 
     private static long SizeOnDisk(string path) =>
         Directory.Exists(path)
