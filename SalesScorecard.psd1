@@ -14,6 +14,7 @@
         'Get-ScorecardBackup'
         'Get-ScorecardConfig'
         'Invoke-ScorecardBackup'
+        'Send-BackupNotification'
         'Restore-ScorecardBackup'
         'Test-ScorecardBackup'
         'Test-ScorecardDatabase'

@@ -135,6 +135,8 @@ function Invoke-Test {
         SCORECARD_TEST_SMTP_API     = $services.Smtp.ApiUrl
         SCORECARD_TEST_SMTP_USER    = $services.Smtp.User
         SCORECARD_TEST_SMTP_PASS    = $services.Smtp.Password
+        SCORECARD_TEST_SMTP_CERT    = $services.Smtp.CertificateFile
+        SCORECARD_TEST_SMTP_CERT_SHA256 = $services.Smtp.CertificateSha256
         # A zone with a UTC offset and DST changes: upstream's restore moved timestamps by it.
         TZ                          = 'Europe/Sofia'
     }

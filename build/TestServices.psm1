@@ -150,8 +150,23 @@ function Start-TestSmtp {
     New-Item -ItemType Directory -Path $folder -Force | Out-Null
     $log = Join-Path $folder 'smtp4dev.log'
 
+    # Our own self-signed certificate, so the tests know exactly which certificate the server shows.
+    $key = [System.Security.Cryptography.RSA]::Create(2048)
+    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=localhost', $key,
+        [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $names = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+    $names.AddDnsName('localhost')
+    $request.CertificateExtensions.Add($names.Build())
+    $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(30))
+    $pfxPassword = New-RandomSecret 16
+    $pfx = Join-Path $folder 'smtp4dev.pfx'
+    $crt = Join-Path $folder 'smtp4dev.crt'
+    [IO.File]::WriteAllBytes($pfx, $certificate.Export([System.Security.Cryptography.X509Certificates.X509ContentType]::Pfx, $pfxPassword))
+    Set-Content -Path $crt -Value $certificate.ExportCertificatePem()
+    $fingerprint = [Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData($certificate.RawData))
+
     $arguments = @('tool', 'run', 'smtp4dev', '--', "--smtpport=$smtpPort", "--urls=http://127.0.0.1:$httpPort",
-        '--db=""', '--tlsmode=StartTls', '--hostname=localhost', '--authenticationrequired', "--user=$user=$password",
+        '--db=""', '--tlsmode=StartTls', '--hostname=localhost', "--tlscertificate=$pfx", "--tlscertificatepassword=$pfxPassword", '--authenticationrequired', "--user=$user=$password",
         '--imapport=""', '--pop3port=""', '--nousersettings', "--baseappdatapath=$folder", '--bindaddress=127.0.0.1')
     # Without this, smtp4dev accepts any password and a wrong-credentials test could never fail.
     $process = Start-Process dotnet -ArgumentList $arguments -WorkingDirectory $RepoRoot -PassThru -NoNewWindow `
@@ -178,6 +193,8 @@ function Start-TestSmtp {
         ApiUrl   = $api
         User     = $user
         Password = $password
+        CertificateFile   = $crt
+        CertificateSha256 = $fingerprint
         Process  = $process
         Folder   = $folder
         Log      = $log

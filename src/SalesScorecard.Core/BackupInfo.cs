@@ -51,6 +51,9 @@ public sealed class BackupInfo
     public bool Verified { get; init; }
 
     public string? Error { get; init; }
+
+    /// <summary>What -Notify did: Sent, "Failed: ..." or "Skipped: not configured ..."; null without -Notify.</summary>
+    public string? Notification { get; set; }
 }
 
 public static class Bytes

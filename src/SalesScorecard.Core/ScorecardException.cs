@@ -14,6 +14,7 @@ public enum ScorecardErrorCategory
     InvalidData,
     InvalidOperation,
     PermissionDenied,
+    SecurityError,
     ResourceExists,
     ResourceBusy,
     ResourceUnavailable,

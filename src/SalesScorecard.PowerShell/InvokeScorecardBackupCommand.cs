@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using SalesScorecard.Backup;
+using SalesScorecard.Mail;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.PowerShell;
@@ -36,68 +37,123 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
 
     protected override void ProcessRecord()
     {
+        ScorecardSettings settings;
         try
         {
-            var settings = LoadSettings(new Dictionary<string, string?>
+            settings = LoadSettings(new Dictionary<string, string?>
             {
                 [SettingNames.DatabaseUrl] = DatabaseUrl,
                 [SettingNames.BackupDir] = ProviderPath(Destination),
                 [SettingNames.BackupRetentionDays] = RetentionDays?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [SettingNames.BackupKeepMin] = KeepLast?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
-            var url = settings.GetDatabaseUrl();
-            var destination = settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
-            var retentionDays = settings.GetInt(SettingNames.BackupRetentionDays, 0, 36500);
-            var keepLast = settings.GetInt(SettingNames.BackupKeepMin, 1, 10000);
-            if (Notify)
-            {
-                WriteWarning("-Notify: email notifications are not available in this version; the backup runs without them.");
-            }
+        }
+        catch (ScorecardException e)
+        {
+            ThrowScorecardError(e);
+            return;
+        }
 
-            if (!ShouldProcess($"{url.Describe()} into {destination}", "Back up the database"))
+        string? destination = null;
+        try
+        {
+            destination = settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
+            var backup = Backup(settings, destination);
+            if (backup is null)
             {
-                // -WhatIf: say what retention would remove after a successful backup, and change nothing.
-                foreach (var expired in BackupCatalog.SelectExpired(BackupCatalog.List(destination), retentionDays, keepLast, DateTime.UtcNow))
-                {
-                    ShouldProcess(expired.Path, "Remove expired backup");
-                }
-
                 return;
             }
 
-            using var session = BackupSession.Open(destination);
-            var request = new BackupRequest
+            if (Notify)
             {
-                DatabaseUrl = url,
-                Destination = destination,
-                PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
-                Jobs = Jobs,
-                SkipVerify = SkipVerify,
-                ModuleVersion = MyInvocation.MyCommand.Module?.Version?.ToString() ?? "0.0.0",
-            };
-            var backup = Run((reporter, ct) => session.RunAsync(request, reporter, ct));
-
-            if (backup.Verified)
-            {
-                foreach (var expired in session.FindExpired(retentionDays, keepLast))
-                {
-                    if (ShouldProcess(expired.Path, "Remove expired backup"))
-                    {
-                        WriteVerbose($"Retention: removing {expired.Name}.");
-                        session.Remove(expired);
-                    }
-                }
-            }
-            else
-            {
-                WriteWarning("Retention skipped: it runs only after a verified backup (-SkipVerify was given).");
+                backup.Notification = SendNotification(settings, NotificationFacts.FromBackup(backup), destination);
             }
 
             WriteObject(backup);
         }
         catch (ScorecardException e)
         {
+            if (Notify)
+            {
+                var log = destination is null ? null : new BackupLog(destination);
+                var facts = NotificationFacts.FromFailure(e.ErrorId, e.Message, log is null ? [] : TryTail(log), host: TryDescribe(settings));
+                SendNotification(settings, facts, destination);
+            }
+
             ThrowScorecardError(e);
+        }
+    }
+
+    /// <summary>The backup and its retention; null under -WhatIf.</summary>
+    private BackupInfo? Backup(ScorecardSettings settings, string destination)
+    {
+        var url = settings.GetDatabaseUrl();
+        var retentionDays = settings.GetInt(SettingNames.BackupRetentionDays, 0, 36500);
+        var keepLast = settings.GetInt(SettingNames.BackupKeepMin, 1, 10000);
+        if (!ShouldProcess($"{url.Describe()} into {destination}", "Back up the database"))
+        {
+            // -WhatIf: say what retention would remove after a successful backup, and change nothing.
+            foreach (var expired in BackupCatalog.SelectExpired(BackupCatalog.List(destination), retentionDays, keepLast, DateTime.UtcNow))
+            {
+                ShouldProcess(expired.Path, "Remove expired backup");
+            }
+
+            return null;
+        }
+
+        using var session = BackupSession.Open(destination);
+        var request = new BackupRequest
+        {
+            DatabaseUrl = url,
+            Destination = destination,
+            PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
+            Jobs = Jobs,
+            SkipVerify = SkipVerify,
+            ModuleVersion = MyInvocation.MyCommand.Module?.Version?.ToString() ?? "0.0.0",
+        };
+        var backup = Run((reporter, ct) => session.RunAsync(request, reporter, ct));
+        if (!backup.Verified)
+        {
+            WriteWarning("Retention skipped: it runs only after a verified backup (-SkipVerify was given).");
+            return backup;
+        }
+
+        foreach (var expired in session.FindExpired(retentionDays, keepLast))
+        {
+            if (ShouldProcess(expired.Path, "Remove expired backup"))
+            {
+                WriteVerbose($"Retention: removing {expired.Name}.");
+                session.Remove(expired);
+            }
+        }
+
+        return backup;
+    }
+
+    private string SendNotification(ScorecardSettings settings, NotificationFacts facts, string? destination) =>
+        Run((reporter, ct) => BackupNotifications.NotifyAsync(settings, CurrentDirectory, facts, destination is null ? null : new BackupLog(destination), reporter, ct));
+
+    private static IReadOnlyList<string> TryTail(BackupLog log)
+    {
+        try
+        {
+            return log.Tail(20);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static string? TryDescribe(ScorecardSettings settings)
+    {
+        try
+        {
+            return settings.GetDatabaseUrl().Describe();
+        }
+        catch (ScorecardException)
+        {
+            return null;
         }
     }
 }

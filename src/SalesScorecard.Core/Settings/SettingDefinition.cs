@@ -12,6 +12,11 @@ public static class SettingNames
     public const string SmtpPass = "SMTP_PASS";
     public const string SmtpFrom = "SMTP_FROM";
     public const string BackupNotificationEmail = "BACKUP_NOTIFICATION_EMAIL";
+    public const string SmtpSecurity = "SMTP_SECURITY";
+    public const string SmtpTrustedCert = "SMTP_TRUSTED_CERT";
+    public const string SmtpTimeoutSeconds = "SMTP_TIMEOUT_SECONDS";
+    public const string NotificationTimeZone = "NOTIFICATION_TIMEZONE";
+    public const string NotificationCulture = "NOTIFICATION_CULTURE";
     public const string BackupDir = "BACKUP_DIR";
     public const string BackupRetentionDays = "BACKUP_RETENTION_DAYS";
     public const string BackupKeepMin = "BACKUP_KEEP_MIN";
@@ -29,6 +34,11 @@ public static class SettingNames
         new(SmtpPass, null, IsSecret: true, "SMTP password or API key."),
         new(SmtpFrom, "Sales Scorecard <noreply@localhost>", IsSecret: false, "Sender of notification mail."),
         new(BackupNotificationEmail, null, IsSecret: false, "Recipients of notification mail, comma separated."),
+        new(SmtpSecurity, null, IsSecret: false, "StartTls (default), SslOnConnect (default for port 465) or None; never a silent fallback to plain text."),
+        new(SmtpTrustedCert, null, IsSecret: false, "A server certificate to trust even if self-signed: a .cer/.crt/.pem file or its SHA-256 fingerprint."),
+        new(SmtpTimeoutSeconds, "30", IsSecret: false, "Deadline for a whole send, connection and retries included."),
+        new(NotificationTimeZone, null, IsSecret: false, "Time zone of times in mail (IANA or Windows id); default: the machine's."),
+        new(NotificationCulture, null, IsSecret: false, "Culture of dates in mail, e.g. bg-BG; default: the current culture."),
         new(BackupDir, "./backups", IsSecret: false, "Folder that holds the backups; relative to the .env file's folder when set there."),
         new(BackupRetentionDays, "30", IsSecret: false, "Backups older than this many days are removed after a verified backup."),
         new(BackupKeepMin, "7", IsSecret: false, "The newest this many successful backups are always kept, however old."),

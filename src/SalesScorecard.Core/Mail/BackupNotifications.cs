@@ -1,0 +1,54 @@
+using SalesScorecard.Backup;
+using SalesScorecard.Settings;
+
+namespace SalesScorecard.Mail;
+
+/// <summary>
+/// The -Notify step of the backup cmdlets: mail never decides a backup's outcome. A send failure becomes a warning, a
+/// log line and the outcome text ("Sent", "Failed: ...", "Skipped: not configured ...").
+/// </summary>
+public static class BackupNotifications
+{
+    public static async Task<string> NotifyAsync(
+        ScorecardSettings settings,
+        string currentDirectory,
+        NotificationFacts facts,
+        BackupLog? log,
+        IOperationReporter reporter,
+        CancellationToken cancellationToken)
+    {
+        string outcome;
+        var missing = MailSettings.MissingKeys(settings);
+        if (missing.Count > 0)
+        {
+            outcome = $"Skipped: not configured ({string.Join(" and ", missing)} not set)";
+            reporter.Warning($"No notification was sent: {string.Join(" and ", missing)} not set. Backups go on without mail.");
+        }
+        else
+        {
+            try
+            {
+                var mail = MailSettings.Load(settings, currentDirectory);
+                var result = await SmtpNotifier.SendAsync(mail, NotificationMessage.Build(facts, mail), reporter, cancellationToken).ConfigureAwait(false);
+                outcome = "Sent";
+                reporter.Verbose($"Notification sent to {string.Join(", ", result.Recipients)} through {result.Server} ({result.Attempts} attempt(s)).");
+            }
+            catch (ScorecardException e)
+            {
+                outcome = $"Failed: {e.ErrorId}: {e.Message}";
+                reporter.Warning($"The notification was not sent ({e.ErrorId}): {e.Message}");
+            }
+        }
+
+        try
+        {
+            log?.Write("NOTIFY", outcome);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            reporter.Warning($"Could not write to {log!.Path}: {e.Message}");
+        }
+
+        return outcome;
+    }
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace SalesScorecard.Mail;
+
+/// <summary>What a notification says. Built from a backup, a failure, or upstream's JSON details.</summary>
+public sealed class NotificationFacts
+{
+    public required bool Success { get; init; }
+
+    public DateTime TimeUtc { get; init; } = DateTime.UtcNow;
+
+    /// <summary>Replaces the standard subject's text (the date is still appended), e.g. for the watchdog.</summary>
+    public string? Headline { get; init; }
+
+    public string? BackupName { get; init; }
+
+    public string? Location { get; init; }
+
+    public string? Size { get; init; }
+
+    public string? TotalRows { get; init; }
+
+    public IReadOnlyList<KeyValuePair<string, string>> Tables { get; init; } = [];
+
+    public TimeSpan? Duration { get; init; }
+
+    public bool? Verified { get; init; }
+
+    public string? Database { get; init; }
+
+    public string? Host { get; init; }
+
+    public string? ErrorId { get; init; }
+
+    public string? ErrorMessage { get; init; }
+
+    public IReadOnlyList<string> LogTail { get; init; } = [];
+
+    public static NotificationFacts FromBackup(BackupInfo backup) => new()
+    {
+        Success = backup.Status == BackupStatus.Succeeded,
+        TimeUtc = backup.CompletedAt ?? DateTime.UtcNow,
+        BackupName = backup.Name,
+        Location = backup.Path,
+        Size = backup.Size,
+        TotalRows = backup.TotalRows.ToString(CultureInfo.InvariantCulture),
+        Tables = backup.Tables.Cast<System.Collections.DictionaryEntry>()
+            .Select(e => KeyValuePair.Create((string)e.Key, Convert.ToString(e.Value, CultureInfo.InvariantCulture) ?? string.Empty)).ToList(),
+        Duration = backup.Duration,
+        Verified = backup.Verified,
+        Database = backup.Database,
+        Host = backup.Host,
+    };
+
+    public static NotificationFacts FromFailure(string errorId, string message, IReadOnlyList<string> logTail, string? database = null, string? host = null) => new()
+    {
+        Success = false,
+        ErrorId = errorId,
+        ErrorMessage = message,
+        LogTail = logTail,
+        Database = database,
+        Host = host,
+    };
+
+    /// <summary>
+    /// Upstream's send-backup-notification.js details, exactly: backupPath, backupFullPath, backupDir, backupSize,
+    /// totalRows (string or number), tables (table to rows) and error.
+    /// </summary>
+    public static NotificationFacts FromUpstreamDetails(bool success, IReadOnlyDictionary<string, object?> details)
+    {
+        string? Text(string key) => details.TryGetValue(key, out var value) && value is not null
+            ? Convert.ToString(value, CultureInfo.InvariantCulture)
+            : null;
+
+        var tables = details.TryGetValue("tables", out var raw) && raw is IEnumerable<KeyValuePair<string, object?>> pairs
+            ? pairs.Select(p => KeyValuePair.Create(p.Key, Convert.ToString(p.Value, CultureInfo.InvariantCulture) ?? string.Empty)).ToList()
+            : [];
+        return new NotificationFacts
+        {
+            Success = success,
+            BackupName = Text("backupPath"),
+            Location = Text("backupFullPath") ?? Text("backupDir"),
+            Size = Text("backupSize"),
+            TotalRows = Text("totalRows"),
+            Tables = tables,
+            ErrorMessage = Text("error"),
+        };
+    }
+
+    /// <summary>Reads upstream's JSON details into the dictionary <see cref="FromUpstreamDetails"/> takes.</summary>
+    public static IReadOnlyDictionary<string, object?> ParseUpstreamJson(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new JsonException("the details must be a JSON object");
+            }
+
+            return document.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => ToValue(p.Value), StringComparer.Ordinal);
+        }
+        catch (JsonException e)
+        {
+            throw new ScorecardException("InvalidDetails", ScorecardErrorCategory.InvalidArgument,
+                $"-Details is not the JSON object send-backup-notification.js takes: {e.Message}");
+        }
+    }
+
+    private static object? ToValue(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().Select(p => KeyValuePair.Create(p.Name, ToValue(p.Value))).ToList(),
+        JsonValueKind.Null => null,
+        JsonValueKind.String => element.GetString(),
+        _ => element.GetRawText(),
+    };
+}

@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using MimeKit;
+
+namespace SalesScorecard.Mail;
+
+/// <summary>
+/// The notification mail: upstream's subject, and a plain-text and an HTML part that carry the same facts. Every value
+/// is HTML-encoded; no secret is ever among them.
+/// </summary>
+public static class NotificationMessage
+{
+    public const string Footer = "System: Sales Scorecard Production";
+
+    public static string Subject(NotificationFacts facts, MailSettings settings)
+    {
+        var date = Local(facts.TimeUtc, settings).ToString("d", settings.Culture);
+        var text = facts.Headline ?? (facts.Success ? "✅ Database Backup Successful" : "❌ Database Backup Failed");
+        return $"{text} - {date}";
+    }
+
+    public static MimeMessage Build(NotificationFacts facts, MailSettings settings)
+    {
+        var lines = Lines(facts, settings);
+        var message = new MimeMessage { Subject = Subject(facts, settings) };
+        message.From.Add(settings.From);
+        message.To.AddRange(settings.Recipients);
+        var body = new BodyBuilder { TextBody = PlainText(facts, lines), HtmlBody = Html(facts, lines) };
+        message.Body = body.ToMessageBody();
+        return message;
+    }
+
+    private static DateTime Local(DateTime utc, MailSettings settings) =>
+        TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), settings.TimeZone);
+
+    /// <summary>Label and value pairs, in the order both parts show them; absent facts are left out.</summary>
+    private static List<(string Label, string Value)> Lines(NotificationFacts facts, MailSettings settings)
+    {
+        var culture = settings.Culture;
+        var lines = new List<(string, string)>
+        {
+            ("Status", facts.Success ? "Backup completed successfully" : "Backup failed"),
+            ("Time", $"{Local(facts.TimeUtc, settings).ToString("F", culture)} ({settings.TimeZone.Id})"),
+        };
+
+        void Add(string label, string? value)
+        {
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                lines.Add((label, value));
+            }
+        }
+
+        Add("Backup", facts.BackupName);
+        Add("Location", facts.Location);
+        Add("Size", facts.Size);
+        Add("Total rows", facts.TotalRows);
+        Add("Duration", facts.Duration is { } d ? $"{d.TotalSeconds.ToString("0.0", culture)} s" : null);
+        Add("Verified", facts.Verified switch { true => "yes, read back whole with pg_restore", false => "no", _ => null });
+        Add("Database", facts.Database);
+        Add("Server", facts.Host);
+        Add("Error", facts.ErrorId);
+        Add("Details", facts.ErrorMessage);
+        return lines;
+    }
+
+    private static string PlainText(NotificationFacts facts, List<(string Label, string Value)> lines)
+    {
+        var text = new StringBuilder();
+        foreach (var (label, value) in lines)
+        {
+            text.Append(label).Append(": ").AppendLine(value);
+        }
+
+        if (facts.Tables.Count > 0)
+        {
+            text.AppendLine().AppendLine("Rows per table:");
+            foreach (var (table, rows) in facts.Tables)
+            {
+                text.Append("  ").Append(table).Append(": ").AppendLine(rows);
+            }
+        }
+
+        if (facts.LogTail.Count > 0)
+        {
+            text.AppendLine().AppendLine("Last lines of backup.log:");
+            foreach (var line in facts.LogTail)
+            {
+                text.Append("  ").AppendLine(line);
+            }
+        }
+
+        return text.AppendLine().AppendLine("--").AppendLine(Footer).ToString();
+    }
+
+    private static string Html(NotificationFacts facts, List<(string Label, string Value)> lines)
+    {
+        static string E(string value) => WebUtility.HtmlEncode(value);
+        var colour = facts.Success ? "#1a7f37" : "#cf222e";
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html><html><body style=\"font-family:Segoe UI,Arial,sans-serif;font-size:14px\">")
+            .Append(CultureInfo.InvariantCulture, $"<h2 style=\"color:{colour}\">{E(facts.Headline ?? (facts.Success ? "Database backup successful" : "Database backup failed"))}</h2>")
+            .Append("<table cellpadding=\"4\" style=\"border-collapse:collapse\">");
+        foreach (var (label, value) in lines)
+        {
+            html.Append("<tr><th align=\"left\" valign=\"top\">").Append(E(label)).Append("</th><td style=\"white-space:pre-wrap\">")
+                .Append(E(value)).Append("</td></tr>");
+        }
+
+        html.Append("</table>");
+        if (facts.Tables.Count > 0)
+        {
+            html.Append("<h3>Rows per table</h3><table cellpadding=\"3\" style=\"border-collapse:collapse\">");
+            foreach (var (table, rows) in facts.Tables)
+            {
+                html.Append("<tr><td>").Append(E(table)).Append("</td><td align=\"right\">").Append(E(rows)).Append("</td></tr>");
+            }
+
+            html.Append("</table>");
+        }
+
+        if (facts.LogTail.Count > 0)
+        {
+            html.Append("<h3>Last lines of backup.log</h3><pre>").Append(E(string.Join("\n", facts.LogTail))).Append("</pre>");
+        }
+
+        return html.Append("<hr><p style=\"color:#57606a\">").Append(E(Footer)).Append("</p></body></html>").ToString();
+    }
+}

@@ -1,0 +1,19 @@
+namespace SalesScorecard;
+
+/// <summary>What Send-BackupNotification sent, to whom, through which server, in how many attempts.</summary>
+public sealed class NotificationResult
+{
+    public required bool Sent { get; init; }
+
+    public required IReadOnlyList<string> Recipients { get; init; }
+
+    public required string Subject { get; init; }
+
+    public string? MessageId { get; init; }
+
+    public required string Server { get; init; }
+
+    public required int Attempts { get; init; }
+
+    public required TimeSpan Duration { get; init; }
+}
