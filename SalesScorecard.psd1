@@ -18,6 +18,7 @@
         'Restore-ScorecardBackup'
         'Test-ScorecardBackup'
         'Test-ScorecardDatabase'
+        'Test-SmtpSettings'
     )
     VariablesToExport      = @()
     AliasesToExport        = @()

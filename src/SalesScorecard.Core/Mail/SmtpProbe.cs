@@ -1,0 +1,302 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+using SalesScorecard.Settings;
+
+namespace SalesScorecard.Mail;
+
+/// <summary>
+/// Test-SmtpSettings' staged probe: each stage runs only when the one before it passed, and says in plain words what
+/// it saw. Nothing is sent unless asked: the envelope is tested with MAIL FROM and RCPT TO, then RSET, without DATA.
+/// </summary>
+public static class SmtpProbe
+{
+    public static readonly string[] StepNames = ["Settings", "Dns", "Connect", "Ehlo", "Tls", "Authenticate", "Envelope", "Send"];
+
+    public static async Task<SmtpTestResult> RunAsync(ScorecardSettings settings, string currentDirectory, IReadOnlyList<string>? recipients,
+        bool sendTestMessage, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var run = new ProbeRun(reporter);
+        MailSettings? mail = null;
+        await run.StepAsync("Settings", () =>
+        {
+            var configuredRecipients = recipients ?? (settings.Get(SettingNames.BackupNotificationEmail) is { } list ? MailSettings.SplitAddresses(list) : null);
+            var missingHost = settings.Get(SettingNames.SmtpHost) is null;
+            if (missingHost)
+            {
+                run.Advise("Set SMTP_HOST (Gmail: smtp.gmail.com; SendGrid: smtp.sendgrid.net).");
+                return Task.FromResult((SmtpStepStatus.Failed, "SMTP_HOST is not set."));
+            }
+
+            // Without recipients the probe still runs, checking the sender against itself.
+            mail = MailSettings.Load(settings, currentDirectory, configuredRecipients ?? [settings.Get(SettingNames.SmtpFrom)!]);
+            var notes = new List<string> { $"{mail.Server}, {mail.Security}, from {mail.From.Address}, to {string.Join(", ", mail.Recipients.Select(r => r.Address))}" };
+            var status = SmtpStepStatus.Passed;
+            if (configuredRecipients is null)
+            {
+                status = SmtpStepStatus.Warning;
+                notes.Add("BACKUP_NOTIFICATION_EMAIL is not set: no notification would be sent");
+                run.Advise("Set BACKUP_NOTIFICATION_EMAIL to the addresses that should hear about backups, comma separated.");
+            }
+
+            if (mail.User is null)
+            {
+                notes.Add("no SMTP_USER: the login is skipped");
+            }
+            else if (mail.Password is null)
+            {
+                status = SmtpStepStatus.Warning;
+                notes.Add("SMTP_USER is set but SMTP_PASS is not");
+                run.Advise("Set SMTP_PASS (Gmail: an App Password; SendGrid: the API key).");
+            }
+
+            if (mail.Security == SmtpSecurity.None)
+            {
+                status = SmtpStepStatus.Warning;
+                notes.Add("SMTP_SECURITY=None: the password and mail travel in plain text");
+                run.Advise("Use SMTP_SECURITY=StartTls (port 587) or SslOnConnect (port 465) unless the server is on this machine.");
+            }
+
+            return Task.FromResult((status, string.Join("; ", notes) + "."));
+        }).ConfigureAwait(false);
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(mail?.Timeout ?? TimeSpan.FromSeconds(30));
+        var token = deadline.Token;
+        IPAddress[] addresses = [];
+        await run.StepAsync("Dns", async () =>
+        {
+            try
+            {
+                addresses = await Dns.GetHostAddressesAsync(mail!.Host, token).ConfigureAwait(false);
+                return (SmtpStepStatus.Passed, $"{mail.Host} is {string.Join(", ", addresses.Select(a => a.ToString()))}.");
+            }
+            catch (SocketException e)
+            {
+                run.Advise($"Check the spelling of SMTP_HOST ('{mail!.Host}') and this machine's DNS.");
+                return (SmtpStepStatus.Failed, $"{mail.Host} does not resolve: {e.Message}");
+            }
+        }).ConfigureAwait(false);
+
+        Socket? socket = null;
+        await run.StepAsync("Connect", async () =>
+        {
+            Exception? last = null;
+            foreach (var address in addresses)
+            {
+                var candidate = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    await candidate.ConnectAsync(address, mail!.Port, token).ConfigureAwait(false);
+                    socket = candidate;
+                    return (SmtpStepStatus.Passed, $"TCP connection to {address}:{mail.Port}.");
+                }
+                catch (Exception e) when (e is SocketException or OperationCanceledException)
+                {
+                    candidate.Dispose();
+                    last = e;
+                }
+            }
+
+            run.Advise($"Nothing accepts connections on {mail!.Server}. Check SMTP_PORT (587 for StartTls, 465 for SslOnConnect) and any firewall.");
+            return (SmtpStepStatus.Failed, $"Cannot connect to {mail.Server}: {(last is OperationCanceledException ? "timed out" : last?.Message)}.");
+        }).ConfigureAwait(false);
+
+        using var client = new ProbeClient();
+        var tls = new TlsObservation(mail?.TrustedCertificateSha256);
+        Exception? connectFailure = null;
+        await run.StepAsync("Ehlo", async () =>
+        {
+            client.Timeout = (int)mail!.Timeout.TotalMilliseconds;
+            client.ServerCertificateValidationCallback = tls.Validate;
+            try
+            {
+                await client.ConnectAsync(socket!, mail.Host, mail.Port, SmtpNotifier.ToMailKit(mail.Security), token).ConfigureAwait(false);
+            }
+            catch (SslHandshakeException e)
+            {
+                // The handshake is the Tls step's to report; with StartTls the EHLO before it was answered.
+                connectFailure = e;
+                return mail.Security == SmtpSecurity.StartTls
+                    ? (SmtpStepStatus.Passed, "The server greeted and answered EHLO, offering STARTTLS.")
+                    : (SmtpStepStatus.Skipped, "With SslOnConnect the TLS handshake comes before EHLO.");
+            }
+            catch (NotSupportedException)
+            {
+                run.Advise("The server does not offer STARTTLS on this port. Port 465 wants SMTP_SECURITY=SslOnConnect; port 587 normally offers STARTTLS.");
+                return (SmtpStepStatus.Failed, "The server does not offer STARTTLS.");
+            }
+            catch (Exception e) when (e is SmtpProtocolException or IOException or SocketException or OperationCanceledException)
+            {
+                run.Advise(mail.Security == SmtpSecurity.StartTls && mail.Port == 465
+                    ? "Port 465 starts with TLS: set SMTP_SECURITY=SslOnConnect."
+                    : "The server did not speak SMTP as expected. Check SMTP_PORT and SMTP_SECURITY (587 StartTls, 465 SslOnConnect).");
+                return (SmtpStepStatus.Failed, $"No SMTP greeting or EHLO answer: {(e is OperationCanceledException ? "timed out" : e.Message)}");
+            }
+
+            return (SmtpStepStatus.Passed, $"Capabilities: {client.Capabilities}; login mechanisms: {Mechanisms(client)}.");
+        }).ConfigureAwait(false);
+
+        await run.StepAsync("Tls", () =>
+        {
+            if (mail!.Security == SmtpSecurity.None)
+            {
+                return Task.FromResult((SmtpStepStatus.Warning, "No TLS (SMTP_SECURITY=None): everything travels in plain text."));
+            }
+
+            if (connectFailure is not null)
+            {
+                run.Advise("Use SMTP_TRUSTED_CERT only for your own server's certificate; for a public provider, check SMTP_HOST matches the name in its certificate.");
+                return Task.FromResult((SmtpStepStatus.Failed, tls.Describe(mail.Server, mail)));
+            }
+
+            var certificate = tls.Certificate;
+            var names = certificate?.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateDnsNames()).ToList() ?? [];
+            return Task.FromResult((SmtpStepStatus.Passed,
+                $"{client.SslProtocol}, {client.SslCipherSuite}; certificate {certificate?.Subject} (names: {string.Join(", ", names)}), issuer {certificate?.Issuer}, " +
+                $"valid until {certificate?.NotAfter.ToUniversalTime():yyyy-MM-dd}; {(tls.Pinned ? "trusted by SMTP_TRUSTED_CERT" : "trusted by the system")}."));
+        }).ConfigureAwait(false);
+
+        await run.StepAsync("Authenticate", async () =>
+        {
+            var offered = Mechanisms(client);
+            if (mail!.User is null)
+            {
+                return (SmtpStepStatus.Skipped, $"No SMTP_USER; the server offers {offered}.");
+            }
+
+            try
+            {
+                await client.AuthenticateAsync(mail.User, mail.Password ?? string.Empty, token).ConfigureAwait(false);
+                return (SmtpStepStatus.Passed, $"Logged in as '{mail.User}' (offered: {offered}).");
+            }
+            catch (AuthenticationException e)
+            {
+                run.Advise(mail.Host.Contains("gmail", StringComparison.OrdinalIgnoreCase)
+                    ? "Gmail refuses the account password: create a 16-character App Password (Google Account, Security, App passwords) and put it in SMTP_PASS."
+                    : mail.Host.Contains("sendgrid", StringComparison.OrdinalIgnoreCase)
+                        ? "SendGrid's SMTP_USER is literally 'apikey', and SMTP_PASS is the API key."
+                        : "Check SMTP_USER and SMTP_PASS. Gmail needs an App Password; SendGrid's user is literally 'apikey'.");
+                return (SmtpStepStatus.Failed, $"The server refused the login of '{mail.User}': {e.Message}");
+            }
+            catch (NotSupportedException)
+            {
+                run.Advise("The server offers no login on this connection; most servers offer it only after STARTTLS.");
+                return (SmtpStepStatus.Failed, "The server does not support authentication here.");
+            }
+        }).ConfigureAwait(false);
+
+        await run.StepAsync("Envelope", async () =>
+        {
+            var replies = new List<string>();
+            foreach (var command in new[] { $"MAIL FROM:<{mail!.From.Address}>" }.Concat(mail.Recipients.Select(r => $"RCPT TO:<{r.Address}>")))
+            {
+                var response = await client.CommandAsync(command, token).ConfigureAwait(false);
+                if ((int)response.StatusCode >= 400)
+                {
+                    await client.CommandAsync("RSET", token).ConfigureAwait(false);
+                    run.Advise(command.StartsWith("MAIL", StringComparison.Ordinal)
+                        ? $"The server will not send as {mail.From.Address}: set SMTP_FROM to an address the account may use (SendGrid: a verified sender)."
+                        : $"The server refuses {command[9..^1]}: check BACKUP_NOTIFICATION_EMAIL.");
+                    return (SmtpStepStatus.Failed, $"{command}: {(int)response.StatusCode} {response.Response}");
+                }
+
+                replies.Add($"{command}: {(int)response.StatusCode}");
+            }
+
+            await client.CommandAsync("RSET", token).ConfigureAwait(false);
+            return (SmtpStepStatus.Passed, string.Join("; ", replies) + "; RSET (nothing sent).");
+        }).ConfigureAwait(false);
+
+        await run.StepAsync("Send", async () =>
+        {
+            if (!sendTestMessage)
+            {
+                return (SmtpStepStatus.Skipped, "Not asked (-SendTestMessage).");
+            }
+
+            var message = NotificationMessage.Build(new NotificationFacts { Success = true, Headline = "SalesScorecard SMTP test" }, mail!);
+            await client.SendAsync(message, token).ConfigureAwait(false);
+            return (SmtpStepStatus.Passed, $"Sent '{message.Subject}' ({message.MessageId}).");
+        }).ConfigureAwait(false);
+
+        if (client.IsConnected)
+        {
+            try
+            {
+                await client.DisconnectAsync(quit: true, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SmtpProtocolException)
+            {
+                // The verdict is in; a server that hangs up first changes nothing.
+            }
+        }
+
+        socket?.Dispose();
+        return run.Result(mail);
+    }
+
+    private static string Mechanisms(SmtpClient client) =>
+        client.AuthenticationMechanisms.Count == 0 ? "none" : string.Join(", ", client.AuthenticationMechanisms);
+
+    /// <summary>Exposes MailKit's raw command for MAIL FROM, RCPT TO and RSET without DATA.</summary>
+    private sealed class ProbeClient : SmtpClient
+    {
+        public Task<SmtpResponse> CommandAsync(string command, CancellationToken cancellationToken) => SendCommandAsync(command, cancellationToken);
+    }
+
+    private sealed class ProbeRun(IOperationReporter reporter)
+    {
+        private readonly List<SmtpTestStep> _steps = [];
+        private readonly List<string> _advice = [];
+        private bool _failed;
+
+        public void Advise(string advice) => _advice.Add(advice);
+
+        /// <summary>Runs a step unless an earlier one failed; an unexpected error fails the step, never the probe.</summary>
+        public async Task StepAsync(string name, Func<Task<(SmtpStepStatus Status, string Detail)>> step)
+        {
+            if (_failed)
+            {
+                _steps.Add(new SmtpTestStep(name, SmtpStepStatus.Skipped, TimeSpan.Zero, "Not run: an earlier step failed."));
+                return;
+            }
+
+            reporter.Progress("Testing SMTP", name, _steps.Count * 100 / StepNames.Length);
+            var watch = Stopwatch.StartNew();
+            (SmtpStepStatus Status, string Detail) outcome;
+            try
+            {
+                outcome = await step().ConfigureAwait(false);
+            }
+            catch (ScorecardException e)
+            {
+                Advise(e.Message);
+                outcome = (SmtpStepStatus.Failed, $"{e.ErrorId}: {e.Message}");
+            }
+            catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException or SmtpCommandException or OperationCanceledException)
+            {
+                outcome = (SmtpStepStatus.Failed, e is OperationCanceledException ? "Timed out (SMTP_TIMEOUT_SECONDS)." : e.Message);
+            }
+
+            _failed = outcome.Status == SmtpStepStatus.Failed;
+            _steps.Add(new SmtpTestStep(name, outcome.Status, watch.Elapsed, outcome.Detail));
+            reporter.Verbose($"{name}: {outcome.Status}: {outcome.Detail}");
+        }
+
+        public SmtpTestResult Result(MailSettings? mail) => new()
+        {
+            Passed = !_failed,
+            Host = mail?.Host,
+            Port = mail?.Port,
+            Security = mail?.Security.ToString(),
+            Steps = _steps,
+            Advice = _advice,
+        };
+    }
+}
