@@ -141,4 +141,79 @@ function New-PgDumpWrapper {
     $script
 }
 
+function Get-DeliveredMessage {
+    <# The messages smtp4dev received for one recipient, with their text, HTML and raw source. #>
+    param([Parameter(Mandatory)] [string] $To)
+    $api = $env:SCORECARD_TEST_SMTP_API
+    foreach ($summary in (Invoke-RestMethod "$api/api/messages?pageSize=500").results | Where-Object { $_.to -contains $To }) {
+        $message = Invoke-RestMethod "$api/api/messages/$($summary.id)"
+        [pscustomobject]@{
+            Subject          = $message.subject
+            To               = $message.to
+            SecureConnection = $message.secureConnection
+            Text             = Invoke-RestMethod "$api/api/messages/$($summary.id)/plaintext"
+            Html             = Invoke-RestMethod "$api/api/messages/$($summary.id)/html"
+            Raw              = Invoke-RestMethod "$api/api/messages/$($summary.id)/raw"
+        }
+    }
+}
+
+function Start-ScriptedSmtpPeer {
+    <#
+    A plain-text SMTP server on loopback that answers as told, for replies smtp4dev cannot give: a 4xx greeting, a 550
+    to RCPT TO, a connection dropped after DATA. Every line it receives, and each connection, goes to .Log.
+    #>
+    param(
+        [string] $Greeting = '220 peer.test ESMTP',
+        [string] $RcptReply = '250 2.1.5 OK',
+        [string] $DataReply = '250 2.0.0 queued',
+        [switch] $DropAfterData
+    )
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    $log = [System.Collections.Concurrent.ConcurrentQueue[string]]::new()
+    $job = Start-ThreadJob -ArgumentList $listener, $Greeting, $RcptReply, $DataReply, $DropAfterData.IsPresent, $log -ScriptBlock {
+        param($listener, $greeting, $rcptReply, $dataReply, $dropAfterData, $log)
+        while ($true) {
+            try { $client = $listener.AcceptTcpClient() } catch { return }
+            $log.Enqueue('CONNECT')
+            try {
+                $stream = $client.GetStream()
+                $reader = [System.IO.StreamReader]::new($stream)
+                $writer = [System.IO.StreamWriter]::new($stream)
+                $writer.NewLine = "`r`n"
+                $writer.AutoFlush = $true
+                $writer.WriteLine($greeting)
+                if ($greeting -notmatch '^220') { Start-Sleep -Milliseconds 200; continue }
+                :session while ($null -ne ($line = $reader.ReadLine())) {
+                    $log.Enqueue($line)
+                    switch -regex ($line) {
+                        '^(EHLO|HELO)' { $writer.WriteLine('250-peer.test'); $writer.WriteLine('250 8BITMIME') }
+                        '^MAIL' { $writer.WriteLine('250 2.1.0 OK') }
+                        '^RCPT' { $writer.WriteLine($rcptReply) }
+                        '^DATA' {
+                            $writer.WriteLine('354 go ahead')
+                            while ($null -ne ($body = $reader.ReadLine()) -and $body -ne '.') { }
+                            if ($dropAfterData) { break session }
+                            $writer.WriteLine($dataReply)
+                        }
+                        '^(RSET|NOOP)' { $writer.WriteLine('250 2.0.0 OK') }
+                        '^QUIT' { $writer.WriteLine('221 2.0.0 bye'); break session }
+                        default { $writer.WriteLine('502 5.5.2 not implemented') }
+                    }
+                }
+            } catch {
+                $log.Enqueue("ERROR $_")
+            } finally { $client.Dispose() }
+        }
+    }
+    [pscustomobject]@{ Port = $listener.LocalEndpoint.Port; Listener = $listener; Job = $job; Log = $log }
+}
+
+function Stop-ScriptedSmtpPeer([Parameter(Mandatory)] $Peer) {
+    $Peer.Listener.Stop()
+    $Peer.Job | Wait-Job -Timeout 10 | Out-Null
+    $Peer.Job | Remove-Job -Force
+}
+
 Export-ModuleMember -Function *

@@ -102,6 +102,9 @@ public static class SmtpNotifier
                 (Error("SmtpRecipientRejected", ScorecardErrorCategory.InvalidArgument,
                     $"{server} refused the recipient {command.Mailbox?.Address} ({(int)command.StatusCode} {command.Message}). Check BACKUP_NOTIFICATION_EMAIL."),
                     IsTransient(command)),
+            SmtpCommandException command when !session.Connected =>
+                (Error("SmtpNotReachable", ScorecardErrorCategory.ConnectionError,
+                    $"{server} answered {(int)command.StatusCode} {command.Message.TrimEnd('.')} when connecting: it is busy or not accepting mail now."), IsTransient(command)),
             SmtpCommandException command =>
                 (Error("SmtpSendFailed", ScorecardErrorCategory.InvalidOperation,
                     $"{server} refused the message ({(int)command.StatusCode} {command.Message})."), IsTransient(command)),
@@ -126,9 +129,13 @@ public static class SmtpNotifier
 
         public bool DataStarted { get; private set; }
 
+        /// <summary>Whether the greeting, EHLO and TLS are done: a refusal before that is the server's, not the message's.</summary>
+        public bool Connected { get; private set; }
+
         public async Task<string?> SendAsync(MimeMessage message, CancellationToken cancellationToken)
         {
             await ConnectAsync(_client, settings, Tls, cancellationToken).ConfigureAwait(false);
+            Connected = true;
             if (settings.User is not null)
             {
                 await _client.AuthenticateAsync(settings.User, settings.Password ?? string.Empty, cancellationToken).ConfigureAwait(false);

@@ -37,6 +37,13 @@ public sealed class DatabaseUrl
         var trimmed = value.Trim();
         var builder = IsUri(trimmed) ? FromUri(trimmed) : FromKeywords(trimmed);
         builder.ApplicationName ??= "SalesScorecard";
+        if (IsUri(trimmed) || !trimmed.Contains("pooling", StringComparison.OrdinalIgnoreCase))
+        {
+            // A cmdlet call is short: an idle pooled connection would only keep the database busy for DROP or
+            // CREATE DATABASE ... TEMPLATE after it.
+            builder.Pooling = false;
+        }
+
         return new DatabaseUrl(builder);
     }
 
