@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using SalesScorecard.Backup;
+using SalesScorecard.Mail;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.PowerShell;
@@ -33,6 +34,10 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
     [ValidateNotNullOrEmpty]
     public string? DatabaseUrl { get; set; }
 
+    /// <summary>Mails an alert when the backup is stale or missing, and a failure when a check fails; nothing when all is well.</summary>
+    [Parameter]
+    public SwitchParameter Notify { get; set; }
+
     protected override void ProcessRecord()
     {
         try
@@ -42,30 +47,35 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
                 [SettingNames.DatabaseUrl] = DatabaseUrl,
                 [SettingNames.BackupDir] = ProviderPath(Destination),
             });
-            var folder = ParameterSetName switch
+            var (folder, latest) = ParameterSetName switch
             {
-                "InputObject" => InputObject!.Path,
-                "Path" => ProviderPath(Path)!,
+                "InputObject" => (InputObject!.Path, InputObject),
+                "Path" => (ProviderPath(Path)!, null),
                 _ => LatestBackup(settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!),
             };
-            if (folder is null)
+            BackupTestResult? result = null;
+            if (folder is not null)
             {
-                return;
+                var options = new BackupTestOptions
+                {
+                    RestoreDrillServer = RestoreDrill ? settings.GetDatabaseUrl() : null,
+                    MaxAge = MaxAge,
+                    PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
+                };
+                result = Run((reporter, ct) => BackupVerifier.TestAsync(folder, options, reporter, ct));
+                WriteObject(result);
+                if (!result.Passed)
+                {
+                    var failed = string.Join("; ", result.Checks.Where(c => !c.Passed).Select(c => $"{c.Check}: {c.Detail}"));
+                    WriteScorecardError(new ScorecardException("BackupTestFailed", ScorecardErrorCategory.InvalidData,
+                        $"The backup '{result.Name}' failed its test. {failed}", result.Path));
+                }
             }
 
-            var options = new BackupTestOptions
+            if (Notify && NotificationFacts.FromBackupTest(result, latest ?? (folder is null ? null : BackupCatalog.Read(folder)), MaxAge, DateTime.UtcNow) is { } facts)
             {
-                RestoreDrillServer = RestoreDrill ? settings.GetDatabaseUrl() : null,
-                MaxAge = MaxAge,
-                PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
-            };
-            var result = Run((reporter, ct) => BackupVerifier.TestAsync(folder, options, reporter, ct));
-            WriteObject(result);
-            if (!result.Passed)
-            {
-                var failed = string.Join("; ", result.Checks.Where(c => !c.Passed).Select(c => $"{c.Check}: {c.Detail}"));
-                WriteScorecardError(new ScorecardException("BackupTestFailed", ScorecardErrorCategory.InvalidData,
-                    $"The backup '{result.Name}' failed its test. {failed}", result.Path));
+                var destination = folder is null ? settings.GetPath(SettingNames.BackupDir, CurrentDirectory)! : System.IO.Path.GetDirectoryName(folder)!;
+                Run((reporter, ct) => BackupNotifications.NotifyAsync(settings, CurrentDirectory, facts, new BackupLog(destination), reporter, ct));
             }
         }
         catch (ScorecardException e)
@@ -74,7 +84,8 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
         }
     }
 
-    private string? LatestBackup(string destination)
+    /// <summary>The newest successful backup; a BackupNotFound error (and no folder) when there is none.</summary>
+    private (string? Folder, BackupInfo? Latest) LatestBackup(string destination)
     {
         var latest = BackupCatalog.List(destination).FirstOrDefault(b => b.Status == BackupStatus.Succeeded);
         if (latest is null)
@@ -83,6 +94,6 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
                 $"There is no successful backup in '{destination}'.", destination));
         }
 
-        return latest?.Path;
+        return (latest?.Path, latest);
     }
 }

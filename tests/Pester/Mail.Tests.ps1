@@ -354,3 +354,67 @@ Describe 'Invoke-ScorecardBackup -Notify' {
         $backup.Notification | Should -Match '^Skipped: not configured \(SMTP_HOST and BACKUP_NOTIFICATION_EMAIL not set\)'
     }
 }
+
+Describe 'Test-ScorecardBackup -Notify, the watchdog' {
+    BeforeAll {
+        $script:Database = New-TestDatabase
+        $script:Url = Get-TestDatabaseUrl $Database
+        $script:Fresh = Join-Path $Root 'watchdog-fresh'
+        $script:Backup = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Fresh
+    }
+    AfterAll { Remove-TestDatabase $Database }
+
+    It 'sends nothing when the newest backup is fresh and whole' {
+        $to = New-Recipient
+        Set-SmtpEnvironment $to
+        (Test-ScorecardBackup -Latest -Destination $Fresh -MaxAge '1.02:00:00' -Notify).Passed | Should -BeTrue
+        Start-Sleep -Milliseconds 500
+        @(Get-DeliveredMessage -To $to) | Should -BeNullOrEmpty
+    }
+
+    It 'alerts when the newest successful backup is older than MaxAge' {
+        $to = New-Recipient
+        Set-SmtpEnvironment $to
+        $env:NOTIFICATION_TIMEZONE = 'Europe/Sofia'
+        $env:NOTIFICATION_CULTURE = 'en-GB'
+        $stale = Join-Path $Root 'watchdog-stale'
+        New-Item -ItemType Directory $stale | Out-Null
+        Copy-Item -Recurse $Backup.Path $stale
+        $manifest = Join-Path $stale "$($Backup.Name)/manifest.json"
+        $json = Get-Content $manifest -Raw | ConvertFrom-Json -AsHashtable
+        $json.completedAt = '2026-01-10T08:00:00Z'
+        $json | ConvertTo-Json -Depth 10 | Set-Content $manifest
+        $result = Test-ScorecardBackup -Latest -Destination $stale -MaxAge '1.02:00:00' -Notify -ErrorAction SilentlyContinue
+        $result.Passed | Should -BeFalse
+        $message = Wait-Delivered $to
+        $message.Subject | Should -Be '⚠️ No successful backup since 10/01/2026 10:00'
+        $message.Text | Should -Match 'BackupStale'
+        $message.Text | Should -Match ([regex]::Escape($Backup.Name))
+    }
+
+    It 'alerts when there is no successful backup at all' {
+        $to = New-Recipient
+        Set-SmtpEnvironment $to
+        $empty = Join-Path $Root 'watchdog-empty'
+        New-Item -ItemType Directory $empty | Out-Null
+        Test-ScorecardBackup -Latest -Destination $empty -MaxAge '1.02:00:00' -Notify -ErrorVariable failures -ErrorAction SilentlyContinue
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'BackupNotFound,*'
+        $message = Wait-Delivered $to
+        $message.Subject | Should -BeLike '⚠️ No successful backup since *'
+        $message.Text | Should -Match 'BackupNotFound'
+    }
+
+    It 'sends a failure mail when a check fails' {
+        $to = New-Recipient
+        Set-SmtpEnvironment $to
+        $damaged = Join-Path $Root 'watchdog-damaged'
+        New-Item -ItemType Directory $damaged | Out-Null
+        Copy-Item -Recurse $Backup.Path $damaged
+        Add-Content -Path (Join-Path $damaged "$($Backup.Name)/$Database.dump") -Value 'junk'
+        Test-ScorecardBackup -Latest -Destination $damaged -MaxAge '1.02:00:00' -Notify -ErrorAction SilentlyContinue | Out-Null
+        $message = Wait-Delivered $to
+        $message.Subject | Should -BeLike '❌ Database Backup Failed - *'
+        $message.Text | Should -Match 'Checksum: '
+        Get-Content (Join-Path $damaged 'backup.log') -Raw | Should -Match 'NOTIFY  Sent'
+    }
+}

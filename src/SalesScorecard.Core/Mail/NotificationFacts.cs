@@ -10,8 +10,11 @@ public sealed class NotificationFacts
 
     public DateTime TimeUtc { get; init; } = DateTime.UtcNow;
 
-    /// <summary>Replaces the standard subject's text (the date is still appended), e.g. for the watchdog.</summary>
+    /// <summary>Replaces the standard subject and heading, e.g. for the SMTP test message.</summary>
     public string? Headline { get; init; }
+
+    /// <summary>For the watchdog: the newest successful backup is from then (or none has been made since then).</summary>
+    public DateTime? StaleSinceUtc { get; init; }
 
     public string? BackupName { get; init; }
 
@@ -52,6 +55,40 @@ public sealed class NotificationFacts
         Database = backup.Database,
         Host = backup.Host,
     };
+
+    /// <summary>
+    /// What the watchdog (Test-ScorecardBackup -Notify) reports, or null when all is well: an alert when the newest
+    /// successful backup is older than <paramref name="maxAge"/> or there is none, else a failure when a check failed.
+    /// </summary>
+    public static NotificationFacts? FromBackupTest(BackupTestResult? result, BackupInfo? latest, TimeSpan? maxAge, DateTime nowUtc)
+    {
+        var freshness = result?.Checks.FirstOrDefault(c => c.Check == "Freshness");
+        if (maxAge is { } age && (latest is null || freshness is { Passed: false }))
+        {
+            return new NotificationFacts
+            {
+                Success = false,
+                TimeUtc = nowUtc,
+                StaleSinceUtc = latest?.CompletedAt ?? nowUtc - age,
+                BackupName = latest?.Name,
+                Location = latest?.Path,
+                ErrorId = latest is null ? "BackupNotFound" : "BackupStale",
+                ErrorMessage = freshness?.Detail ?? "There is no successful backup at all.",
+            };
+        }
+
+        return result is { Passed: false }
+            ? new NotificationFacts
+            {
+                Success = false,
+                TimeUtc = nowUtc,
+                BackupName = result.Name,
+                Location = result.Path,
+                ErrorId = "BackupTestFailed",
+                ErrorMessage = string.Join("\n", result.Checks.Where(c => !c.Passed).Select(c => $"{c.Check}: {c.Detail}")),
+            }
+            : null;
+    }
 
     public static NotificationFacts FromFailure(string errorId, string message, IReadOnlyList<string> logTail, string? database = null, string? host = null) => new()
     {

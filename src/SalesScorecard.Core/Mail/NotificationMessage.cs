@@ -15,9 +15,13 @@ public static class NotificationMessage
 
     public static string Subject(NotificationFacts facts, MailSettings settings)
     {
+        if (facts.StaleSinceUtc is { } since)
+        {
+            return $"⚠️ No successful backup since {Local(since, settings).ToString("g", settings.Culture)}";
+        }
+
         var date = Local(facts.TimeUtc, settings).ToString("d", settings.Culture);
-        var text = facts.Headline ?? (facts.Success ? "✅ Database Backup Successful" : "❌ Database Backup Failed");
-        return $"{text} - {date}";
+        return facts.Headline ?? $"{(facts.Success ? "✅ Database Backup Successful" : "❌ Database Backup Failed")} - {date}";
     }
 
     public static MimeMessage Build(NotificationFacts facts, MailSettings settings)
@@ -40,7 +44,7 @@ public static class NotificationMessage
         var culture = settings.Culture;
         var lines = new List<(string, string)>
         {
-            ("Status", facts.Success ? "Backup completed successfully" : "Backup failed"),
+            ("Status", facts.Success ? "Backup completed successfully" : facts.StaleSinceUtc is null ? "Backup failed" : "No recent successful backup"),
             ("Time", $"{Local(facts.TimeUtc, settings).ToString("F", culture)} ({settings.TimeZone.Id})"),
         };
 
@@ -100,7 +104,7 @@ public static class NotificationMessage
         var colour = facts.Success ? "#1a7f37" : "#cf222e";
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html><html><body style=\"font-family:Segoe UI,Arial,sans-serif;font-size:14px\">")
-            .Append(CultureInfo.InvariantCulture, $"<h2 style=\"color:{colour}\">{E(facts.Headline ?? (facts.Success ? "Database backup successful" : "Database backup failed"))}</h2>")
+            .Append(CultureInfo.InvariantCulture, $"<h2 style=\"color:{colour}\">{E(facts.Headline ?? (facts.Success ? "Database backup successful" : facts.StaleSinceUtc is null ? "Database backup failed" : "No recent successful backup"))}</h2>")
             .Append("<table cellpadding=\"4\" style=\"border-collapse:collapse\">");
         foreach (var (label, value) in lines)
         {
