@@ -11,10 +11,15 @@
     FormatsToProcess       = @('SalesScorecard.format.ps1xml')
     FunctionsToExport      = @()
     CmdletsToExport        = @(
+        'Disable-ScorecardUser'
+        'Enable-ScorecardUser'
         'Get-ScorecardBackup'
         'Get-ScorecardConfig'
+        'Get-ScorecardUser'
         'Invoke-ScorecardBackup'
+        'New-ScorecardUser'
         'Send-BackupNotification'
+        'Set-ScorecardUser'
         'Restore-ScorecardBackup'
         'Test-ScorecardBackup'
         'Test-ScorecardDatabase'

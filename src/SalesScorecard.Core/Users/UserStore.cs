@@ -1,0 +1,428 @@
+using System.Data;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using SalesScorecard.Database;
+using SalesScorecard.Settings;
+
+namespace SalesScorecard.Users;
+
+/// <summary>
+/// The app's users table, straight: one connection and prepared statements for a whole pipeline, one transaction per
+/// user, an audit row beside every change when audit_logs exists, and errors that say exactly what is wrong.
+/// </summary>
+public sealed class UserStore : IAsyncDisposable
+{
+    private const string Columns = """id, email, "displayName", role, "isActive", "companyId", "createdAt", "updatedAt" """;
+
+    private readonly NpgsqlConnection _connection;
+    private readonly string _describe;
+    private readonly bool _hasAudit;
+    private readonly bool _hasCompanies;
+    private readonly Dictionary<string, NpgsqlCommand> _prepared = new(StringComparer.Ordinal);
+
+    private UserStore(NpgsqlConnection connection, string describe, bool hasAudit, bool hasCompanies)
+    {
+        _connection = connection;
+        _describe = describe;
+        _hasAudit = hasAudit;
+        _hasCompanies = hasCompanies;
+    }
+
+    public static async Task<UserStore> OpenAsync(DatabaseUrl url, CancellationToken cancellationToken)
+    {
+        var connection = await DatabaseConnector.OpenAsync(url, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var probe = new NpgsqlCommand(
+                "SELECT to_regclass('public.users') IS NOT NULL, to_regclass('public.audit_logs') IS NOT NULL, to_regclass('public.companies') IS NOT NULL",
+                connection);
+            await using var reader = await probe.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (!reader.GetBoolean(0))
+            {
+                throw new ScorecardException("UsersTableNotFound", ScorecardErrorCategory.ObjectNotFound,
+                    $"The database ({url.Describe()}) has no users table: is DATABASE_URL the Sales Scorecard database?", url.Database);
+            }
+
+            return new UserStore(connection, url.Describe(), reader.GetBoolean(1), reader.GetBoolean(2));
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var command in _prepared.Values)
+        {
+            await command.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<ScorecardUser>> FindAsync(UserQuery query, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand { Connection = _connection };
+        string Parameter(object value)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+            return "$" + command.Parameters.Count;
+        }
+
+        var conditions = new List<string> { "true" };
+        if (query.Identity is { } identity)
+        {
+            var p = Parameter(identity.Trim());
+            conditions.Add($"(id = {p} OR lower(email) = lower({p}))");
+        }
+
+        if (query.CompanyId is { } company)
+        {
+            conditions.Add($"\"companyId\" = {Parameter(company)}");
+        }
+
+        if (query.Role is { } role)
+        {
+            conditions.Add($"role = {Parameter(UserRules.NormalizeRole(role))}");
+        }
+
+        if (query.Name is { } name)
+        {
+            var p = Parameter(WildcardToLike(name));
+            conditions.Add($"(\"displayName\" ILIKE {p} OR email ILIKE {p})");
+        }
+
+        if (!query.IncludeInactive)
+        {
+            conditions.Add("\"isActive\" IS NOT FALSE");
+        }
+
+        command.CommandText = $"SELECT {Columns} FROM users WHERE {string.Join(" AND ", conditions)} ORDER BY \"companyId\", email";
+        var users = new List<ScorecardUser>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            users.Add(ReadUser(reader));
+        }
+
+        return users;
+    }
+
+    /// <summary>Finds the user and checks the change; changes nothing. An empty Changes list means nothing to do.</summary>
+    public async Task<UserChangePlan> PlanAsync(UserChangeRequest request, CancellationToken cancellationToken)
+    {
+        var email = request.Email is null ? null : UserRules.NormalizeEmail(request.Email);
+        var displayName = request.DisplayName is null ? null : UserRules.NormalizeDisplayName(request.DisplayName);
+        var role = request.Role is null ? null : UserRules.NormalizeRole(request.Role);
+        var user = await ResolveAsync(request.Identity, request.CompanyId, cancellationToken).ConfigureAwait(false);
+
+        var changes = new List<FieldChange>();
+        if (email is not null && email != user.Email)
+        {
+            await EnsureEmailFreeAsync(email, user.Id, cancellationToken).ConfigureAwait(false);
+            changes.Add(new FieldChange("email", user.Email, email));
+        }
+
+        if (displayName is not null && displayName != user.DisplayName)
+        {
+            changes.Add(new FieldChange("displayName", user.DisplayName, displayName));
+        }
+
+        if (role is not null && role != user.Role)
+        {
+            changes.Add(new FieldChange("role", user.Role, role));
+        }
+
+        if (request.Active is { } active && active != user.IsActive)
+        {
+            changes.Add(new FieldChange("isActive", user.IsActive, active));
+        }
+
+        string? hash = null;
+        if (request.Password is { } password)
+        {
+            hash = UserRules.HashPassword(password);
+            changes.Add(new FieldChange("password", "changed", "changed"));
+        }
+
+        return new UserChangePlan { User = user, Changes = changes, Request = request, PasswordHash = hash };
+    }
+
+    /// <summary>Applies a plan in one transaction with its audit row; fails if the user changed since it was read.</summary>
+    public async Task<ScorecardUser> ApplyAsync(UserChangePlan plan, CancellationToken cancellationToken)
+    {
+        await using var transaction = await _connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+        var update = await PreparedAsync("update", $"""
+            UPDATE users SET
+              email = CASE WHEN $2 THEN $3 ELSE email END,
+              "displayName" = CASE WHEN $4 THEN $5 ELSE "displayName" END,
+              role = CASE WHEN $6 THEN $7 ELSE role END,
+              "isActive" = CASE WHEN $8 THEN $9 ELSE "isActive" END,
+              password = CASE WHEN $10 THEN $11 ELSE password END,
+              "updatedAt" = (now() AT TIME ZONE 'UTC')
+            WHERE id = $1 AND "updatedAt" = $12
+            RETURNING {Columns}
+            """, [NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Varchar,
+                NpgsqlDbType.Boolean, NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Boolean, NpgsqlDbType.Boolean,
+                NpgsqlDbType.Varchar, NpgsqlDbType.Timestamp], cancellationToken).ConfigureAwait(false);
+        object? New(string field) => plan.Changes.FirstOrDefault(c => c.Field == field)?.New;
+        var values = new object?[]
+        {
+            plan.User.Id,
+            New("email") is not null, New("email"),
+            New("displayName") is not null, New("displayName"),
+            New("role") is not null, New("role"),
+            New("isActive") is not null, New("isActive") ?? false,
+            plan.PasswordHash is not null, plan.PasswordHash,
+            plan.User.UpdatedAt,
+        };
+        for (var i = 0; i < values.Length; i++)
+        {
+            update.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+
+        update.Transaction = transaction;
+        ScorecardUser? updated = null;
+        try
+        {
+            await using var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                updated = ReadUser(reader);
+            }
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw await EmailTakenAsync((string)New("email")!, plan.User.Id, e, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (updated is null)
+        {
+            throw new ScorecardException("UserChangedConcurrently", ScorecardErrorCategory.ResourceBusy,
+                $"User {plan.User.Id} was changed by someone else while this change was being prepared; nothing was changed. Run it again.", plan.User.Id);
+        }
+
+        await AuditAsync(transaction, plan.Request.AuditAction, updated, plan.Changes.ToDictionary(c => c.Field, c => (object?)new { old = c.Old, @new = c.New }), cancellationToken)
+            .ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return updated;
+    }
+
+    /// <summary>Checks a new user; changes nothing.</summary>
+    public async Task<NewUserRequest> CheckNewAsync(NewUserRequest request, CancellationToken cancellationToken)
+    {
+        var checkedRequest = new NewUserRequest
+        {
+            Email = UserRules.NormalizeEmail(request.Email),
+            DisplayName = UserRules.NormalizeDisplayName(request.DisplayName),
+            Role = UserRules.NormalizeRole(request.Role),
+            CompanyId = request.CompanyId.Trim(),
+            Password = request.Password,
+        };
+        if (_hasCompanies)
+        {
+            var exists = await PreparedAsync("company", "SELECT 1 FROM companies WHERE id = $1", [NpgsqlDbType.Varchar], cancellationToken).ConfigureAwait(false);
+            exists.Parameters[0].Value = checkedRequest.CompanyId;
+            exists.Transaction = null;
+            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+            {
+                throw new ScorecardException("CompanyNotFound", ScorecardErrorCategory.ObjectNotFound,
+                    $"There is no company '{checkedRequest.CompanyId}' in the companies table ({_describe}).", checkedRequest.CompanyId);
+            }
+        }
+
+        await EnsureEmailFreeAsync(checkedRequest.Email, null, cancellationToken).ConfigureAwait(false);
+        return checkedRequest;
+    }
+
+    public async Task<ScorecardUser> CreateAsync(NewUserRequest request, CancellationToken cancellationToken)
+    {
+        var generated = request.Password is null ? UserRules.GeneratePassword() : null;
+        var hash = UserRules.HashPassword(request.Password ?? generated!);
+        await using var transaction = await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var insert = new NpgsqlCommand($"""
+            INSERT INTO users (id, email, password, "displayName", role, "isActive", "companyId", "createdAt", "updatedAt")
+            VALUES ($1, $2, $3, $4, $5, true, $6, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+            RETURNING {Columns}
+            """, _connection, transaction)
+        {
+            Parameters =
+            {
+                new() { Value = Guid.NewGuid().ToString() }, new() { Value = request.Email }, new() { Value = hash },
+                new() { Value = request.DisplayName }, new() { Value = request.Role }, new() { Value = request.CompanyId },
+            },
+        };
+        ScorecardUser created;
+        try
+        {
+            await using var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            created = ReadUser(reader);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw await EmailTakenAsync(request.Email, null, e, cancellationToken).ConfigureAwait(false);
+        }
+
+        await AuditAsync(transaction, "USER_CREATED", created, new Dictionary<string, object?>
+        {
+            ["email"] = created.Email, ["displayName"] = created.DisplayName, ["role"] = created.Role, ["companyId"] = created.CompanyId,
+            ["password"] = generated is null ? "set" : "generated",
+        }, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (generated is null)
+        {
+            return created;
+        }
+
+        return new ScorecardUser
+        {
+            Id = created.Id, Email = created.Email, DisplayName = created.DisplayName, Role = created.Role, IsActive = created.IsActive,
+            CompanyId = created.CompanyId, CreatedAt = created.CreatedAt, UpdatedAt = created.UpdatedAt,
+            InitialPassword = new NetworkCredential(string.Empty, generated).SecurePassword,
+        };
+    }
+
+    /// <summary>By id, else by email (case-insensitive); with a company, the user must belong to it.</summary>
+    private async Task<ScorecardUser> ResolveAsync(string identity, string? companyId, CancellationToken cancellationToken)
+    {
+        var byId = await PreparedAsync("by-id", $"SELECT {Columns} FROM users WHERE id = $1", [NpgsqlDbType.Varchar], cancellationToken).ConfigureAwait(false);
+        var user = await ReadOneAsync(byId, identity, cancellationToken).ConfigureAwait(false);
+        if (user is null && identity.Contains('@', StringComparison.Ordinal))
+        {
+            var byEmail = await PreparedAsync("by-email", $"SELECT {Columns} FROM users WHERE lower(email) = lower($1)", [NpgsqlDbType.Varchar], cancellationToken)
+                .ConfigureAwait(false);
+            user = await ReadOneAsync(byEmail, identity.Trim(), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (user is null)
+        {
+            throw new ScorecardException("UserNotFound", ScorecardErrorCategory.ObjectNotFound,
+                $"No user has the id{(identity.Contains('@', StringComparison.Ordinal) ? " or email" : string.Empty)} '{identity}' in the users table ({_describe}).", identity);
+        }
+
+        if (companyId is not null && user.CompanyId != companyId)
+        {
+            throw new ScorecardException("UserNotInCompany", ScorecardErrorCategory.PermissionDenied,
+                $"User {user.Id} ({user.Email}) belongs to company '{user.CompanyId}', not '{companyId}'; nothing was changed.", user.Id);
+        }
+
+        return user;
+    }
+
+    private async Task EnsureEmailFreeAsync(string email, string? exceptUserId, CancellationToken cancellationToken)
+    {
+        var owner = await FindEmailOwnerAsync(email, exceptUserId, cancellationToken).ConfigureAwait(false);
+        if (owner is not null)
+        {
+            throw EmailTaken(email, owner, null);
+        }
+    }
+
+    private async Task<ScorecardUser?> FindEmailOwnerAsync(string email, string? exceptUserId, CancellationToken cancellationToken)
+    {
+        var command = await PreparedAsync("email-owner", $"SELECT {Columns} FROM users WHERE lower(email) = lower($1) AND id IS DISTINCT FROM $2",
+            [NpgsqlDbType.Varchar, NpgsqlDbType.Varchar], cancellationToken).ConfigureAwait(false);
+        command.Parameters[1].Value = (object?)exceptUserId ?? DBNull.Value;
+        return await ReadOneAsync(command, email, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ScorecardException> EmailTakenAsync(string email, string? exceptUserId, Exception cause, CancellationToken cancellationToken) =>
+        EmailTaken(email, await FindEmailOwnerAsync(email, exceptUserId, cancellationToken).ConfigureAwait(false), cause);
+
+    // The column is unique across all companies, so the other user may well be in another company: say which.
+    private static ScorecardException EmailTaken(string email, ScorecardUser? owner, Exception? cause) =>
+        new("EmailAlreadyInUse", ScorecardErrorCategory.ResourceExists,
+            owner is null
+                ? $"The email '{email}' is already in use; nothing was changed."
+                : $"The email '{email}' already belongs to user {owner.Id} of company '{owner.CompanyId}'; emails are unique across all companies. Nothing was changed.",
+            email, cause);
+
+    private async Task AuditAsync(NpgsqlTransaction transaction, string action, ScorecardUser user, IReadOnlyDictionary<string, object?> changes, CancellationToken cancellationToken)
+    {
+        if (!_hasAudit)
+        {
+            return;
+        }
+
+        var details = JsonSerializer.Serialize(new
+        {
+            changes,
+            actor = new { osUser = Environment.UserName, host = Environment.MachineName, tool = "SalesScorecard" },
+        });
+        var insert = await PreparedAsync("audit", """
+            INSERT INTO audit_logs (id, "userId", action, "entityType", "entityId", details, "companyId", "createdAt")
+            VALUES ($1, NULL, $2, 'user', $3, $4::jsonb, $5, now() AT TIME ZONE 'UTC')
+            """, [NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Text, NpgsqlDbType.Varchar], cancellationToken).ConfigureAwait(false);
+        insert.Transaction = transaction;
+        object?[] values = [Guid.NewGuid().ToString(), action, user.Id, details, user.CompanyId];
+        for (var i = 0; i < values.Length; i++)
+        {
+            insert.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+
+        await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A statement prepared once on this connection and reused for every record of the pipeline.</summary>
+    private async Task<NpgsqlCommand> PreparedAsync(string key, string sql, NpgsqlDbType[] types, CancellationToken cancellationToken)
+    {
+        if (!_prepared.TryGetValue(key, out var command))
+        {
+            command = new NpgsqlCommand(sql, _connection);
+            foreach (var type in types)
+            {
+                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = type });
+            }
+
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            _prepared[key] = command;
+        }
+
+        command.Transaction = null;
+        return command;
+    }
+
+    private static async Task<ScorecardUser?> ReadOneAsync(NpgsqlCommand command, string value, CancellationToken cancellationToken)
+    {
+        command.Parameters[0].Value = value;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadUser(reader) : null;
+    }
+
+    private static ScorecardUser ReadUser(NpgsqlDataReader reader) => new()
+    {
+        Id = reader.GetString(0),
+        Email = reader.GetString(1),
+        DisplayName = reader.GetString(2),
+        Role = reader.GetString(3),
+        IsActive = reader.IsDBNull(4) || reader.GetBoolean(4),
+        CompanyId = reader.IsDBNull(5) ? null : reader.GetString(5),
+        CreatedAt = reader.GetDateTime(6),
+        UpdatedAt = reader.GetDateTime(7),
+    };
+
+    /// <summary>A PowerShell wildcard (* and ?) as an ILIKE pattern, with LIKE's own characters escaped.</summary>
+    private static string WildcardToLike(string wildcard)
+    {
+        var like = new StringBuilder();
+        foreach (var c in wildcard)
+        {
+            like.Append(c switch
+            {
+                '*' => "%",
+                '?' => "_",
+                '%' or '_' or '\\' => "\\" + c,
+                _ => c.ToString(),
+            });
+        }
+
+        return like.ToString();
+    }
+}

@@ -1,0 +1,55 @@
+using System.Management.Automation;
+using SalesScorecard.Users;
+
+namespace SalesScorecard.PowerShell;
+
+[Cmdlet(VerbsCommon.Get, "ScorecardUser")]
+[OutputType(typeof(ScorecardUser))]
+public sealed class GetScorecardUserCommand : UserAdminCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Id", "UserId")]
+    [ValidateNotNullOrEmpty]
+    public string? Identity { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? CompanyId { get; set; }
+
+    [Parameter]
+    [ArgumentCompleter(typeof(RoleCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Role { get; set; }
+
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    [Parameter]
+    public SwitchParameter IncludeInactive { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var query = new UserQuery { Identity = Identity, CompanyId = CompanyId, Role = Role, Name = Name, IncludeInactive = IncludeInactive || Identity is not null };
+            var store = Store;
+            var users = Run((_, ct) => store.FindAsync(query, ct));
+            if (users.Count == 0 && Identity is not null)
+            {
+                WriteScorecardError(new ScorecardException("UserNotFound", ScorecardErrorCategory.ObjectNotFound,
+                    $"No user has the id or email '{Identity}'{(CompanyId is null ? string.Empty : $" in company '{CompanyId}'")}.", Identity));
+            }
+
+            foreach (var user in users)
+            {
+                WriteObject(user);
+            }
+        }
+        catch (ScorecardException e)
+        {
+            ThrowScorecardError(e);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using SalesScorecard.Settings;
+using SalesScorecard.Users;
+
+namespace SalesScorecard.PowerShell;
+
+/// <summary>
+/// What the user cmdlets share: -DatabaseUrl, and one connection with prepared statements for the whole pipeline,
+/// opened on the first record and closed at the end (or on Ctrl+C).
+/// </summary>
+public abstract class UserAdminCmdlet : ScorecardCmdlet
+{
+    private UserStore? _store;
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? DatabaseUrl { get; set; }
+
+    /// <summary>The pipeline's connection; read it on the pipeline thread, before handing it to <see cref="ScorecardCmdlet.Run"/>.</summary>
+    protected UserStore Store
+    {
+        get
+        {
+            if (_store is null)
+            {
+                var url = LoadSettings(new Dictionary<string, string?> { [SettingNames.DatabaseUrl] = DatabaseUrl }).GetDatabaseUrl();
+                _store = Run((_, ct) => UserStore.OpenAsync(url, ct));
+            }
+
+            return _store;
+        }
+    }
+
+    protected override void EndProcessing() => CloseStore();
+
+    protected override void StopProcessing()
+    {
+        base.StopProcessing();
+        CloseStore();
+    }
+
+    /// <summary>Checks a change, asks ShouldProcess, applies it; a failure is this record's error only.</summary>
+    protected void ChangeUser(UserChangeRequest request, bool passThru)
+    {
+        try
+        {
+            var store = Store;
+            var plan = Run((_, ct) => store.PlanAsync(request, ct));
+            if (plan.Changes.Count == 0)
+            {
+                WriteVerbose($"NoChange: user {plan.User.Email} ({plan.User.Id}) already has these values.");
+                if (passThru)
+                {
+                    WriteObject(plan.User);
+                }
+
+                return;
+            }
+
+            if (ShouldProcess(plan.Describe(), "Update user"))
+            {
+                var updated = Run((_, ct) => store.ApplyAsync(plan, ct));
+                if (passThru)
+                {
+                    WriteObject(updated);
+                }
+            }
+        }
+        catch (ScorecardException e) when (e.ErrorId is not ("DatabaseUnreachable" or "DatabaseAuthenticationFailed" or "DatabaseNotFound" or "DatabaseUrlMissing" or "InvalidDatabaseUrl" or "UsersTableNotFound"))
+        {
+            WriteScorecardError(e);
+        }
+        catch (ScorecardException e)
+        {
+            // Without the database no record can succeed.
+            ThrowScorecardError(e);
+        }
+    }
+
+    private void CloseStore()
+    {
+        var store = Interlocked.Exchange(ref _store, null);
+        store?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+}
+
+/// <summary>Offers the app's seven roles on Tab.</summary>
+public sealed class RoleCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        UserRules.Roles
+            .Where(role => role.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
+            .Select(role => new CompletionResult(role, role, CompletionResultType.ParameterValue, role));
+}
+
+/// <summary>
+/// Lets -Active take what a CSV holds: true/false, yes/no, 1/0 (any case); an empty cell means "leave as it is".
+/// </summary>
+public sealed class FlexibleBooleanAttribute : ArgumentTransformationAttribute
+{
+    public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+    {
+        var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
+        return value switch
+        {
+            string text when string.IsNullOrWhiteSpace(text) => null,
+            string text => text.Trim().ToLowerInvariant() switch
+            {
+                "true" or "yes" or "1" or "$true" => true,
+                "false" or "no" or "0" or "$false" => false,
+                _ => throw new ArgumentTransformationMetadataException($"'{text}' is not true or false (also accepted: yes/no, 1/0)."),
+            },
+            _ => value,
+        };
+    }
+}
