@@ -35,7 +35,7 @@ public sealed class GetScorecardUserCommand : UserAdminCmdlet
         {
             var query = new UserQuery { Identity = Identity, CompanyId = CompanyId, Role = Role, Name = Name, IncludeInactive = IncludeInactive || Identity is not null };
             var store = Store;
-            var users = Run((_, ct) => store.FindAsync(query, ct));
+            var users = RunQuick(ct => store.FindAsync(query, ct));
             if (users.Count == 0 && Identity is not null)
             {
                 WriteScorecardError(new ScorecardException("UserNotFound", ScorecardErrorCategory.ObjectNotFound,

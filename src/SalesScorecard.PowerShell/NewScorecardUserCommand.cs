@@ -43,10 +43,10 @@ public sealed class NewScorecardUserCommand : UserAdminCmdlet
                 Password = Password is null ? null : new NetworkCredential(string.Empty, Password).Password,
             };
             var store = Store;
-            var checkedRequest = Run((_, ct) => store.CheckNewAsync(request, ct));
+            var checkedRequest = RunQuick(ct => store.CheckNewAsync(request, ct));
             if (ShouldProcess($"{checkedRequest.Email} ({checkedRequest.DisplayName}, {checkedRequest.Role}) in company '{checkedRequest.CompanyId}'", "Create user"))
             {
-                WriteObject(Run((_, ct) => store.CreateAsync(checkedRequest, ct)));
+                WriteObject(RunQuick(ct => store.CreateAsync(checkedRequest, ct)));
             }
         }
         catch (ScorecardException e)

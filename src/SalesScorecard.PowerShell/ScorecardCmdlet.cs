@@ -79,6 +79,22 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a short Core call (a query or two) straight on the pipeline thread, without the message pump: for work that
+    /// reports nothing and runs once per pipeline record.
+    /// </summary>
+    protected T RunQuick<T>(Func<CancellationToken, Task<T>> work)
+    {
+        try
+        {
+            return work(CancellationToken).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
     protected static ErrorRecord ToErrorRecord(ScorecardException e) =>
         new(e, e.ErrorId, Enum.Parse<ErrorCategory>(e.Category.ToString()), e.Target);
 

@@ -18,7 +18,7 @@ public abstract class UserAdminCmdlet : ScorecardCmdlet
     [ValidateNotNullOrEmpty]
     public string? DatabaseUrl { get; set; }
 
-    /// <summary>The pipeline's connection; read it on the pipeline thread, before handing it to <see cref="ScorecardCmdlet.Run"/>.</summary>
+    /// <summary>The pipeline's connection, opened on first use (on the pipeline thread: it writes warnings).</summary>
     protected UserStore Store
     {
         get
@@ -26,7 +26,7 @@ public abstract class UserAdminCmdlet : ScorecardCmdlet
             if (_store is null)
             {
                 var url = LoadSettings(new Dictionary<string, string?> { [SettingNames.DatabaseUrl] = DatabaseUrl }).GetDatabaseUrl();
-                _store = Run((_, ct) => UserStore.OpenAsync(url, ct));
+                _store = RunQuick(ct => UserStore.OpenAsync(url, ct));
             }
 
             return _store;
@@ -47,7 +47,7 @@ public abstract class UserAdminCmdlet : ScorecardCmdlet
         try
         {
             var store = Store;
-            var plan = Run((_, ct) => store.PlanAsync(request, ct));
+            var plan = RunQuick(ct => store.PlanAsync(request, ct));
             if (plan.Changes.Count == 0)
             {
                 WriteVerbose($"NoChange: user {plan.User.Email} ({plan.User.Id}) already has these values.");
@@ -61,7 +61,7 @@ public abstract class UserAdminCmdlet : ScorecardCmdlet
 
             if (ShouldProcess(plan.Describe(), "Update user"))
             {
-                var updated = Run((_, ct) => store.ApplyAsync(plan, ct));
+                var updated = RunQuick(ct => store.ApplyAsync(plan, ct));
                 if (passThru)
                 {
                     WriteObject(updated);

@@ -154,11 +154,13 @@ public sealed class UserStore : IAsyncDisposable
         return new UserChangePlan { User = user, Changes = changes, Request = request, PasswordHash = hash };
     }
 
-    /// <summary>Applies a plan in one transaction with its audit row; fails if the user changed since it was read.</summary>
+    /// <summary>
+    /// Applies a plan and writes its audit row in one statement (so one implicit transaction and one round trip);
+    /// fails if the user changed since it was read.
+    /// </summary>
     public async Task<ScorecardUser> ApplyAsync(UserChangePlan plan, CancellationToken cancellationToken)
     {
-        await using var transaction = await _connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
-        var update = await PreparedAsync("update", $"""
+        const string Update = """
             UPDATE users SET
               email = CASE WHEN $2 THEN $3 ELSE email END,
               "displayName" = CASE WHEN $4 THEN $5 ELSE "displayName" END,
@@ -167,12 +169,23 @@ public sealed class UserStore : IAsyncDisposable
               password = CASE WHEN $10 THEN $11 ELSE password END,
               "updatedAt" = (now() AT TIME ZONE 'UTC')
             WHERE id = $1 AND "updatedAt" = $12
-            RETURNING {Columns}
-            """, [NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Varchar,
-                NpgsqlDbType.Boolean, NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Boolean, NpgsqlDbType.Boolean,
-                NpgsqlDbType.Varchar, NpgsqlDbType.Timestamp], cancellationToken).ConfigureAwait(false);
+            """;
+        var sql = _hasAudit
+            ? $"""
+               WITH updated AS ({Update} RETURNING {Columns}),
+               audit AS (
+                 INSERT INTO audit_logs (id, "userId", action, "entityType", "entityId", details, "companyId", "createdAt")
+                 SELECT $13, NULL, $14, 'user', id, $15::jsonb, "companyId", now() AT TIME ZONE 'UTC' FROM updated)
+               SELECT {Columns} FROM updated
+               """
+            : $"{Update} RETURNING {Columns}";
+        var update = await PreparedAsync("update", sql,
+            [NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Varchar,
+             NpgsqlDbType.Boolean, NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Boolean, NpgsqlDbType.Boolean,
+             NpgsqlDbType.Varchar, NpgsqlDbType.Timestamp, .. (_hasAudit ? new[] { NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Text } : [])],
+            cancellationToken).ConfigureAwait(false);
         object? New(string field) => plan.Changes.FirstOrDefault(c => c.Field == field)?.New;
-        var values = new object?[]
+        var values = new List<object?>
         {
             plan.User.Id,
             New("email") is not null, New("email"),
@@ -182,12 +195,17 @@ public sealed class UserStore : IAsyncDisposable
             plan.PasswordHash is not null, plan.PasswordHash,
             plan.User.UpdatedAt,
         };
-        for (var i = 0; i < values.Length; i++)
+        if (_hasAudit)
+        {
+            values.AddRange([Guid.NewGuid().ToString(), plan.Request.AuditAction,
+                AuditDetails(plan.Changes.ToDictionary(c => c.Field, c => (object?)new { old = c.Old, @new = c.New }))]);
+        }
+
+        for (var i = 0; i < values.Count; i++)
         {
             update.Parameters[i].Value = values[i] ?? DBNull.Value;
         }
 
-        update.Transaction = transaction;
         ScorecardUser? updated = null;
         try
         {
@@ -202,16 +220,8 @@ public sealed class UserStore : IAsyncDisposable
             throw await EmailTakenAsync((string)New("email")!, plan.User.Id, e, cancellationToken).ConfigureAwait(false);
         }
 
-        if (updated is null)
-        {
-            throw new ScorecardException("UserChangedConcurrently", ScorecardErrorCategory.ResourceBusy,
-                $"User {plan.User.Id} was changed by someone else while this change was being prepared; nothing was changed. Run it again.", plan.User.Id);
-        }
-
-        await AuditAsync(transaction, plan.Request.AuditAction, updated, plan.Changes.ToDictionary(c => c.Field, c => (object?)new { old = c.Old, @new = c.New }), cancellationToken)
-            .ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return updated;
+        return updated ?? throw new ScorecardException("UserChangedConcurrently", ScorecardErrorCategory.ResourceBusy,
+            $"User {plan.User.Id} was changed by someone else while this change was being prepared; nothing was changed. Run it again.", plan.User.Id);
     }
 
     /// <summary>Checks a new user; changes nothing.</summary>
@@ -351,17 +361,12 @@ public sealed class UserStore : IAsyncDisposable
             return;
         }
 
-        var details = JsonSerializer.Serialize(new
-        {
-            changes,
-            actor = new { osUser = Environment.UserName, host = Environment.MachineName, tool = "SalesScorecard" },
-        });
         var insert = await PreparedAsync("audit", """
             INSERT INTO audit_logs (id, "userId", action, "entityType", "entityId", details, "companyId", "createdAt")
             VALUES ($1, NULL, $2, 'user', $3, $4::jsonb, $5, now() AT TIME ZONE 'UTC')
             """, [NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Text, NpgsqlDbType.Varchar], cancellationToken).ConfigureAwait(false);
         insert.Transaction = transaction;
-        object?[] values = [Guid.NewGuid().ToString(), action, user.Id, details, user.CompanyId];
+        object?[] values = [Guid.NewGuid().ToString(), action, user.Id, AuditDetails(changes), user.CompanyId];
         for (var i = 0; i < values.Length; i++)
         {
             insert.Parameters[i].Value = values[i] ?? DBNull.Value;
@@ -369,6 +374,14 @@ public sealed class UserStore : IAsyncDisposable
 
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The audit row's details: each change, and who made it.</summary>
+    private static string AuditDetails(IReadOnlyDictionary<string, object?> changes) =>
+        JsonSerializer.Serialize(new
+        {
+            changes,
+            actor = new { osUser = Environment.UserName, host = Environment.MachineName, tool = "SalesScorecard" },
+        });
 
     /// <summary>A statement prepared once on this connection and reused for every record of the pipeline.</summary>
     private async Task<NpgsqlCommand> PreparedAsync(string key, string sql, NpgsqlDbType[] types, CancellationToken cancellationToken)
