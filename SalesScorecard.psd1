@@ -14,16 +14,19 @@
         'Disable-ScorecardUser'
         'Enable-ScorecardUser'
         'Get-ScorecardBackup'
+        'Get-ScorecardBackupSchedule'
         'Get-ScorecardConfig'
         'Get-ScorecardUser'
         'Invoke-ScorecardBackup'
         'New-ScorecardUser'
+        'Register-ScorecardBackupSchedule'
         'Send-BackupNotification'
         'Set-ScorecardUser'
         'Restore-ScorecardBackup'
         'Test-ScorecardBackup'
         'Test-ScorecardDatabase'
         'Test-SmtpSettings'
+        'Unregister-ScorecardBackupSchedule'
     )
     VariablesToExport      = @()
     AliasesToExport        = @()

@@ -157,9 +157,10 @@ function Invoke-Test {
     }
     $summary = Get-Content $summaryFile -Raw | ConvertFrom-Json
     Write-Host "Results: $resultFile"
-    $failed = $summary.Failed + $summary.FailedBlocks + $summary.FailedContainers
-    Write-Host ('{0} passed, {1} failed' -f $summary.Passed, $failed)
-    if ($failed -gt 0 -or $summary.Passed -eq 0) { exit 1 }
+    $passed = [int]$summary.Passed
+    $failed = [int]$summary.Failed + [int]$summary.FailedBlocks + [int]$summary.FailedContainers
+    Write-Host ('{0} passed, {1} failed' -f $passed, $failed)
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 
 function Invoke-Demo {

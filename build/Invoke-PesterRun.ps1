@@ -17,6 +17,7 @@ $configuration.TestResult.OutputFormat = 'NUnitXml'
 $configuration.TestResult.OutputPath = $ResultFile
 if ($FullNameFilter) { $configuration.Filter.FullName = $FullNameFilter.Split(',') }
 $result = Invoke-Pester -Configuration $configuration
+if ($null -eq $result) { throw 'Invoke-Pester returned no result.' }
 [ordered]@{
     Passed           = $result.PassedCount
     Failed           = $result.FailedCount

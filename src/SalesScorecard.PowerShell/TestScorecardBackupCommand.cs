@@ -28,6 +28,7 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
     public SwitchParameter RestoreDrill { get; set; }
 
     [Parameter]
+    [HoursTimeSpan]
     public TimeSpan? MaxAge { get; set; }
 
     [Parameter]
@@ -47,14 +48,19 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
                 [SettingNames.DatabaseUrl] = DatabaseUrl,
                 [SettingNames.BackupDir] = ProviderPath(Destination),
             });
-            var (folder, latest) = ParameterSetName switch
+            var destination = settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
+            var latest = ParameterSetName switch
             {
-                "InputObject" => (InputObject!.Path, InputObject),
-                "Path" => (ProviderPath(Path)!, null),
-                _ => LatestBackup(settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!),
+                "InputObject" => InputObject,
+                "Path" => BackupCatalog.Read(ProviderPath(Path)!),
+                _ => BackupCatalog.List(destination).FirstOrDefault(b => b.Status == BackupStatus.Succeeded),
             };
+            var failure = latest is null
+                ? new ScorecardException("BackupNotFound", ScorecardErrorCategory.ObjectNotFound, $"There is no successful backup in '{destination}'.", destination)
+                : null;
+
             BackupTestResult? result = null;
-            if (folder is not null)
+            if (latest is not null)
             {
                 var options = new BackupTestOptions
                 {
@@ -62,38 +68,34 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
                     MaxAge = MaxAge,
                     PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
                 };
-                result = Run((reporter, ct) => BackupVerifier.TestAsync(folder, options, reporter, ct));
-                WriteObject(result);
+                result = Run((reporter, ct) => BackupVerifier.TestAsync(latest.Path, options, reporter, ct));
                 if (!result.Passed)
                 {
                     var failed = string.Join("; ", result.Checks.Where(c => !c.Passed).Select(c => $"{c.Check}: {c.Detail}"));
-                    WriteScorecardError(new ScorecardException("BackupTestFailed", ScorecardErrorCategory.InvalidData,
-                        $"The backup '{result.Name}' failed its test. {failed}", result.Path));
+                    failure = new ScorecardException("BackupTestFailed", ScorecardErrorCategory.InvalidData, $"The backup '{result.Name}' failed its test. {failed}", result.Path);
                 }
             }
 
-            if (Notify && NotificationFacts.FromBackupTest(result, latest ?? (folder is null ? null : BackupCatalog.Read(folder)), MaxAge, DateTime.UtcNow) is { } facts)
+            // Mail before reporting: with -ErrorAction Stop the error ends the command, and the alert must still go out.
+            if (Notify && NotificationFacts.FromBackupTest(result, latest, MaxAge, DateTime.UtcNow) is { } facts)
             {
-                var destination = folder is null ? settings.GetPath(SettingNames.BackupDir, CurrentDirectory)! : System.IO.Path.GetDirectoryName(folder)!;
-                Run((reporter, ct) => BackupNotifications.NotifyAsync(settings, CurrentDirectory, facts, new BackupLog(destination), reporter, ct));
+                var logFolder = latest is null ? destination : System.IO.Path.GetDirectoryName(latest.Path)!;
+                Run((reporter, ct) => BackupNotifications.NotifyAsync(settings, CurrentDirectory, facts, new BackupLog(logFolder), reporter, ct));
+            }
+
+            if (result is not null)
+            {
+                WriteObject(result);
+            }
+
+            if (failure is not null)
+            {
+                WriteScorecardError(failure);
             }
         }
         catch (ScorecardException e)
         {
             ThrowScorecardError(e);
         }
-    }
-
-    /// <summary>The newest successful backup; a BackupNotFound error (and no folder) when there is none.</summary>
-    private (string? Folder, BackupInfo? Latest) LatestBackup(string destination)
-    {
-        var latest = BackupCatalog.List(destination).FirstOrDefault(b => b.Status == BackupStatus.Succeeded);
-        if (latest is null)
-        {
-            WriteScorecardError(new ScorecardException("BackupNotFound", ScorecardErrorCategory.ObjectNotFound,
-                $"There is no successful backup in '{destination}'.", destination));
-        }
-
-        return (latest?.Path, latest);
     }
 }

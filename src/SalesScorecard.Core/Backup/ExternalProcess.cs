@@ -9,11 +9,13 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
 public static class ExternalProcess
 {
     /// <param name="environment">Variables to set; a null value removes the variable from the child's environment.</param>
+    /// <param name="standardInput">Text written to the child's standard input, which is then closed.</param>
     public static async Task<ProcessResult> RunAsync(
         string program,
         IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string?> environment,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        string? standardInput = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -46,9 +48,14 @@ public static class ExternalProcess
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (error) { error.AppendLine(e.Data); } } };
         process.Start();
-        process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(standardInput.AsMemory(), cancellationToken).ConfigureAwait(false);
+        }
+
+        process.StandardInput.Close();
         try
         {
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,29 @@
+using System.Management.Automation;
+using SalesScorecard.Scheduling;
+
+namespace SalesScorecard.PowerShell;
+
+[Cmdlet(VerbsCommon.Get, "ScorecardBackupSchedule")]
+[OutputType(typeof(ScheduleEntry))]
+public sealed class GetScorecardBackupScheduleCommand : ScorecardCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            RegisterScorecardBackupScheduleCommand.EnsureCron();
+            foreach (var entry in RunQuick(ct => CronScheduler.ListAsync(Name, ct)))
+            {
+                WriteObject(entry);
+            }
+        }
+        catch (ScorecardException e)
+        {
+            ThrowScorecardError(e);
+        }
+    }
+}
