@@ -67,6 +67,11 @@ function Invoke-Docs {
     } else {
         ConvertTo-MamlHelp -MarkdownPath $pages.FullName -OutputPath $mamlPath
     }
+    # About topics: Get-Help reads plain text, so the markdown headings become its upper-case section titles.
+    foreach ($about in Get-ChildItem (Join-Path $RepoRoot 'docs') -Filter 'about_*.md') {
+        $text = (Get-Content $about.FullName -Encoding utf8 | Select-Object -Skip 4) -replace '^#{1,2} ', '' -join [Environment]::NewLine
+        Set-Content -Path (Join-Path $helpDir "$($about.BaseName).help.txt") -Value "TOPIC$([Environment]::NewLine)    $($about.BaseName)$([Environment]::NewLine)$([Environment]::NewLine)$text" -Encoding utf8
+    }
     Write-Host "Help: $mamlPath ($($pages.Count) commands)"
 }
 

@@ -13,6 +13,7 @@ public sealed class EnableScorecardUserCommand : UserAdminCmdlet
     public string? Identity { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(CompanyIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string? CompanyId { get; set; }
 

@@ -14,6 +14,7 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
 
     [Parameter(Position = 0, ParameterSetName = "All")]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(BackupNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 

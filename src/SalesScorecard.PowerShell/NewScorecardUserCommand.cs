@@ -23,6 +23,7 @@ public sealed class NewScorecardUserCommand : UserAdminCmdlet
     public string? Role { get; set; }
 
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(CompanyIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string? CompanyId { get; set; }
 

@@ -15,6 +15,7 @@ public sealed class SetScorecardUserCommand : UserAdminCmdlet
     public string? Identity { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(CompanyIdCompleter))]
     public string? CompanyId { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]

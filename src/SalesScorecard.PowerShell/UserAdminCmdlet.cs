@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Management.Automation;
-using System.Management.Automation.Language;
 using SalesScorecard.Settings;
 using SalesScorecard.Users;
 
@@ -84,16 +83,6 @@ public abstract class UserAdminCmdlet : ScorecardCmdlet
         var store = Interlocked.Exchange(ref _store, null);
         store?.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
-}
-
-/// <summary>Offers the app's seven roles on Tab.</summary>
-public sealed class RoleCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        UserRules.Roles
-            .Where(role => role.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
-            .Select(role => new CompletionResult(role, role, CompletionResultType.ParameterValue, role));
 }
 
 /// <summary>

@@ -119,6 +119,11 @@ INSERT INTO "New ""Feature""" (note, at, raw) VALUES (E'back\\slash \\\\ and \t 
         (Get-ScorecardBackup -Destination $Destination -Latest).Sha256 | Should -Be $Backup.Sha256
     }
 
+    It 'completes backup names on Tab' {
+        $line = "Get-ScorecardBackup -Destination '$Destination' -Name backup-"
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @($Backup.Name)
+    }
+
     It 'passes Test-ScorecardBackup with a restore drill that leaves no database behind' {
         $result = Test-ScorecardBackup -Path $Backup.Path -RestoreDrill -DatabaseUrl $Url -MaxAge '01:00:00'
         $result.Passed | Should -BeTrue

@@ -64,3 +64,13 @@ Describe 'Help for <Name>' -ForEach $Commands {
         foreach ($type in $Command.OutputType.Name) { $outputs | Should -Contain $type }
     }
 }
+
+Describe 'about_SalesScorecard' {
+    It 'explains settings, the nightly flow, restore, SMTP troubleshooting and exit codes' {
+        $about = Get-Help about_SalesScorecard | Out-String
+        foreach ($section in 'SETTINGS', 'THE NIGHTLY FLOW', 'RESTORE RUNBOOK', 'SMTP TROUBLESHOOTING', 'EXIT CODES') {
+            $about | Should -Match $section
+        }
+        $about | Should -Match 'BACKUP_KEEP_MIN'
+    }
+}

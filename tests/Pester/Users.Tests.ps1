@@ -214,6 +214,15 @@ Describe 'Get-ScorecardUser' {
         $failures[0].FullyQualifiedErrorId | Should -BeLike 'UserNotFound,*'
     }
 
+    It 'completes company ids from the database on Tab, and quietly nothing when it is unreachable' {
+        $line = 'Get-ScorecardUser -CompanyId company_'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('company_instorm', 'company_metro')
+        $unreachable = "Get-ScorecardUser -DatabaseUrl postgresql://u:p@127.0.0.1:$(Get-UnusedPort)/x -CompanyId company_"
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        (TabExpansion2 -inputScript $unreachable -cursorColumn $unreachable.Length).CompletionMatches.CompletionText | Should -Not -Contain 'company_metro'
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+    }
+
     It 'completes roles on Tab' {
         $completion = TabExpansion2 -inputScript 'Set-ScorecardUser -Role SALES_' -cursorColumn 'Set-ScorecardUser -Role SALES_'.Length
         $completion.CompletionMatches.CompletionText | Should -Be @('SALES_DIRECTOR', 'SALES_LEAD')
