@@ -32,7 +32,9 @@
     AliasesToExport        = @()
     PrivateData            = @{
         PSData = @{
-            Tags       = @('SalesScorecard', 'PostgreSQL', 'Backup', 'pg_dump', 'MailKit', 'Linux', 'Windows')
+            Tags         = @('SalesScorecard', 'PostgreSQL', 'Backup', 'pg_dump', 'MailKit', 'Linux', 'Windows')
+            LicenseUri   = 'https://opensource.org/license/mit'
+            ReleaseNotes = 'See CHANGELOG.md.'
         }
     }
 }

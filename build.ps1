@@ -9,7 +9,7 @@ Docs    turns docs/*.md (PlatyPS markdown) into out/SalesScorecard/en-US/SalesSc
 Test    builds, starts a private PostgreSQL cluster and smtp4dev, runs the Pester suite, stops both, and prints
         'N passed, N failed' as its last line. Set SCORECARD_TEST_DATABASE_URL to use an existing server instead.
 Demo    builds, starts PostgreSQL with the demo data, and runs the module's main job against it.
-Package writes the PowerShell Gallery package (not yet).
+Package writes out/SalesScorecard.<version>.nupkg for the PowerShell Gallery, release notes from CHANGELOG.md.
 Clean   removes out/ and the build output.
 #>
 [CmdletBinding()]
@@ -35,7 +35,7 @@ $SourceManifest = Join-Path $RepoRoot 'SalesScorecard.psd1'
 $FixtureDir = Join-Path $RepoRoot 'tests/fixtures'
 
 function Invoke-Native([string] $Program, [string[]] $Arguments) {
-    & $Program @Arguments
+    & $Program @Arguments | Out-Host
     if ($LASTEXITCODE -ne 0) { throw "$Program $($Arguments -join ' ') failed with exit code $LASTEXITCODE." }
 }
 
@@ -123,7 +123,7 @@ function Stop-Services($Services) {
 }
 
 function Invoke-Test {
-    Invoke-Build
+    $package = Invoke-Package
     $pester = Get-PesterPath
     $resultFile = Join-Path $OutDir 'test-results.xml'
     $summaryFile = Join-Path $OutDir 'test-summary.json'
@@ -135,6 +135,7 @@ function Invoke-Test {
         SCORECARD_TEST_FIXTURE_DB   = 'scorecard_fixture'
         SCORECARD_TEST_EXTERNAL_SERVER = ($services.Postgres.Kind -eq 'External') ? '1' : $null
         SCORECARD_TEST_MODULE       = Join-Path $ModuleDir 'SalesScorecard.psd1'
+        SCORECARD_TEST_PACKAGE      = $package
         SCORECARD_TEST_SMTP_HOST    = $services.Smtp.Host
         SCORECARD_TEST_SMTP_PORT    = [string]$services.Smtp.SmtpPort
         SCORECARD_TEST_SMTP_API     = $services.Smtp.ApiUrl
@@ -190,12 +191,48 @@ function Invoke-Demo {
     }
 }
 
+# The CHANGELOG.md section of this version (else Unreleased), for the package's release notes.
+function Get-ReleaseNotes([string] $Version) {
+    $lines = Get-Content (Join-Path $RepoRoot 'CHANGELOG.md') -Encoding utf8
+    $start = [Array]::FindIndex($lines, [Predicate[string]] { param($l) $l -like "## ``[$Version``]*" })
+    if ($start -lt 0) { $start = [Array]::FindIndex($lines, [Predicate[string]] { param($l) $l -like '## `[Unreleased`]*' }) }
+    if ($start -lt 0) { throw "CHANGELOG.md has no section for $Version." }
+    $end = [Array]::FindIndex($lines, $start + 1, [Predicate[string]] { param($l) $l -match '^## |^\[' })
+    ($lines[($start + 1)..(($end -lt 0 ? $lines.Count : $end) - 1)] -join "`n").Trim()
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $version = Get-ModuleVersion
+    $work = Join-Path $OutDir 'package'
+    if (Test-Path $work) { Remove-Item -Recurse -Force $work }
+    $staging = Join-Path $work 'SalesScorecard'
+    $repository = Join-Path $work 'repository'
+    New-Item -ItemType Directory -Path $repository -Force | Out-Null
+    Copy-Item -Recurse $ModuleDir $staging
+    Copy-Item (Join-Path $RepoRoot 'LICENSE'), (Join-Path $RepoRoot 'CHANGELOG.md') -Destination $staging
+    Update-PSModuleManifest -Path (Join-Path $staging 'SalesScorecard.psd1') -ReleaseNotes (Get-ReleaseNotes $version)
+
+    # A throwaway file repository: Publish-PSResource writes the .nupkg the PowerShell Gallery takes.
+    $name = 'SalesScorecardBuild' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    Register-PSResourceRepository -Name $name -Uri $repository -Trusted
+    try {
+        Publish-PSResource -Path $staging -Repository $name -SkipDependenciesCheck
+    } finally {
+        Unregister-PSResourceRepository -Name $name
+    }
+    $package = Join-Path $OutDir "SalesScorecard.$version.nupkg"
+    Move-Item (Get-ChildItem $repository -Filter '*.nupkg' | Select-Object -First 1).FullName $package -Force
+    Write-Host "Package: $package"
+    $package
+}
+
 switch ($Task) {
     'Build' { Invoke-Build }
     'Docs' { Invoke-Docs }
     'Test' { Invoke-Test }
     'Demo' { Invoke-Demo }
-    'Package' { Write-Host 'Package: not yet (see the operations issue).' }
+    'Package' { Invoke-Package | Out-Null }
     'Clean' {
         Remove-Item -Recurse -Force $OutDir -ErrorAction SilentlyContinue
         Get-ChildItem (Join-Path $RepoRoot 'src') -Directory -Recurse -Include bin, obj | Remove-Item -Recurse -Force
