@@ -15,8 +15,8 @@ public sealed class GetScorecardBackupScheduleCommand : ScorecardCmdlet
     {
         try
         {
-            RegisterScorecardBackupScheduleCommand.EnsureCron();
-            foreach (var entry in RunQuick(ct => CronScheduler.ListAsync(Name, ct)))
+            var scheduler = BackupSchedulers.ForThisMachine();
+            foreach (var entry in RunQuick(ct => scheduler.ListAsync(Name, ct)))
             {
                 WriteObject(entry);
             }

@@ -36,7 +36,6 @@ public sealed class RegisterScorecardBackupScheduleCommand : ScorecardCmdlet
     {
         try
         {
-            EnsureCron();
             var settings = LoadSettings(new Dictionary<string, string?> { [SettingNames.BackupDir] = ProviderPath(Destination) });
             var envFile = settings.EnvFile?.Path ?? throw new ScorecardException("EnvFileRequired", ScorecardErrorCategory.InvalidArgument,
                 "The scheduled job reads its settings from an .env file, as cron starts it with an empty environment. Give -EnvFile.");
@@ -52,7 +51,8 @@ public sealed class RegisterScorecardBackupScheduleCommand : ScorecardCmdlet
                 ModuleManifest = System.IO.Path.Combine(MyInvocation.MyCommand.Module!.ModuleBase, "SalesScorecard.psd1"),
             };
 
-            var existing = RunQuick(ct => CronScheduler.ListAsync(Name, ct));
+            var scheduler = BackupSchedulers.ForThisMachine();
+            var existing = RunQuick(ct => scheduler.ListAsync(Name, ct));
             if (existing.Count > 0 && !Force)
             {
                 ThrowScorecardError(new ScorecardException("ScheduleExists", ScorecardErrorCategory.ResourceExists,
@@ -60,9 +60,9 @@ public sealed class RegisterScorecardBackupScheduleCommand : ScorecardCmdlet
             }
 
             var what = $"{request.Name}: backup daily at {request.At:HH:mm}" + (request.WatchdogAt is { } w ? $", watchdog at {w:HH:mm} (max age {request.MaxAge})" : string.Empty);
-            if (ShouldProcess(what, existing.Count > 0 ? "Replace the crontab entries" : "Add crontab entries"))
+            if (ShouldProcess(what, existing.Count > 0 ? "Replace the scheduled jobs" : "Add scheduled jobs"))
             {
-                foreach (var entry in RunQuick(ct => CronScheduler.RegisterAsync(request, ct)))
+                foreach (var entry in RunQuick(ct => scheduler.RegisterAsync(request, ct)))
                 {
                     WriteObject(entry);
                 }
@@ -86,14 +86,5 @@ public sealed class RegisterScorecardBackupScheduleCommand : ScorecardCmdlet
         var home = (string)SessionState.PSVariable.GetValue("PSHOME");
         var apphost = System.IO.Path.Combine(home, OperatingSystem.IsWindows() ? "pwsh.exe" : "pwsh");
         return File.Exists(apphost) ? [apphost] : [self, System.IO.Path.Combine(home, "pwsh.dll")];
-    }
-
-    internal static void EnsureCron()
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            throw new ScorecardException("SchedulerNotSupported", ScorecardErrorCategory.NotSpecified,
-                "Task Scheduler registration is not available yet; create a daily task that runs: pwsh -NoProfile -NonInteractive -Command \"Import-Module SalesScorecard; Invoke-ScorecardBackup -EnvFile <file> -Notify -ErrorAction Stop\".");
-        }
     }
 }

@@ -18,18 +18,18 @@ public sealed class UnregisterScorecardBackupScheduleCommand : ScorecardCmdlet
     {
         try
         {
-            RegisterScorecardBackupScheduleCommand.EnsureCron();
-            var existing = RunQuick(ct => CronScheduler.ListAsync(Name, ct));
+            var scheduler = BackupSchedulers.ForThisMachine();
+            var existing = RunQuick(ct => scheduler.ListAsync(Name, ct));
             if (existing.Count == 0)
             {
                 WriteScorecardError(new ScorecardException("ScheduleNotFound", ScorecardErrorCategory.ObjectNotFound,
-                    $"No schedule named '{Name}' is registered in this user's crontab.", Name));
+                    $"No schedule named '{Name}' is registered for this user.", Name));
                 return;
             }
 
-            if (ShouldProcess($"{Name} ({string.Join(", ", existing.Select(e => e.Kind))})", "Remove the crontab entries"))
+            if (ShouldProcess($"{Name} ({string.Join(", ", existing.Select(e => e.Kind))})", "Remove the scheduled jobs"))
             {
-                var removed = RunQuick(ct => CronScheduler.UnregisterAsync(Name, ct));
+                var removed = RunQuick(ct => scheduler.UnregisterAsync(Name, ct));
                 if (PassThru)
                 {
                     WriteObject(removed, enumerateCollection: true);

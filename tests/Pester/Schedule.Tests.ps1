@@ -7,8 +7,11 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
     $script:Root = New-TestFolder
-    $script:SavedCrontab = & crontab -l 2>$null
-    $script:HadCrontab = $LASTEXITCODE -eq 0
+    $script:HasCrontab = [bool](Get-Command crontab -ErrorAction SilentlyContinue)
+    if ($HasCrontab) {
+        $script:SavedCrontab = & crontab -l 2>$null
+        $script:HadCrontab = $LASTEXITCODE -eq 0
+    }
     $script:Database = New-TestDatabase
     $script:Destination = Join-Path $Root 'backups'
     $script:Recipient = "cron-$([guid]::NewGuid().ToString('N').Substring(0, 8))@example.org"
@@ -58,7 +61,9 @@ BeforeAll {
 }
 
 AfterAll {
-    if ($HadCrontab) { ($SavedCrontab -join "`n") + "`n" | & crontab - } else { & crontab -r 2>$null }
+    if ($HasCrontab) {
+        if ($HadCrontab) { $SavedCrontab -join "`n" | & crontab - } else { & crontab -r 2>$null }
+    }
     $env:SCORECARD_ENV_FILE = $SavedEnvFile
     Remove-TestDatabase $Database
     Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
@@ -189,5 +194,22 @@ Describe '-MaxAge reads hours as hours' {
         $backup = Invoke-ScorecardBackup -DatabaseUrl (Get-TestDatabaseUrl $Database) -Destination (Join-Path $Root 'max-age')
         $result = Test-ScorecardBackup -InputObject $backup -MaxAge '26:00:00'
         ($result.Checks | Where-Object Check -eq 'Freshness').Detail | Should -Match 'at most 26 h allowed'
+    }
+}
+
+Describe 'Task Scheduler registration' -Skip:(-not $IsWindows) {
+    # Runs on Windows only: this CI is Linux, where cron is tested above.
+    It 'registers, lists and removes the two tasks' {
+        $envFile = Join-Path $Root 'windows.env'
+        Set-Content $envFile "DATABASE_URL=$(Get-TestDatabaseUrl $Database)"
+        $name = 'ScorecardTest' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        try {
+            $entries = Register-ScorecardBackupSchedule -Name $name -EnvFile $envFile -Destination (Join-Path $Root 'win-backups')
+            $entries.Kind | Should -Be @('Backup', 'Watchdog')
+            (Get-ScorecardBackupSchedule -Name $name).Schedule | Should -Be @('daily 23:00', 'daily 07:30')
+        } finally {
+            Unregister-ScorecardBackupSchedule -Name $name -ErrorAction SilentlyContinue
+        }
+        Get-ScorecardBackupSchedule -Name $name | Should -BeNullOrEmpty
     }
 }

@@ -7,25 +7,25 @@ namespace SalesScorecard.Scheduling;
 /// The current user's crontab, through crontab -l and crontab -. Our lines end with the marker
 /// <c># SalesScorecard:&lt;Name&gt;:&lt;Kind&gt;</c>; every other line is written back byte for byte.
 /// </summary>
-public static class CronScheduler
+public sealed class CronScheduler : IBackupScheduler
 {
     public const string Platform = "cron";
     private const string MarkerPrefix = "# SalesScorecard:";
 
-    public static async Task<IReadOnlyList<ScheduleEntry>> ListAsync(string? name, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyList<ScheduleEntry>> ListAsync(string? name, CancellationToken cancellationToken) =>
         Parse(await ReadAsync(cancellationToken).ConfigureAwait(false))
             .Where(e => name is null || string.Equals(e.Name, name, StringComparison.Ordinal))
             .ToList();
 
     /// <summary>Adds the entries of <paramref name="request"/>, replacing any of that name; returns them.</summary>
-    public static async Task<IReadOnlyList<ScheduleEntry>> RegisterAsync(ScheduleRequest request, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ScheduleEntry>> RegisterAsync(ScheduleRequest request, CancellationToken cancellationToken)
     {
         var lines = SplitLines(await ReadAsync(cancellationToken).ConfigureAwait(false));
         lines.RemoveAll(line => IsOurs(line, request.Name));
-        var entries = new List<string> { Line(request.At, Command(request, request.BackupScript(), "cron.log"), request.Name, ScheduleKind.Backup) };
+        var entries = new List<string> { Line(request.At, Command(request, request.BackupScript(), ScheduleRequest.BackupLogName), request.Name, ScheduleKind.Backup) };
         if (request.WatchdogAt is { } watchdog)
         {
-            entries.Add(Line(watchdog, Command(request, request.WatchdogScript(), "watchdog.log"), request.Name, ScheduleKind.Watchdog));
+            entries.Add(Line(watchdog, Command(request, request.WatchdogScript(), ScheduleRequest.WatchdogLogName), request.Name, ScheduleKind.Watchdog));
         }
 
         lines.AddRange(entries);
@@ -36,7 +36,7 @@ public static class CronScheduler
     }
 
     /// <summary>Removes exactly our lines of that name; returns what was removed.</summary>
-    public static async Task<IReadOnlyList<ScheduleEntry>> UnregisterAsync(string name, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ScheduleEntry>> UnregisterAsync(string name, CancellationToken cancellationToken)
     {
         var text = await ReadAsync(cancellationToken).ConfigureAwait(false);
         var lines = SplitLines(text);
@@ -51,7 +51,7 @@ public static class CronScheduler
     }
 
     /// <summary>The shell command cron runs: absolute paths, no profile, output appended to a log in the destination.</summary>
-    public static string Command(ScheduleRequest request, string script, string logName) =>
+    private static string Command(ScheduleRequest request, string script, string logName) =>
         string.Join(' ', request.Pwsh.Select(ShQuote)) + " -NoProfile -NonInteractive -Command " + ShQuote(script) +
         " >> " + ShQuote(Path.Combine(request.Destination, logName)) + " 2>&1";
 

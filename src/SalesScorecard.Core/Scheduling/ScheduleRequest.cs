@@ -5,6 +5,9 @@ namespace SalesScorecard.Scheduling;
 /// <summary>What Register-ScorecardBackupSchedule sets up. Paths are absolute.</summary>
 public sealed class ScheduleRequest
 {
+    public const string BackupLogName = "cron.log";
+    public const string WatchdogLogName = "watchdog.log";
+
     public required string Name { get; init; }
 
     /// <summary>Local time of day of the backup, HH:mm.</summary>
