@@ -33,6 +33,7 @@ $OutDir = Join-Path $RepoRoot 'out'
 $ModuleDir = Join-Path $OutDir 'SalesScorecard'
 $SourceManifest = Join-Path $RepoRoot 'SalesScorecard.psd1'
 $FixtureDir = Join-Path $RepoRoot 'tests/fixtures'
+Import-Module (Join-Path $RepoRoot 'build/TestServices.psm1') -Force
 
 function Invoke-Native([string] $Program, [string[]] $Arguments) {
     & $Program @Arguments | Out-Host
@@ -42,12 +43,6 @@ function Invoke-Native([string] $Program, [string[]] $Arguments) {
 function Get-ModuleVersion { (Import-PowerShellDataFile $SourceManifest).ModuleVersion }
 
 # A child pwsh like this one: the tests and the demo load the module there, so this process never holds the dlls.
-function Get-PwshCommand {
-    $self = [Environment]::ProcessPath
-    if ((Split-Path -Leaf $self) -match '^pwsh(\.exe)?$') { return @($self) }
-    @($self, (Join-Path $PSHOME 'pwsh.dll'))
-}
-
 function Invoke-Pwsh([string] $Script, [string[]] $Arguments) {
     $pwsh = Get-PwshCommand
     $rest = @($pwsh | Select-Object -Skip 1)
@@ -105,7 +100,6 @@ function Get-PesterPath {
 }
 
 function Start-Services([switch] $WithSmtp) {
-    Import-Module (Join-Path $RepoRoot 'build/TestServices.psm1') -Force
     $services = [ordered]@{ Postgres = $null; Smtp = $null }
     try {
         $services.Postgres = if ($env:SCORECARD_TEST_DATABASE_URL) { Get-ExternalPostgres } else { Start-TestPostgres -Root ([IO.Path]::GetTempPath()) }
@@ -198,7 +192,10 @@ function Get-ReleaseNotes([string] $Version) {
     if ($start -lt 0) { $start = [Array]::FindIndex($lines, [Predicate[string]] { param($l) $l -like '## `[Unreleased`]*' }) }
     if ($start -lt 0) { throw "CHANGELOG.md has no section for $Version." }
     $end = [Array]::FindIndex($lines, $start + 1, [Predicate[string]] { param($l) $l -match '^## |^\[' })
-    ($lines[($start + 1)..(($end -lt 0 ? $lines.Count : $end) - 1)] -join "`n").Trim()
+    $end = $end -lt 0 ? $lines.Count : $end
+    $notes = $end -gt $start + 1 ? ($lines[($start + 1)..($end - 1)] -join "`n").Trim() : ''
+    if (-not $notes) { throw "CHANGELOG.md's section for $Version is empty: say what changed." }
+    $notes
 }
 
 function Invoke-Package {

@@ -17,8 +17,7 @@ if (-not (Test-Path $manifest)) { throw 'Build first: dotnet pwsh ./build.ps1' }
 if (-not (Test-Path /usr/bin/time)) { throw 'GNU time is needed for peak memory: apt-get install time' }
 Import-Module (Join-Path $repo 'build/TestServices.psm1') -Force
 
-$self = [Environment]::ProcessPath
-$pwsh = (Split-Path -Leaf $self) -match '^pwsh(\.exe)?$' ? @($self) : @($self, (Join-Path $PSHOME 'pwsh.dll'))
+$pwsh = Get-PwshCommand
 
 function Measure-Run([string] $Script) {
     $stats = New-TemporaryFile

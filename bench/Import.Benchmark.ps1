@@ -6,9 +6,9 @@ Run after ./build.ps1: dotnet pwsh ./bench/Import.Benchmark.ps1 [-Runs 9]
 #>
 param([int] $Runs = 9)
 $ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $PSScriptRoot '../build/TestServices.psm1') -Force
 $manifest = Join-Path $PSScriptRoot '../out/SalesScorecard/SalesScorecard.psd1' | Resolve-Path
-$self = [Environment]::ProcessPath
-$pwsh = (Split-Path -Leaf $self) -match '^pwsh(\.exe)?$' ? @($self) : @($self, (Join-Path $PSHOME 'pwsh.dll'))
+$pwsh = Get-PwshCommand
 $rest = @($pwsh | Select-Object -Skip 1)
 
 function Measure-Start([string] $Command) {

@@ -3,6 +3,13 @@
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 
+function Get-PwshCommand {
+    <# This pwsh as a command line: itself, or dotnet and pwsh.dll when it runs as a dotnet tool. #>
+    $self = [Environment]::ProcessPath
+    if ((Split-Path -Leaf $self) -match '^pwsh(\.exe)?$') { return , @($self) }
+    , @($self, (Join-Path $PSHOME 'pwsh.dll'))
+}
+
 function Get-FreeTcpPort {
     $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
     $listener.Start()
@@ -64,16 +71,15 @@ function Start-TestPostgres {
     $folder = Join-Path $Root ('pg-' + (New-RandomSecret 8))
     $data = Join-Path $folder 'data'
     New-Item -ItemType Directory -Path $folder -Force | Out-Null
+    & chmod 0700 $folder
     # Characters that must be percent-encoded in a URL, so every test exercises the decoding.
     $password = 'p@ss/w:rd%' + (New-RandomSecret 16)
     $passwordFile = Join-Path $folder 'pwfile'
     Set-Content -Path $passwordFile -Value $password -NoNewline
     if (Test-IsRoot) {
         # initdb refuses root; the cluster belongs to the postgres user.
-        & chmod 0755 $Root
         & chown -R postgres:postgres $folder
     }
-    & chmod 0700 $folder
 
     $port = Get-FreeTcpPort
     Invoke-AsPostgresUser (Join-Path $bin 'initdb') @('-D', $data, '-U', 'postgres', '--pwfile', $passwordFile,
@@ -209,5 +215,5 @@ function Stop-TestSmtp([Parameter(Mandatory)] $Smtp) {
     Remove-Tree $Smtp.Folder
 }
 
-Export-ModuleMember -Function Get-FreeTcpPort, Start-TestPostgres, Get-ExternalPostgres, Stop-TestPostgres, Invoke-Psql,
+Export-ModuleMember -Function Get-PwshCommand, Get-FreeTcpPort, Start-TestPostgres, Get-ExternalPostgres, Stop-TestPostgres, Invoke-Psql,
     New-FixtureDatabase, Start-TestSmtp, Stop-TestSmtp

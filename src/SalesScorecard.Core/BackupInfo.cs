@@ -2,10 +2,10 @@ using System.Collections.Specialized;
 
 namespace SalesScorecard;
 
+/// <summary>A finished backup, or a folder without a usable manifest (a failed run leaves no folder at all).</summary>
 public enum BackupStatus
 {
     Succeeded,
-    Failed,
     Incomplete,
 }
 

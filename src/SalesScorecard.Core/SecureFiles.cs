@@ -14,7 +14,7 @@ public static class SecureFiles
     public static DirectoryInfo CreateFolder(string path) =>
         OperatingSystem.IsWindows() ? Directory.CreateDirectory(path) : Directory.CreateDirectory(path, OwnerOnlyFolder);
 
-    /// <summary>Opens a new file (or truncates an existing one) with mode 0600 on Unix.</summary>
+    /// <summary>Opens a file; one it creates gets mode 0600 on Unix (an existing file keeps its mode).</summary>
     public static FileStream Create(string path, FileMode mode = FileMode.Create, FileShare share = FileShare.None)
     {
         var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write, Share = share };

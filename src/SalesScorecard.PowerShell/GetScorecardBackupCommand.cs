@@ -27,23 +27,22 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
         {
             var destination = LoadSettings(new Dictionary<string, string?> { [SettingNames.BackupDir] = ProviderPath(Destination) })
                 .GetPath(SettingNames.BackupDir, CurrentDirectory)!;
-            var backups = BackupCatalog.List(destination);
             if (Latest)
             {
-                var latest = backups.FirstOrDefault(b => b.Status == BackupStatus.Succeeded);
-                if (latest is null)
+                if (BackupCatalog.Latest(destination) is { } latest)
                 {
-                    WriteScorecardError(new ScorecardException("BackupNotFound", ScorecardErrorCategory.ObjectNotFound,
-                        $"There is no successful backup in '{destination}'.", destination));
-                    return;
+                    WriteObject(latest);
+                }
+                else
+                {
+                    WriteScorecardError(BackupCatalog.NoBackup(destination));
                 }
 
-                WriteObject(latest);
                 return;
             }
 
             var patterns = (Name ?? ["*"]).Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();
-            foreach (var backup in backups.Where(b => patterns.Any(p => p.IsMatch(b.Name))))
+            foreach (var backup in BackupCatalog.List(destination).Where(b => patterns.Any(p => p.IsMatch(b.Name))))
             {
                 WriteObject(backup);
             }

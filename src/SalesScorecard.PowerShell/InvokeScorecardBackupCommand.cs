@@ -123,7 +123,10 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
             if (ShouldProcess(expired.Path, "Remove expired backup"))
             {
                 WriteVerbose($"Retention: removing {expired.Name}.");
-                session.Remove(expired);
+                if (session.Remove(expired) is { } problem)
+                {
+                    WriteWarning($"Retention could not remove {expired.Name}: {problem}");
+                }
             }
         }
 

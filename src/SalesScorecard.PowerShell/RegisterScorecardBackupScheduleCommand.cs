@@ -17,7 +17,7 @@ public sealed class RegisterScorecardBackupScheduleCommand : ScorecardCmdlet
     public string? Destination { get; set; }
 
     [Parameter]
-    [ValidatePattern(@"^[A-Za-z0-9_.-]+$")]
+    [ValidatePattern(@"^[A-Za-z0-9_.-]+\z")]
     public string Name { get; set; } = "SalesScorecardBackup";
 
     /// <summary>The watchdog's time of day; an empty string registers no watchdog.</summary>

@@ -23,8 +23,17 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
 
     public void Dispose()
     {
-        _stopping.Dispose();
+        Dispose(disposing: true);
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>PowerShell disposes a cmdlet when its pipeline ends, however it ends.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _stopping.Dispose();
+        }
     }
 
     /// <summary>The current PowerShell location as a file system path.</summary>
@@ -63,9 +72,20 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
         var reporter = new PipelineReporter(this, messages);
         var task = Task.Run(() => work(reporter, CancellationToken));
         task.ContinueWith(_ => messages.CompleteAdding(), TaskScheduler.Default);
-        foreach (var write in messages.GetConsumingEnumerable())
+        try
         {
-            write();
+            foreach (var write in messages.GetConsumingEnumerable())
+            {
+                write();
+            }
+        }
+        catch
+        {
+            // A write threw (the pipeline was stopped, or -WarningAction Stop): stop the work and let it clean up
+            // (kill pg_dump, remove a partial folder) before anything, such as the backup lock, is released.
+            _stopping.Cancel();
+            ((IAsyncResult)task).AsyncWaitHandle.WaitOne();
+            throw;
         }
 
         reporter.Complete();

@@ -58,7 +58,7 @@ public sealed class SendBackupNotificationCommand : ScorecardCmdlet
         var missing = MailSettings.MissingKeys(settings, recipients);
         if (missing.Count > 0)
         {
-            WriteWarning($"No notification was sent: {string.Join(" and ", missing)} not set. Backups go on without mail.");
+            WriteWarning(MailSettings.NotConfiguredWarning(missing));
             return;
         }
 

@@ -53,11 +53,9 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
             {
                 "InputObject" => InputObject,
                 "Path" => BackupCatalog.Read(ProviderPath(Path)!),
-                _ => BackupCatalog.List(destination).FirstOrDefault(b => b.Status == BackupStatus.Succeeded),
+                _ => BackupCatalog.Latest(destination),
             };
-            var failure = latest is null
-                ? new ScorecardException("BackupNotFound", ScorecardErrorCategory.ObjectNotFound, $"There is no successful backup in '{destination}'.", destination)
-                : null;
+            var failure = latest is null ? BackupCatalog.NoBackup(destination) : null;
 
             BackupTestResult? result = null;
             if (latest is not null)

@@ -21,6 +21,10 @@ public sealed class TestScorecardDatabaseCommand : ScorecardCmdlet
             WriteVerbose($"Connecting to {url.Describe()}.");
             WriteObject(Run((_, ct) => DatabaseInspector.InspectAsync(url, ct)));
         }
+        catch (System.Data.Common.DbException e)
+        {
+            ThrowScorecardError(DatabaseConnector.Failure(e, "Counting the rows"));
+        }
         catch (ScorecardException e)
         {
             ThrowScorecardError(e);

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using SalesScorecard.Database;
 using SalesScorecard.Settings;
 using SalesScorecard.Users;
 
@@ -34,10 +35,15 @@ public abstract class UserAdminCmdlet : ScorecardCmdlet
 
     protected override void EndProcessing() => CloseStore();
 
-    protected override void StopProcessing()
+    // Also after a terminating error or Ctrl+C, when EndProcessing does not run.
+    protected override void Dispose(bool disposing)
     {
-        base.StopProcessing();
-        CloseStore();
+        if (disposing)
+        {
+            CloseStore();
+        }
+
+        base.Dispose(disposing);
     }
 
     /// <summary>Checks a change, asks ShouldProcess, applies it; a failure is this record's error only.</summary>
@@ -67,15 +73,25 @@ public abstract class UserAdminCmdlet : ScorecardCmdlet
                 }
             }
         }
-        catch (ScorecardException e) when (e.ErrorId is not ("DatabaseUnreachable" or "DatabaseAuthenticationFailed" or "DatabaseNotFound" or "DatabaseUrlMissing" or "InvalidDatabaseUrl" or "UsersTableNotFound"))
+        catch (System.Data.Common.DbException e)
         {
-            WriteScorecardError(e);
+            ReportRecordFailure(DatabaseConnector.Failure(e, $"Changing user '{request.Identity}'"));
         }
         catch (ScorecardException e)
         {
-            // Without the database no record can succeed.
+            ReportRecordFailure(e);
+        }
+    }
+
+    /// <summary>A record's own failure goes to the error stream and the pipeline goes on; without the database, it ends.</summary>
+    protected void ReportRecordFailure(ScorecardException e)
+    {
+        if (e.ErrorId is "DatabaseUnreachable" or "DatabaseAuthenticationFailed" or "DatabaseNotFound" or "DatabaseUrlMissing" or "InvalidDatabaseUrl" or "UsersTableNotFound")
+        {
             ThrowScorecardError(e);
         }
+
+        WriteScorecardError(e);
     }
 
     private void CloseStore()

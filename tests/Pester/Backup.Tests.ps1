@@ -376,6 +376,16 @@ Describe 'Test-ScorecardBackup finds damage' {
         $rowCounts.Detail | Should -Match 'public\.users: 999 in the backup, 156 restored'
     }
 
+    It 'refuses a manifest that does not list its archive with a SHA-256' {
+        $copy = Copy-Backup 'unlisted'
+        Set-ManifestField $copy { param($m) $m.files.Remove("$Database.dump") }
+        (Test-ScorecardBackup -Path $copy -ErrorAction SilentlyContinue).Checks[0].Detail | Should -Match 'does not list the archive'
+        $err = { Restore-ScorecardBackup -Path $copy -TargetDatabase 'never_unlisted' -DatabaseUrl $Url -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'BackupManifestInvalid,*'
+        Set-ManifestField $copy { param($m) $m.dumpFile = '../../etc/passwd' }
+        (Get-ScorecardBackup -Destination $Destination -Name (Split-Path -Leaf $copy)).Status | Should -Be 'Incomplete'
+    }
+
     It 'reports a stale backup with -MaxAge' {
         $copy = Copy-Backup 'stale'
         Set-ManifestField $copy { param($m) $m.completedAt = [DateTime]::UtcNow.AddDays(-3).ToString('o') }

@@ -53,8 +53,8 @@ Describe 'The PowerShell Gallery package' {
         $manifest = Join-Path $installed "SalesScorecard/$Version/SalesScorecard.psd1"
         $manifest | Should -Exist
         # A fresh pwsh: this one has the build's copy of the same assemblies loaded.
-        $self = [Environment]::ProcessPath
-        $pwsh = (Split-Path -Leaf $self) -match '^pwsh(\.exe)?$' ? @($self) : @($self, (Join-Path $PSHOME 'pwsh.dll'))
+        Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Force
+        $pwsh = Get-PwshCommand
         $rest = @($pwsh | Select-Object -Skip 1)
         $output = & $pwsh[0] @rest -NoProfile -NonInteractive -Command "Import-Module '$manifest'; (Get-Module SalesScorecard).ModuleBase; (Get-ScorecardConfig).Count"
         $LASTEXITCODE | Should -Be 0

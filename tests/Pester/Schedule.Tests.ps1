@@ -124,6 +124,13 @@ Describe 'Register-, Get- and Unregister-ScorecardBackupSchedule' -Skip:$NoCron 
         Get-CrontabText | Should -Be $before
     }
 
+    It 'refuses a path with a line break, which would add a crontab line' {
+        $before = Get-CrontabText
+        $err = { Register-ScorecardBackupSchedule -Name Injected -EnvFile $EnvFile -Destination "$Root/x`n* * * * * touch /tmp/owned" -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidSchedule,*'
+        Get-CrontabText | Should -Be $before
+    }
+
     It 'needs an .env file, since cron gives the job no environment' {
         Push-Location $Root
         try {

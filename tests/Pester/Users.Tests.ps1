@@ -117,6 +117,8 @@ Describe 'Set-ScorecardUser' {
         @{ Id = 'InvalidRole'; Why = 'the role is unknown'; Category = 'InvalidArgument'; Splat = @{ Identity = '08d281be-572e-4590-ab5a-199793077bf7'; Role = 'BOSS' } }
         @{ Id = 'InvalidDisplayName'; Why = 'the display name is blank'; Category = 'InvalidArgument'; Splat = @{ Identity = '08d281be-572e-4590-ab5a-199793077bf7'; DisplayName = '   ' } }
         @{ Id = 'InvalidDisplayName'; Why = 'the display name is too long'; Category = 'InvalidArgument'; Splat = @{ Identity = '08d281be-572e-4590-ab5a-199793077bf7'; DisplayName = 'x' * 256 } }
+        @{ Id = 'InvalidPassword'; Why = 'the password is too short'; Category = 'InvalidArgument'; Splat = @{ Identity = '08d281be-572e-4590-ab5a-199793077bf7'; Password = (ConvertTo-SecureString 'short' -AsPlainText -Force) } }
+        @{ Id = 'InvalidPassword'; Why = 'the password is longer than bcrypt reads'; Category = 'InvalidArgument'; Splat = @{ Identity = '08d281be-572e-4590-ab5a-199793077bf7'; Password = (ConvertTo-SecureString ('Пароль' * 7) -AsPlainText -Force) } }
     ) {
         $digest = Get-UsersDigest
         $count = Get-AuditCount

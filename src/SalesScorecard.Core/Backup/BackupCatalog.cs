@@ -61,13 +61,10 @@ public static class BackupCatalog
         try
         {
             var manifest = BackupManifest.Deserialize(File.ReadAllText(path));
-            if (manifest.Producer != BackupManifest.ProducerName)
-            {
-                problem = "manifest.json was not written by SalesScorecard.";
-                return null;
-            }
-
-            return manifest;
+            problem = manifest.Producer != BackupManifest.ProducerName
+                ? "manifest.json was not written by SalesScorecard."
+                : manifest.Problem();
+            return problem is null ? manifest : null;
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
@@ -76,20 +73,25 @@ public static class BackupCatalog
         }
     }
 
+    /// <summary>The newest successful backup in the destination, or null.</summary>
+    public static BackupInfo? Latest(string destination) =>
+        List(destination).FirstOrDefault(b => b.Status == BackupStatus.Succeeded);
+
+    public static ScorecardException NoBackup(string destination) =>
+        new("BackupNotFound", ScorecardErrorCategory.ObjectNotFound, $"There is no successful backup in '{destination}'.", destination);
+
     /// <summary>
     /// The backups retention removes: our successful backups older than <paramref name="retentionDays"/>, except the
-    /// newest <paramref name="keepLast"/> successful ones. Incomplete folders and anything else are never selected.
+    /// newest <paramref name="keepLast"/> verified ones (an unverified backup never stands in for a good one).
+    /// Incomplete folders and anything else are never selected.
     /// </summary>
     public static IReadOnlyList<BackupInfo> SelectExpired(IEnumerable<BackupInfo> backups, int retentionDays, int keepLast, DateTime now)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(keepLast, 1);
         var cutoff = now.AddDays(-retentionDays);
-        return backups
-            .Where(b => b.Status == BackupStatus.Succeeded && b.StartedAt is not null)
-            .OrderByDescending(b => b.StartedAt)
-            .Skip(keepLast)
-            .Where(b => b.StartedAt < cutoff)
-            .ToList();
+        var ours = backups.Where(b => b.Status == BackupStatus.Succeeded && b.StartedAt is not null).OrderByDescending(b => b.StartedAt).ToList();
+        var kept = ours.Where(b => b.Verified).Take(keepLast).ToHashSet();
+        return ours.Where(b => !kept.Contains(b) && b.StartedAt < cutoff).ToList();
     }
 
     public static string Sha256Of(string file)

@@ -17,6 +17,19 @@ public sealed class BackupLog(string destination)
         stream.Write(Encoding.UTF8.GetBytes(line));
     }
 
+    /// <summary>Writes unless the log itself cannot be written: a failure's log line must never hide the failure.</summary>
+    public void TryWrite(string level, string message)
+    {
+        try
+        {
+            Write(level, message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The caller is already reporting something worse.
+        }
+    }
+
     /// <summary>The last <paramref name="count"/> lines, for failure notifications.</summary>
     public IReadOnlyList<string> Tail(int count) =>
         File.Exists(Path) ? File.ReadLines(Path).TakeLast(count).ToList() : [];

@@ -69,6 +69,27 @@ public sealed class BackupManifest
 
     public string Serialize() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>What makes this manifest unusable, or null: restore and retention trust only a whole one.</summary>
+    public string? Problem()
+    {
+        if (Tables is null || Files is null)
+        {
+            return "manifest.json lacks its tables or files.";
+        }
+
+        // The archive must be one of the hashed files, inside the folder: never a path that leads out of it.
+        if (DumpFile.Length == 0 || Path.IsPathRooted(DumpFile) || DumpFile.Contains("..", StringComparison.Ordinal) ||
+            DumpFile.IndexOfAny(['/', '\\']) >= 0)
+        {
+            return $"manifest.json names the archive '{DumpFile}', which is not a file of the backup folder.";
+        }
+
+        var archiveFile = Format == "directory" ? $"{DumpFile}/toc.dat" : DumpFile;
+        return Files.ContainsKey(archiveFile) && Files.Values.All(f => f?.Sha256 is { Length: 64 })
+            ? null
+            : "manifest.json does not list the archive with a SHA-256.";
+    }
+
     public static BackupManifest Deserialize(string json) =>
         JsonSerializer.Deserialize<BackupManifest>(json, Json) ?? throw new JsonException("The manifest is empty.");
 

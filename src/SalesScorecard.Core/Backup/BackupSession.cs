@@ -53,6 +53,11 @@ public sealed class BackupSession : IDisposable
             var lockStream = SecureFiles.Create(Path.Combine(destination, LockFileName), FileMode.OpenOrCreate, FileShare.None);
             return new BackupSession(destination, lockStream);
         }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new ScorecardException("DestinationNotWritable", ScorecardErrorCategory.PermissionDenied,
+                $"Cannot open {LockFileName} in '{destination}': {e.Message}", destination, e);
+        }
         catch (IOException e)
         {
             throw new ScorecardException("BackupAlreadyRunning", ScorecardErrorCategory.ResourceBusy,
@@ -67,10 +72,10 @@ public sealed class BackupSession : IDisposable
     {
         var url = request.DatabaseUrl;
         var started = DateTime.UtcNow;
-        Log.Write("START", $"Backup of {url.Describe()} into {Destination}");
         string? partial = null;
         try
         {
+            Log.Write("START", $"Backup of {url.Describe()} into {Destination}");
             reporter.Progress("Preflight", "Locating pg_dump", 0);
             var tools = await PgTools.LocateAsync(request.PgDumpPath, cancellationToken).ConfigureAwait(false);
             reporter.Verbose($"pg_dump: {tools.PgDump} ({tools.VersionText})");
@@ -111,7 +116,8 @@ public sealed class BackupSession : IDisposable
                 }
 
                 reporter.Progress("Dumping", $"pg_dump --format={format} of {connection.Database}", 5);
-                var dumpTask = ExternalProcess.RunAsync(tools.PgDump, arguments, pgEnvironment.Variables, cancellationToken);
+                using var dumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var dumpTask = ExternalProcess.RunAsync(tools.PgDump, arguments, pgEnvironment.Variables, dumpCancellation.Token);
                 try
                 {
                     counts = new Dictionary<string, long>(await TableCounter.CountAsync(connection, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
@@ -125,7 +131,12 @@ public sealed class BackupSession : IDisposable
                 }
                 finally
                 {
-                    // Never leave pg_dump running: on an error above, wait for the cancellation to stop it.
+                    // Never leave pg_dump running: if counting failed, stop it, and wait until it is gone.
+                    if (!dumpTask.IsCompleted)
+                    {
+                        await dumpCancellation.CancelAsync().ConfigureAwait(false);
+                    }
+
                     await Task.WhenAny(dumpTask).ConfigureAwait(false);
                 }
 
@@ -191,18 +202,18 @@ public sealed class BackupSession : IDisposable
         }
         catch (OperationCanceledException)
         {
-            Log.Write("FAILED", "BackupCancelled: the backup was stopped before it finished; nothing was kept.");
+            Log.TryWrite("FAILED", "BackupCancelled: the backup was stopped before it finished; nothing was kept.");
             throw;
         }
         catch (ScorecardException e)
         {
-            Log.Write("FAILED", $"{e.ErrorId}: {e.Message}");
+            Log.TryWrite("FAILED", $"{e.ErrorId}: {e.Message}");
             throw;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NpgsqlException or InvalidOperationException)
         {
             var failure = new ScorecardException("BackupFailed", ScorecardErrorCategory.InvalidOperation, $"The backup failed: {e.Message}", Destination, e);
-            Log.Write("FAILED", $"{failure.ErrorId}: {failure.Message}");
+            Log.TryWrite("FAILED", $"{failure.ErrorId}: {failure.Message}");
             throw failure;
         }
         finally
@@ -218,15 +229,35 @@ public sealed class BackupSession : IDisposable
     public IReadOnlyList<BackupInfo> FindExpired(int retentionDays, int keepLast) =>
         BackupCatalog.SelectExpired(BackupCatalog.List(Destination), retentionDays, keepLast, DateTime.UtcNow);
 
-    public void Remove(BackupInfo backup)
+    /// <summary>Removes an expired backup; returns why it could not, or null.</summary>
+    public string? Remove(BackupInfo backup)
     {
-        Directory.Delete(backup.Path, recursive: true);
-        Log.Write("RETAIN", $"Removed {backup.Name} (from {backup.StartedAt:yyyy-MM-dd HH:mm:ss} UTC, {backup.Size}).");
+        try
+        {
+            Directory.Delete(backup.Path, recursive: true);
+            Log.TryWrite("RETAIN", $"Removed {backup.Name} (from {backup.StartedAt:yyyy-MM-dd HH:mm:ss} UTC, {backup.Size}).");
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.TryWrite("RETAIN", $"Could not remove {backup.Name}: {e.Message}");
+            return e.Message;
+        }
     }
 
     private void EnsureDiskSpace(long databaseBytes)
     {
-        var free = new DriveInfo(Destination).AvailableFreeSpace;
+        long free;
+        try
+        {
+            free = new DriveInfo(Destination).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            // A share the OS cannot measure (a UNC path): pg_dump itself will still fail loudly if it fills up.
+            return;
+        }
+
         if (free < databaseBytes)
         {
             throw new ScorecardException("InsufficientDiskSpace", ScorecardErrorCategory.ResourceUnavailable,

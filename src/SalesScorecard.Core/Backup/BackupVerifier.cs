@@ -104,7 +104,14 @@ public static class BackupVerifier
         finally
         {
             // Always, even on Ctrl+C: a drill must leave no database behind.
-            await RestoreEngine.DropDatabaseAsync(server, scratch, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await RestoreEngine.DropDatabaseAsync(server, scratch, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is ScorecardException or Npgsql.NpgsqlException)
+            {
+                reporter.Warning($"The drill database {scratch} could not be dropped ({e.Message}); drop it by hand.");
+            }
         }
     }
 

@@ -50,10 +50,11 @@ public sealed class PgConnectionEnvironment : IDisposable
             ["PGSSLROOTCERT"] = builder.RootCertificate,
             ["PGCONNECT_TIMEOUT"] = builder.Timeout.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["PGOPTIONS"] = builder.Options,
-            // Ours or nothing: a stray PGPASSWORD or service file must not decide which credentials are used.
+            // The password is ours or none: a stray PGPASSWORD, pgpass or service entry must not supply another.
             ["PGPASSFILE"] = passFile ?? (OperatingSystem.IsWindows() ? "NUL" : "/dev/null"),
             ["PGPASSWORD"] = null,
             ["PGSERVICE"] = null,
+            ["PGSERVICEFILE"] = null,
             ["PGTZ"] = null,
         };
         return new PgConnectionEnvironment(variables, passFile);

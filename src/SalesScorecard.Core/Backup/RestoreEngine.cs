@@ -68,7 +68,14 @@ public static class RestoreEngine
         var tools = await PgTools.LocateAsync(pgDumpPath, cancellationToken).ConfigureAwait(false);
 
         reporter.Progress("Restoring", $"Preparing database {targetDatabase}", 10);
-        await EnsureTargetAsync(serverUrl, targetDatabase, clean, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await EnsureTargetAsync(serverUrl, targetDatabase, clean, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException e)
+        {
+            throw DatabaseConnector.Failure(e, $"Preparing the database '{targetDatabase}' (the user needs the right to create databases)");
+        }
 
         var arguments = new List<string> { "--no-password", "--exit-on-error", PgConnectionEnvironment.DbNameArgument(targetDatabase) };
         arguments.AddRange(jobs is { } n ? [$"--jobs={n}"] : ["--single-transaction"]);
@@ -85,7 +92,7 @@ public static class RestoreEngine
             restore = await ExternalProcess.RunAsync(tools.PgRestore, arguments, environment.Variables, cancellationToken).ConfigureAwait(false);
         }
 
-        if (restore.ExitCode != 0 || restore.StandardError.Contains("errors ignored", StringComparison.OrdinalIgnoreCase))
+        if (restore.ExitCode != 0)
         {
             throw new ScorecardException("RestoreFailed", ScorecardErrorCategory.InvalidOperation,
                 $"pg_restore into '{targetDatabase}' failed (exit code {restore.ExitCode}): {restore.StandardError}", targetDatabase);
@@ -145,11 +152,11 @@ public static class RestoreEngine
         }
 
         await using var target = await DatabaseConnector.OpenAsync(serverUrl.WithDatabase(targetDatabase), cancellationToken).ConfigureAwait(false);
-        var tables = await TableCounter.CountAsync(target, cancellationToken).ConfigureAwait(false);
+        var tables = await TableCounter.ListAsync(target, cancellationToken).ConfigureAwait(false);
         if (tables.Count > 0)
         {
             throw new ScorecardException("TargetDatabaseNotEmpty", ScorecardErrorCategory.ResourceExists,
-                $"The database '{targetDatabase}' already has {tables.Count} tables ({string.Join(", ", tables.Take(5).Select(t => t.Key))}" +
+                $"The database '{targetDatabase}' already has {tables.Count} tables ({string.Join(", ", tables.Take(5))}" +
                 $"{(tables.Count > 5 ? ", ..." : "")}). Restore into a new database, or add -Clean to drop and replace what the backup holds.",
                 targetDatabase);
         }

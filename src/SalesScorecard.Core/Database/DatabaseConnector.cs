@@ -52,6 +52,15 @@ public static class DatabaseConnector
         };
     }
 
+    /// <summary>
+    /// A failure after the connection was made: a statement the server refused is DatabaseError (this record or this
+    /// step only); a lost connection is DatabaseUnreachable.
+    /// </summary>
+    public static ScorecardException Failure(System.Data.Common.DbException e, string doing) =>
+        e is PostgresException pg && !pg.SqlState.StartsWith("08", StringComparison.Ordinal)
+            ? new ScorecardException("DatabaseError", ScorecardErrorCategory.InvalidOperation, $"{doing} failed: {pg.SqlState}: {pg.MessageText}", null, e)
+            : new ScorecardException("DatabaseUnreachable", ScorecardErrorCategory.ConnectionError, $"{doing} failed: the connection to PostgreSQL was lost ({Innermost(e).Message}).", null, e);
+
     private static Exception Innermost(Exception e)
     {
         while (e.InnerException is not null)

@@ -23,18 +23,14 @@ public static class TableCounter
         ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C"
         """;
 
+    /// <summary>Every user table as <c>schema.table</c>, without reading any of them.</summary>
+    public static async Task<IReadOnlyList<string>> ListAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
+        (await FindTablesAsync(connection, cancellationToken).ConfigureAwait(false)).Select(t => $"{t.Schema}.{t.Name}").ToList();
+
     /// <summary>Counts every user table; names are <c>schema.table</c>, in schema then table order.</summary>
     public static async Task<IReadOnlyList<KeyValuePair<string, long>>> CountAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var tables = new List<(string Schema, string Name, bool Partitioned)>();
-        await using (var list = new NpgsqlCommand(ListTablesSql, connection))
-        await using (var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                tables.Add((reader.GetString(0), reader.GetString(1), reader.GetBoolean(2)));
-            }
-        }
+        var tables = await FindTablesAsync(connection, cancellationToken).ConfigureAwait(false);
 
         if (tables.Count == 0)
         {
@@ -62,6 +58,19 @@ public static class TableCounter
         }
 
         return tables.Select((t, i) => KeyValuePair.Create($"{t.Schema}.{t.Name}", byIndex[i])).ToList();
+    }
+
+    private static async Task<List<(string Schema, string Name, bool Partitioned)>> FindTablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var tables = new List<(string Schema, string Name, bool Partitioned)>();
+        await using var list = new NpgsqlCommand(ListTablesSql, connection);
+        await using var reader = await list.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            tables.Add((reader.GetString(0), reader.GetString(1), reader.GetBoolean(2)));
+        }
+
+        return tables;
     }
 
     /// <summary>Counts as PowerShell shows them best: an ordered dictionary, sorted by name.</summary>

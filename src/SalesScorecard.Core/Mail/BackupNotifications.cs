@@ -22,7 +22,7 @@ public static class BackupNotifications
         if (missing.Count > 0)
         {
             outcome = $"Skipped: not configured ({string.Join(" and ", missing)} not set)";
-            reporter.Warning($"No notification was sent: {string.Join(" and ", missing)} not set. Backups go on without mail.");
+            reporter.Warning(MailSettings.NotConfiguredWarning(missing));
         }
         else
         {
@@ -40,15 +40,7 @@ public static class BackupNotifications
             }
         }
 
-        try
-        {
-            log?.Write("NOTIFY", outcome);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            reporter.Warning($"Could not write to {log!.Path}: {e.Message}");
-        }
-
+        log?.TryWrite("NOTIFY", outcome);
         return outcome;
     }
 }

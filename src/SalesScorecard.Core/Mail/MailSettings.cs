@@ -49,6 +49,9 @@ public sealed class MailSettings
             recipients is { Count: > 0 } || settings.Get(SettingNames.BackupNotificationEmail) is not null ? null : SettingNames.BackupNotificationEmail,
         }.OfType<string>().ToList();
 
+    public static string NotConfiguredWarning(IReadOnlyList<string> missing) =>
+        $"No notification was sent: {string.Join(" and ", missing)} not set. Backups go on without mail.";
+
     /// <summary>Validates the settings; <paramref name="recipients"/> overrides BACKUP_NOTIFICATION_EMAIL.</summary>
     public static MailSettings Load(ScorecardSettings settings, string currentDirectory, IReadOnlyList<string>? recipients = null)
     {

@@ -134,7 +134,7 @@ public static class SmtpNotifier
 
         public async Task<string?> SendAsync(MimeMessage message, CancellationToken cancellationToken)
         {
-            await ConnectAsync(_client, settings, Tls, cancellationToken).ConfigureAwait(false);
+            await ConnectAsync(_client, settings, Tls, socket: null, cancellationToken).ConfigureAwait(false);
             Connected = true;
             if (settings.User is not null)
             {
@@ -142,7 +142,15 @@ public static class SmtpNotifier
             }
 
             await _client.SendAsync(message, cancellationToken, this).ConfigureAwait(false);
-            await _client.DisconnectAsync(quit: true, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _client.DisconnectAsync(quit: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SmtpProtocolException or SocketException or OperationCanceledException)
+            {
+                // The server accepted the message; how the goodbye went changes nothing.
+            }
+
             return message.MessageId;
         }
 
@@ -153,15 +161,20 @@ public static class SmtpNotifier
         public void Dispose() => _client.Dispose();
     }
 
-    /// <summary>Connects with the configured security; shared with the staged probe of Test-SmtpSettings.</summary>
-    internal static Task ConnectAsync(SmtpClient client, MailSettings settings, TlsObservation tls, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects with the configured security and certificate checks; the staged probe of Test-SmtpSettings hands in
+    /// the socket it connected itself.
+    /// </summary>
+    internal static Task ConnectAsync(SmtpClient client, MailSettings settings, TlsObservation tls, Socket? socket, CancellationToken cancellationToken)
     {
         client.Timeout = (int)settings.Timeout.TotalMilliseconds;
         client.ServerCertificateValidationCallback = tls.Validate;
-        return client.ConnectAsync(settings.Host, settings.Port, ToMailKit(settings.Security), cancellationToken);
+        return socket is null
+            ? client.ConnectAsync(settings.Host, settings.Port, ToMailKit(settings.Security), cancellationToken)
+            : client.ConnectAsync(socket, settings.Host, settings.Port, ToMailKit(settings.Security), cancellationToken);
     }
 
-    internal static SecureSocketOptions ToMailKit(SmtpSecurity security) => security switch
+    private static SecureSocketOptions ToMailKit(SmtpSecurity security) => security switch
     {
         SmtpSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
         SmtpSecurity.None => SecureSocketOptions.None,

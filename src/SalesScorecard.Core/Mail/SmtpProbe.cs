@@ -112,17 +112,16 @@ public static class SmtpProbe
         Exception? connectFailure = null;
         await run.StepAsync("Ehlo", async () =>
         {
-            client.Timeout = (int)mail!.Timeout.TotalMilliseconds;
-            client.ServerCertificateValidationCallback = tls.Validate;
+            var settings = mail!;
             try
             {
-                await client.ConnectAsync(socket!, mail.Host, mail.Port, SmtpNotifier.ToMailKit(mail.Security), token).ConfigureAwait(false);
+                await SmtpNotifier.ConnectAsync(client, settings, tls, socket, token).ConfigureAwait(false);
             }
             catch (SslHandshakeException e)
             {
                 // The handshake is the Tls step's to report; with StartTls the EHLO before it was answered.
                 connectFailure = e;
-                return mail.Security == SmtpSecurity.StartTls
+                return settings.Security == SmtpSecurity.StartTls
                     ? (SmtpStepStatus.Passed, "The server greeted and answered EHLO, offering STARTTLS.")
                     : (SmtpStepStatus.Skipped, "With SslOnConnect the TLS handshake comes before EHLO.");
             }
@@ -133,7 +132,7 @@ public static class SmtpProbe
             }
             catch (Exception e) when (e is SmtpProtocolException or IOException or SocketException or OperationCanceledException)
             {
-                run.Advise(mail.Security == SmtpSecurity.StartTls && mail.Port == 465
+                run.Advise(settings.Security == SmtpSecurity.StartTls && settings.Port == 465
                     ? "Port 465 starts with TLS: set SMTP_SECURITY=SslOnConnect."
                     : "The server did not speak SMTP as expected. Check SMTP_PORT and SMTP_SECURITY (587 StartTls, 465 SslOnConnect).");
                 return (SmtpStepStatus.Failed, $"No SMTP greeting or EHLO answer: {(e is OperationCanceledException ? "timed out" : e.Message)}");

@@ -20,6 +20,7 @@ public sealed class CronScheduler : IBackupScheduler
     /// <summary>Adds the entries of <paramref name="request"/>, replacing any of that name; returns them.</summary>
     public async Task<IReadOnlyList<ScheduleEntry>> RegisterAsync(ScheduleRequest request, CancellationToken cancellationToken)
     {
+        request.Validate();
         var lines = SplitLines(await ReadAsync(cancellationToken).ConfigureAwait(false));
         lines.RemoveAll(line => IsOurs(line, request.Name));
         var entries = new List<string> { Line(request.At, Command(request, request.BackupScript(), ScheduleRequest.BackupLogName), request.Name, ScheduleKind.Backup) };

@@ -47,5 +47,28 @@ public sealed class ScheduleRequest
         $"{LogFriendly}Import-Module {PsQuote(ModuleManifest)}; Test-ScorecardBackup -Latest -EnvFile {PsQuote(EnvFile)} -Destination {PsQuote(Destination)} " +
         $"-MaxAge {PsQuote(MaxAge.ToString("c", CultureInfo.InvariantCulture))} -Notify -ErrorAction Stop | Out-Null";
 
-    public static string PsQuote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    /// <summary>A PowerShell single-quoted literal; PowerShell also ends one at the typographic single quotes.</summary>
+    public static string PsQuote(string value)
+    {
+        var quoted = new System.Text.StringBuilder("'");
+        foreach (var c in value)
+        {
+            quoted.Append(c is '\'' or '\u2018' or '\u2019' or '\u201A' or '\u201B' ? new string(c, 2) : c.ToString());
+        }
+
+        return quoted.Append('\'').ToString();
+    }
+
+    /// <summary>A line break or other control character in a path would split the job's command line.</summary>
+    public void Validate()
+    {
+        foreach (var (what, value) in new[] { ("the .env file", EnvFile), ("the destination", Destination), ("the module", ModuleManifest) }.Concat(Pwsh.Select(p => ("pwsh", p))))
+        {
+            if (value.Any(char.IsControl))
+            {
+                throw new ScorecardException("InvalidSchedule", ScorecardErrorCategory.InvalidArgument,
+                    $"The path of {what} contains a line break or another control character; it cannot go into a scheduled command.", value);
+            }
+        }
+    }
 }

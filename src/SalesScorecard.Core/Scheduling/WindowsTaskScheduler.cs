@@ -39,8 +39,9 @@ public sealed class WindowsTaskScheduler : IBackupScheduler
 
     public async Task<IReadOnlyList<ScheduleEntry>> RegisterAsync(ScheduleRequest request, CancellationToken cancellationToken)
     {
-        await UnregisterAsync(request.Name, cancellationToken).ConfigureAwait(false);
+        request.Validate();
         SecureFiles.CreateFolder(request.Destination);
+        // schtasks /F replaces a task of the same name, so the old schedule stands until the new one does.
         var entries = new List<ScheduleEntry>
         {
             await CreateAsync(request, ScheduleKind.Backup, request.At, request.BackupScript(), ScheduleRequest.BackupLogName, cancellationToken).ConfigureAwait(false),
@@ -48,6 +49,10 @@ public sealed class WindowsTaskScheduler : IBackupScheduler
         if (request.WatchdogAt is { } watchdog)
         {
             entries.Add(await CreateAsync(request, ScheduleKind.Watchdog, watchdog, request.WatchdogScript(), ScheduleRequest.WatchdogLogName, cancellationToken).ConfigureAwait(false));
+        }
+        else if ((await ListAsync(request.Name, cancellationToken).ConfigureAwait(false)).Any(e => e.Kind == ScheduleKind.Watchdog))
+        {
+            await SchTasks(["/Delete", "/TN", TaskName(request.Name, ScheduleKind.Watchdog), "/F"], cancellationToken).ConfigureAwait(false);
         }
 
         return entries;

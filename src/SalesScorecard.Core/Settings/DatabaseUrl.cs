@@ -68,6 +68,11 @@ public sealed class DatabaseUrl
                 url.Builder.Password = PasswordMask;
             }
 
+            if (url.Builder.SslPassword is not null)
+            {
+                url.Builder.SslPassword = PasswordMask;
+            }
+
             return url.Builder.ConnectionString;
         }
         catch (ScorecardException)

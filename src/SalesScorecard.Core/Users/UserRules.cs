@@ -41,9 +41,24 @@ public static partial class UserRules
                     : $"The display name has {trimmed.Length} characters; at most {MaxLength} fit.", displayName);
     }
 
+    public const int MinPasswordLength = 8;
+
+    /// <summary>bcrypt reads only the first 72 bytes: a longer password would silently lose its end.</summary>
+    public const int MaxPasswordBytes = 72;
+
     /// <summary>A bcrypt hash the Node app's bcrypt accepts: $2b$, cost 10.</summary>
-    public static string HashPassword(string password) =>
-        BCrypt.Net.BCrypt.HashPassword(password, BCrypt.Net.BCrypt.GenerateSalt(10, 'b'));
+    public static string HashPassword(string password)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(password);
+        if (password.Length < MinPasswordLength || bytes > MaxPasswordBytes)
+        {
+            throw new ScorecardException("InvalidPassword", ScorecardErrorCategory.InvalidArgument,
+                $"The password must have at least {MinPasswordLength} characters and at most {MaxPasswordBytes} bytes in UTF-8 " +
+                $"(bcrypt ignores the rest); it has {password.Length} characters, {bytes} bytes.");
+        }
+
+        return BCrypt.Net.BCrypt.HashPassword(password, BCrypt.Net.BCrypt.GenerateSalt(10, 'b'));
+    }
 
     public static bool VerifyPassword(string password, string hash) => BCrypt.Net.BCrypt.Verify(password, hash);
 

@@ -239,7 +239,6 @@ public sealed class UserStore : IAsyncDisposable
         {
             var exists = await PreparedAsync("company", "SELECT 1 FROM companies WHERE id = $1", [NpgsqlDbType.Varchar], cancellationToken).ConfigureAwait(false);
             exists.Parameters[0].Value = checkedRequest.CompanyId;
-            exists.Transaction = null;
             if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
             {
                 throw new ScorecardException("CompanyNotFound", ScorecardErrorCategory.ObjectNotFound,
@@ -277,6 +276,8 @@ public sealed class UserStore : IAsyncDisposable
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
+            // The failed insert aborted the transaction: end it before asking who has the email.
+            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
             throw await EmailTakenAsync(request.Email, null, e, cancellationToken).ConfigureAwait(false);
         }
 
