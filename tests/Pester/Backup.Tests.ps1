@@ -239,6 +239,26 @@ Describe 'Invoke-ScorecardBackup failures leave nothing behind' {
         @(Get-ChildItem $destination -Directory) | Should -BeNullOrEmpty
     }
 
+    It 'fails with BackupFailed when pg_dump says it succeeded but its archive does not read back whole' -Skip:$IsWindows {
+        $wrapper = New-PgDumpWrapper (Join-Path $Root 'truncating-pg-dump') (@(
+            'case "$1" in --version) exec "$REAL_PG_DUMP" "$@";; esac'
+            'out=""; prev=""; for a in "$@"; do [ "$prev" = "--file" ] && out="$a"; prev="$a"; done'
+            '# The real dump goes elsewhere; the archive we are given is its first 60 %: its table of contents lists fine.'
+            'for a in "$@"; do shift; if [ "$a" = "$out" ]; then set -- "$@" "$out.full"; else set -- "$@" "$a"; fi; done'
+            '"$REAL_PG_DUMP" "$@" || exit $?'
+            'size=$(stat -c %s "$out.full"); head -c $((size * 6 / 10)) "$out.full" > "$out"; rm "$out.full"'
+        ) -join "`n")
+        $destination = New-Destination
+        $env:PG_DUMP_PATH = $wrapper
+        try {
+            $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
+        } finally { $env:PG_DUMP_PATH = $null }
+        $err.FullyQualifiedErrorId | Should -BeLike 'BackupFailed,*'
+        $err.Exception.Message | Should -Match 'does not read back whole'
+        $err.Exception.Message | Should -Match 'pg_restore cannot read all of'   # the full read, not --list
+        @(Get-ChildItem $destination -Directory) | Should -BeNullOrEmpty
+    }
+
     It 'fails with DestinationNotWritable' {
         $file = Join-Path $Root 'a-regular-file'
         Set-Content $file 'not a folder'

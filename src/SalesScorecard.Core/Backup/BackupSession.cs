@@ -107,6 +107,7 @@ public sealed class BackupSession : IDisposable
 
             ProcessResult dump;
             Dictionary<string, long> counts;
+            Task verifyTask;
             using (var pgEnvironment = PgConnectionEnvironment.Create(url, connection.Database))
             {
                 var arguments = new List<string> { $"--format={format}", "--file", dumpPath, "--no-password", $"--snapshot={snapshot}" };
@@ -118,6 +119,11 @@ public sealed class BackupSession : IDisposable
                 reporter.Progress("Dumping", $"pg_dump --format={format} of {connection.Database}", 5);
                 using var dumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var dumpTask = ExternalProcess.RunAsync(tools.PgDump, arguments, pgEnvironment.Variables, dumpCancellation.Token);
+
+                // A custom archive is read back whole while it is written; a directory one once it is complete.
+                verifyTask = request.SkipVerify || request.Jobs is not null
+                    ? Task.CompletedTask
+                    : ArchiveReader.ReadWhileWrittenAsync(tools, dumpPath, dumpTask, dumpCancellation.Token);
                 try
                 {
                     counts = new Dictionary<string, long>(await TableCounter.CountAsync(connection, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
@@ -131,13 +137,18 @@ public sealed class BackupSession : IDisposable
                 }
                 finally
                 {
-                    // Never leave pg_dump running: if counting failed, stop it, and wait until it is gone.
+                    // Never leave pg_dump or its reader running: if counting failed, stop them, and wait until they are gone.
                     if (!dumpTask.IsCompleted)
                     {
                         await dumpCancellation.CancelAsync().ConfigureAwait(false);
                     }
 
                     await Task.WhenAny(dumpTask).ConfigureAwait(false);
+                    if (!dumpTask.IsCompletedSuccessfully || dumpTask.Result.ExitCode != 0)
+                    {
+                        await dumpCancellation.CancelAsync().ConfigureAwait(false);
+                        await Task.WhenAny(verifyTask).ConfigureAwait(false);
+                    }
                 }
 
                 dump = await dumpTask.ConfigureAwait(false);
@@ -153,12 +164,22 @@ public sealed class BackupSession : IDisposable
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             SecureFiles.Restrict(dumpPath);
 
-            // The reads of the finished archive are independent: list it, read it whole and hash it side by side.
+            // The reads of the finished archive are independent: list it, read it whole (unless that was done while it
+            // was written) and hash it, side by side.
             reporter.Progress("Verifying", request.SkipVerify ? "pg_restore --list" : "Reading the whole archive with pg_restore", 75);
             var tocTask = ArchiveReader.CountTocEntriesAsync(tools, dumpPath, cancellationToken);
-            var readTask = request.SkipVerify ? Task.CompletedTask : ArchiveReader.ReadFullyAsync(tools, dumpPath, cancellationToken);
+            var readTask = request.SkipVerify || request.Jobs is null ? verifyTask : ArchiveReader.ReadFullyAsync(tools, dumpPath, cancellationToken);
             var hashTask = Task.Run(() => HashFiles(partial, dumpPath), cancellationToken);
-            await Task.WhenAll(tocTask, readTask, hashTask).ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(tocTask, readTask, hashTask).ConfigureAwait(false);
+            }
+            catch (ScorecardException e) when (e.ErrorId == "ArchiveUnreadable")
+            {
+                throw new ScorecardException("BackupFailed", ScorecardErrorCategory.InvalidData,
+                    $"pg_dump reported success, but its archive does not read back whole; nothing was kept. {e.Message}", dumpPath, e);
+            }
+
             var tocEntries = await tocTask.ConfigureAwait(false);
 
             var manifest = new BackupManifest

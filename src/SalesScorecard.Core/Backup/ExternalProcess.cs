@@ -9,13 +9,13 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
 public static class ExternalProcess
 {
     /// <param name="environment">Variables to set; a null value removes the variable from the child's environment.</param>
-    /// <param name="standardInput">Text written to the child's standard input, which is then closed.</param>
+    /// <param name="feedInput">Writes the child's standard input, which is then closed; null for none.</param>
     public static async Task<ProcessResult> RunAsync(
         string program,
         IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string?> environment,
         CancellationToken cancellationToken,
-        string? standardInput = null)
+        Func<Stream, CancellationToken, Task>? feedInput = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -52,9 +52,9 @@ public static class ExternalProcess
         process.BeginErrorReadLine();
         try
         {
-            if (standardInput is not null)
+            if (feedInput is not null)
             {
-                await process.StandardInput.WriteAsync(standardInput.AsMemory(), cancellationToken).ConfigureAwait(false);
+                await feedInput(process.StandardInput.BaseStream, cancellationToken).ConfigureAwait(false);
             }
 
             process.StandardInput.Close();

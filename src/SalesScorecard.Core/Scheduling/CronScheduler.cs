@@ -126,7 +126,8 @@ public sealed class CronScheduler : IBackupScheduler
     {
         try
         {
-            return await ExternalProcess.RunAsync("crontab", arguments, new Dictionary<string, string?>(), cancellationToken, input).ConfigureAwait(false);
+            return await ExternalProcess.RunAsync("crontab", arguments, new Dictionary<string, string?>(), cancellationToken,
+                input is null ? null : (stdin, ct) => stdin.WriteAsync(Encoding.UTF8.GetBytes(input), ct).AsTask()).ConfigureAwait(false);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
