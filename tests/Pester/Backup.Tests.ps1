@@ -13,6 +13,12 @@ BeforeAll {
 
     function New-Destination { Join-Path $Root ([guid]::NewGuid().ToString('N').Substring(0, 8)) }
 
+    # A backup through another pg_dump (PG_DUMP_PATH), ending in its BackupInfo or its error.
+    function Invoke-BackupWith([string] $PgDump, [string] $Destination = (New-Destination)) {
+        $env:PG_DUMP_PATH = $PgDump
+        try { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Destination -ErrorAction Stop } finally { $env:PG_DUMP_PATH = $null }
+    }
+
     function Assert-NoPartialFolder([string] $Destination) {
         if (Test-Path $Destination) { @(Get-ChildItem $Destination -Directory -Filter '*.partial') | Should -BeNullOrEmpty }
     }
@@ -170,8 +176,7 @@ Describe 'Counts and dump share one snapshot' {
             Start-Sleep -Milliseconds 700
             for ($i = 0; $i -lt 5; $i++) { Invoke-TestSql -Database $database -Sql "INSERT INTO audit_logs (id, action) VALUES ('concurrent-$i-' || gen_random_uuid(), 'CONCURRENT')" | Out-Null }
         } -ArgumentList (Join-Path $PSScriptRoot 'TestHelpers.psm1'), (Get-TestModulePath), $Database
-        $env:PG_DUMP_PATH = $wrapper
-        try { $backup = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (New-Destination) } finally { $env:PG_DUMP_PATH = $null }
+        $backup = Invoke-BackupWith $wrapper
         $job | Wait-Job | Receive-Job
         (Invoke-TestSql -Database $Database -Sql "SELECT count(*) AS n FROM audit_logs WHERE action = 'CONCURRENT'").n | Should -Be 5
         $target = 'snap_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
@@ -217,10 +222,7 @@ Describe 'Invoke-ScorecardBackup failures leave nothing behind' {
     It 'fails with PgDumpTooOld naming both versions' -Skip:$IsWindows {
         $wrapper = New-PgDumpWrapper (Join-Path $Root 'old-pg-dump') 'echo "pg_dump (PostgreSQL) 9.6.24"'
         $destination = New-Destination
-        $env:PG_DUMP_PATH = $wrapper
-        try {
-            $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
-        } finally { $env:PG_DUMP_PATH = $null }
+        $err = { Invoke-BackupWith $wrapper $destination } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'PgDumpTooOld,*'
         $err.Exception.Message | Should -Match 'pg_dump 9 '
         $err.Exception.Message | Should -Match 'PostgreSQL 1\d server'
@@ -230,10 +232,7 @@ Describe 'Invoke-ScorecardBackup failures leave nothing behind' {
     It 'fails with BackupFailed carrying pg_dump''s own message, and removes the partial folder' -Skip:$IsWindows {
         $wrapper = New-PgDumpWrapper (Join-Path $Root 'failing-pg-dump') 'case "$1" in --version) exec "$REAL_PG_DUMP" "$@";; esac; echo "pg_dump: error: simulated disk failure" >&2; exit 1'
         $destination = New-Destination
-        $env:PG_DUMP_PATH = $wrapper
-        try {
-            $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
-        } finally { $env:PG_DUMP_PATH = $null }
+        $err = { Invoke-BackupWith $wrapper $destination } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'BackupFailed,*'
         $err.Exception.Message | Should -Match 'simulated disk failure'
         @(Get-ChildItem $destination -Directory) | Should -BeNullOrEmpty
@@ -249,10 +248,7 @@ Describe 'Invoke-ScorecardBackup failures leave nothing behind' {
             'size=$(stat -c %s "$out.full"); head -c $((size * 6 / 10)) "$out.full" > "$out"; rm "$out.full"'
         ) -join "`n")
         $destination = New-Destination
-        $env:PG_DUMP_PATH = $wrapper
-        try {
-            $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
-        } finally { $env:PG_DUMP_PATH = $null }
+        $err = { Invoke-BackupWith $wrapper $destination } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'BackupFailed,*'
         $err.Exception.Message | Should -Match 'does not read back whole'
         $err.Exception.Message | Should -Match 'pg_restore cannot read all of'   # the full read, not --list
