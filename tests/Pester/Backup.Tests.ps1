@@ -263,6 +263,16 @@ Describe 'Invoke-ScorecardBackup failures leave nothing behind' {
         $err.CategoryInfo.Category | Should -Be 'PermissionDenied'
     }
 
+    It 'makes an existing world-readable backup.log, as upstream left it, owner-only' -Skip:$IsWindows {
+        $destination = New-Destination
+        New-Item -ItemType Directory $destination | Out-Null
+        Set-Content (Join-Path $destination 'backup.log') '2025-11-17 upstream line'
+        & chmod 0644 (Join-Path $destination 'backup.log')
+        Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination | Out-Null
+        (Get-Item (Join-Path $destination 'backup.log')).UnixMode | Should -Be '-rw-------'
+        (Get-Content (Join-Path $destination 'backup.log'))[0] | Should -Be '2025-11-17 upstream line'
+    }
+
     It 'fails fast with BackupAlreadyRunning while another run holds the lock, and leaves it alone' {
         $destination = New-Destination
         New-Item -ItemType Directory $destination | Out-Null

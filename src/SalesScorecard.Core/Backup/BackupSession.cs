@@ -51,7 +51,14 @@ public sealed class BackupSession : IDisposable
         {
             // FileShare.None is an OS lock (flock on Unix): it dies with the process, so a crash never leaves it stuck.
             var lockStream = SecureFiles.Create(Path.Combine(destination, LockFileName), FileMode.OpenOrCreate, FileShare.None);
-            return new BackupSession(destination, lockStream);
+            var session = new BackupSession(destination, lockStream);
+            // The app's own scripts left a world-readable backup.log in this very folder; ours is owner-only.
+            if (File.Exists(session.Log.Path))
+            {
+                SecureFiles.Restrict(session.Log.Path);
+            }
+
+            return session;
         }
         catch (UnauthorizedAccessException e)
         {
