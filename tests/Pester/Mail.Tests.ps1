@@ -21,6 +21,15 @@ BeforeAll {
         $env:SMTP_TIMEOUT_SECONDS = '15'
     }
 
+    # Points the settings at a scripted peer: no login, and plain text only when asked (it offers no STARTTLS).
+    function Use-ScriptedSmtpPeer($Peer, [switch] $PlainText) {
+        $env:SMTP_HOST = '127.0.0.1'
+        $env:SMTP_PORT = $Peer.Port
+        $env:SMTP_USER = $null
+        $env:SMTP_PASS = $null
+        if ($PlainText) { $env:SMTP_SECURITY = 'None' }
+    }
+
     function New-Recipient { "admin-$([guid]::NewGuid().ToString('N').Substring(0, 10))@example.org" }
 
     function Wait-Delivered([string] $To, [int] $Count = 1) {
@@ -174,7 +183,7 @@ Describe 'Send-BackupNotification failures' {
         $peer = Start-ScriptedSmtpPeer
         try {
             Set-SmtpEnvironment (New-Recipient)
-            $env:SMTP_HOST = '127.0.0.1'; $env:SMTP_PORT = $peer.Port; $env:SMTP_USER = $null; $env:SMTP_PASS = $null
+            Use-ScriptedSmtpPeer $peer
             $err = { Send-BackupNotification -Status Success -ErrorAction Stop } | Should -Throw -PassThru
             $err.FullyQualifiedErrorId | Should -BeLike 'SmtpTlsFailed,*'
             $err.Exception.Message | Should -Match 'does not offer STARTTLS'
@@ -186,7 +195,7 @@ Describe 'Send-BackupNotification failures' {
         $peer = Start-ScriptedSmtpPeer -RcptReply '550 5.1.1 No such user here'
         try {
             Set-SmtpEnvironment 'nobody@example.org'
-            $env:SMTP_HOST = '127.0.0.1'; $env:SMTP_PORT = $peer.Port; $env:SMTP_USER = $null; $env:SMTP_PASS = $null; $env:SMTP_SECURITY = 'None'
+            Use-ScriptedSmtpPeer $peer -PlainText
             $err = { Send-BackupNotification -Status Success -ErrorAction Stop } | Should -Throw -PassThru
             $err.FullyQualifiedErrorId | Should -BeLike 'SmtpRecipientRejected,*'
             $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
@@ -199,7 +208,7 @@ Describe 'Send-BackupNotification failures' {
         $peer = Start-ScriptedSmtpPeer -Greeting '421 4.3.2 Service busy, try later'
         try {
             Set-SmtpEnvironment (New-Recipient)
-            $env:SMTP_HOST = '127.0.0.1'; $env:SMTP_PORT = $peer.Port; $env:SMTP_USER = $null; $env:SMTP_PASS = $null; $env:SMTP_SECURITY = 'None'
+            Use-ScriptedSmtpPeer $peer -PlainText
             $err = { Send-BackupNotification -Status Success -ErrorAction Stop } | Should -Throw -PassThru
             $err.FullyQualifiedErrorId | Should -BeLike 'SmtpNotReachable,*'
             $err.Exception.Message | Should -Match '421'
@@ -211,7 +220,7 @@ Describe 'Send-BackupNotification failures' {
         $peer = Start-ScriptedSmtpPeer -DropAfterData
         try {
             Set-SmtpEnvironment (New-Recipient)
-            $env:SMTP_HOST = '127.0.0.1'; $env:SMTP_PORT = $peer.Port; $env:SMTP_USER = $null; $env:SMTP_PASS = $null; $env:SMTP_SECURITY = 'None'
+            Use-ScriptedSmtpPeer $peer -PlainText
             $err = { Send-BackupNotification -Status Success -ErrorAction Stop } | Should -Throw -PassThru
             $err.FullyQualifiedErrorId | Should -BeLike 'SmtpSendFailed,*'
             $err.Exception.Message | Should -Match 'may have been delivered'
@@ -269,8 +278,7 @@ Describe 'Test-SmtpSettings' {
             'Authenticate' { $env:SMTP_PASS = 'Wrong-Smtp-Secret-4711' }
             default {
                 $peer = $Failing -eq 'Envelope' ? (Start-ScriptedSmtpPeer -RcptReply '550 5.1.1 No such user') : (Start-ScriptedSmtpPeer)
-                $env:SMTP_HOST = '127.0.0.1'; $env:SMTP_PORT = $peer.Port; $env:SMTP_USER = $null; $env:SMTP_PASS = $null
-                if ($Failing -eq 'Envelope') { $env:SMTP_SECURITY = 'None' }
+                Use-ScriptedSmtpPeer $peer -PlainText:($Failing -eq 'Envelope')
             }
         }
         try {
