@@ -19,6 +19,7 @@ public enum ScorecardErrorCategory
     ResourceBusy,
     ResourceUnavailable,
     OperationTimeout,
+    OperationStopped,
     WriteError,
     ReadError,
 }

@@ -71,16 +71,18 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
 
             WriteObject(backup);
         }
-        catch (ScorecardException e)
+        catch (Exception e) when (e is not RuntimeException)
         {
+            // RuntimeException is PowerShell's own (a stopped pipeline, -WarningAction Stop): it passes through.
+            var log = destination is null ? null : new BackupLog(destination);
+            var failure = e as ScorecardException ?? Unexpected(e, log);
             if (Notify)
             {
-                var log = destination is null ? null : new BackupLog(destination);
-                var facts = NotificationFacts.FromFailure(e.ErrorId, e.Message, log is null ? [] : TryTail(log), host: TryDescribe(settings));
+                var facts = NotificationFacts.FromFailure(failure.ErrorId, failure.Message, log is null ? [] : TryTail(log), host: TryDescribe(settings));
                 SendNotification(settings, facts, destination);
             }
 
-            ThrowScorecardError(e);
+            ThrowScorecardError(failure);
         }
     }
 
@@ -93,7 +95,8 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
         if (!ShouldProcess($"{url.Describe()} into {destination}", "Back up the database"))
         {
             // -WhatIf: say what retention would remove after a successful backup, and change nothing.
-            foreach (var expired in BackupCatalog.SelectExpired(BackupCatalog.List(destination), retentionDays, keepLast, DateTime.UtcNow))
+            var plan = BackupCatalog.PlanRetention(BackupCatalog.List(destination), retentionDays, keepLast, DateTime.UtcNow, justMade: null, BackupCatalog.MatchesChecksums);
+            foreach (var expired in plan.Expired)
             {
                 ShouldProcess(expired.Path, "Remove expired backup");
             }
@@ -118,7 +121,18 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
             return backup;
         }
 
-        foreach (var expired in session.FindExpired(retentionDays, keepLast))
+        var retention = session.PlanRetention(retentionDays, keepLast, backup);
+        foreach (var suspicious in retention.FutureDated)
+        {
+            WriteWarning(BackupSession.FutureDatedWarning(suspicious));
+        }
+
+        foreach (var damaged in retention.Damaged)
+        {
+            WriteWarning(BackupSession.DamagedWarning(damaged));
+        }
+
+        foreach (var expired in retention.Expired)
         {
             if (ShouldProcess(expired.Path, "Remove expired backup"))
             {
@@ -135,6 +149,15 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
 
     private string SendNotification(ScorecardSettings settings, NotificationFacts facts, string? destination) =>
         Run((reporter, ct) => BackupNotifications.NotifyAsync(settings, CurrentDirectory, facts, destination is null ? null : new BackupLog(destination), reporter, ct));
+
+    /// <summary>A failure nobody foresaw still ends the run as every failure does: an error id, a FAILED line, the mail.</summary>
+    private static ScorecardException Unexpected(Exception e, BackupLog? log)
+    {
+        var failure = new ScorecardException("BackupFailed", ScorecardErrorCategory.InvalidOperation,
+            $"The backup run failed unexpectedly ({e.GetType().Name}): {e.Message}", log?.Path, e);
+        log?.TryWrite("FAILED", $"{failure.ErrorId}: {failure.Message}");
+        return failure;
+    }
 
     private static IReadOnlyList<string> TryTail(BackupLog log)
     {

@@ -30,11 +30,7 @@ public static class ArchiveReader
     {
         var read = await ExternalProcess.RunAsync(tools.PgRestore, ["--file", NullDevice], NoConnection, cancellationToken,
             (stdin, ct) => FollowAsync(archive, writerFinished, stdin, ct)).ConfigureAwait(false);
-        if (read.ExitCode != 0 || read.StandardError.Length > 0)
-        {
-            throw new ScorecardException("ArchiveUnreadable", ScorecardErrorCategory.InvalidData,
-                $"pg_restore cannot read all of '{archive}' (exit code {read.ExitCode}): {read.StandardError}", archive);
-        }
+        EnsureReadWhole(read, archive);
     }
 
     /// <summary>Copies the file to <paramref name="output"/> as it grows, until its writer has finished.</summary>
@@ -77,10 +73,24 @@ public static class ArchiveReader
     public static async Task ReadFullyAsync(PgTools tools, string archive, CancellationToken cancellationToken)
     {
         var read = await ExternalProcess.RunAsync(tools.PgRestore, ["--file", NullDevice, archive], NoConnection, cancellationToken).ConfigureAwait(false);
-        if (read.ExitCode != 0 || read.StandardError.Length > 0)
+        EnsureReadWhole(read, archive);
+    }
+
+    /// <summary>
+    /// Fails unless pg_restore read the archive to its end without a word. A reader killed by a signal says nothing
+    /// about the archive, so it is VerifierKilled, not ArchiveUnreadable.
+    /// </summary>
+    private static void EnsureReadWhole(ProcessResult read, string archive)
+    {
+        if (read.ExitCode == 0 && read.StandardError.Length == 0)
         {
-            throw new ScorecardException("ArchiveUnreadable", ScorecardErrorCategory.InvalidData,
-                $"pg_restore cannot read all of '{archive}' (exit code {read.ExitCode}): {read.StandardError}", archive);
+            return;
         }
+
+        throw read.KilledBy is not null
+            ? new ScorecardException("VerifierKilled", ScorecardErrorCategory.OperationStopped,
+                $"The pg_restore reading '{archive}' back died before it finished, so the archive is unverified: {read.DescribeFailure("pg_restore")}", archive)
+            : new ScorecardException("ArchiveUnreadable", ScorecardErrorCategory.InvalidData,
+                $"pg_restore cannot read all of '{archive}' (exit code {read.ExitCode}): {read.StandardError}", archive);
     }
 }

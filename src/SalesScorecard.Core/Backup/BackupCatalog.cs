@@ -31,8 +31,21 @@ public static class BackupCatalog
     /// <summary>Reads one backup folder's manifest.</summary>
     public static BackupInfo Read(string folder)
     {
-        var manifest = TryReadManifest(folder, out var problem);
-        return manifest?.ToBackupInfo(folder) ?? new BackupInfo
+        string? problem;
+        try
+        {
+            if (TryReadManifest(folder, out problem) is { } manifest)
+            {
+                return manifest.ToBackupInfo(folder);
+            }
+        }
+        catch (Exception e)
+        {
+            // One broken folder must never break listing, retention or the watchdog for the others.
+            problem = $"manifest.json cannot be used: {e.Message}";
+        }
+
+        return new BackupInfo
         {
             Name = Path.GetFileName(folder),
             Path = folder,
@@ -73,25 +86,84 @@ public static class BackupCatalog
         }
     }
 
-    /// <summary>The newest successful backup in the destination, or null.</summary>
-    public static BackupInfo? Latest(string destination) =>
-        List(destination).FirstOrDefault(b => b.Status == BackupStatus.Succeeded);
+    /// <summary>
+    /// How far ahead of this machine's clock a manifest may claim to have been written before it is not believed: a
+    /// clock that once ran ahead leaves backups that would otherwise sort as the newest for as long as it ran ahead.
+    /// </summary>
+    public static readonly TimeSpan ClockTolerance = TimeSpan.FromMinutes(5);
+
+    /// <summary>A backup whose manifest says it started or finished later than now: its age cannot be known.</summary>
+    public static bool IsFutureDated(BackupInfo backup, DateTime now) =>
+        backup.StartedAt > now + ClockTolerance || backup.CompletedAt > now + ClockTolerance;
+
+    /// <summary>
+    /// The newest successful backup in the destination, or null. One dated in the future is taken only when there is
+    /// no other, so that a clock that ran ahead never hides the real newest backup (the freshness check fails it).
+    /// </summary>
+    public static BackupInfo? Latest(string destination)
+    {
+        var now = DateTime.UtcNow;
+        return List(destination)
+            .Where(b => b.Status == BackupStatus.Succeeded)
+            .OrderBy(b => IsFutureDated(b, now))
+            .FirstOrDefault();
+    }
 
     public static ScorecardException NoBackup(string destination) =>
         new("BackupNotFound", ScorecardErrorCategory.ObjectNotFound, $"There is no successful backup in '{destination}'.", destination);
 
     /// <summary>
-    /// The backups retention removes: our successful backups older than <paramref name="retentionDays"/>, except the
-    /// newest <paramref name="keepLast"/> verified ones (an unverified backup never stands in for a good one).
-    /// Incomplete folders and anything else are never selected.
+    /// What retention does with the backups of a destination. Only our successful backups dated in the past take part:
+    /// the newest <paramref name="keepLast"/> that are verified and still match their checksums are kept whatever their
+    /// age (an unverified or damaged backup never stands in for a good one), and the rest older than
+    /// <paramref name="retentionDays"/> expire. <paramref name="justMade"/>, the backup this run made, never expires.
+    /// A backup dated in the future neither expires nor counts toward the floor: its age is unknown until the clock
+    /// passes it. Incomplete folders and anything else are never selected. <paramref name="isIntact"/> is asked only
+    /// for the backups the floor needs, newest first, since it reads them whole.
     /// </summary>
-    public static IReadOnlyList<BackupInfo> SelectExpired(IEnumerable<BackupInfo> backups, int retentionDays, int keepLast, DateTime now)
+    public static RetentionPlan PlanRetention(
+        IEnumerable<BackupInfo> backups, int retentionDays, int keepLast, DateTime now, string? justMade, Func<BackupInfo, bool> isIntact)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(keepLast, 1);
         var cutoff = now.AddDays(-retentionDays);
-        var ours = backups.Where(b => b.Status == BackupStatus.Succeeded && b.StartedAt is not null).OrderByDescending(b => b.StartedAt).ToList();
-        var kept = ours.Where(b => b.Verified).Take(keepLast).ToHashSet();
-        return ours.Where(b => !kept.Contains(b) && b.StartedAt < cutoff).ToList();
+        var succeeded = backups.Where(b => b.Status == BackupStatus.Succeeded && b.StartedAt is not null).ToList();
+        var futureDated = succeeded.Where(b => IsFutureDated(b, now)).ToList();
+        var dated = succeeded.Except(futureDated).OrderByDescending(b => b.StartedAt).ToList();
+
+        var kept = new HashSet<BackupInfo>();
+        var damaged = new List<BackupInfo>();
+        foreach (var backup in dated.Where(b => b.Verified))
+        {
+            if (kept.Count == keepLast)
+            {
+                break;
+            }
+
+            if (backup.Name == justMade || isIntact(backup))
+            {
+                kept.Add(backup);
+            }
+            else
+            {
+                damaged.Add(backup);
+            }
+        }
+
+        var expired = dated.Where(b => !kept.Contains(b) && b.Name != justMade && b.StartedAt < cutoff).ToList();
+        return new RetentionPlan(expired, futureDated, damaged);
+    }
+
+    /// <summary>True when every file of the backup matches the SHA-256 its manifest records.</summary>
+    public static bool MatchesChecksums(BackupInfo backup)
+    {
+        try
+        {
+            return TryReadManifest(backup.Path, out _) is { } manifest && RestoreEngine.FindChecksumMismatches(backup.Path, manifest).Count == 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     public static string Sha256Of(string file)

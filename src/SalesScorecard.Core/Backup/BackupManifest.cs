@@ -72,9 +72,17 @@ public sealed class BackupManifest
     /// <summary>What makes this manifest unusable, or null: restore and retention trust only a whole one.</summary>
     public string? Problem()
     {
+        // JSON null passes the deserializer even for required members: check what listing and restore rely on.
         if (Tables is null || Files is null)
         {
             return "manifest.json lacks its tables or files.";
+        }
+
+        var missing = new (string Field, string? Value)[] { ("name", Name), ("database", Database), ("format", Format), ("dumpFile", DumpFile) }
+            .Where(f => string.IsNullOrEmpty(f.Value)).Select(f => f.Field).ToList();
+        if (missing.Count > 0)
+        {
+            return $"manifest.json has no {string.Join(", ", missing)}.";
         }
 
         // The archive must be one of the hashed files, inside the folder: never a path that leads out of it.

@@ -30,6 +30,15 @@ public sealed class BackupSession : IDisposable
     /// <summary>Creates the destination (owner-only) when missing, proves it writable, and takes the lock.</summary>
     public static BackupSession Open(string destination)
     {
+        if (FileInTheWay(destination) is { } file)
+        {
+            throw new ScorecardException("DestinationNotWritable", ScorecardErrorCategory.PermissionDenied,
+                file == destination
+                    ? $"'{destination}' is a file, not a folder. Point -Destination or BACKUP_DIR at a folder."
+                    : $"'{file}' is a file, so there can be no backup folder '{destination}' below it. Point -Destination or BACKUP_DIR at a folder.",
+                destination);
+        }
+
         try
         {
             SecureFiles.CreateFolder(destination);
@@ -91,7 +100,7 @@ public sealed class BackupSession : IDisposable
             await using var connection = await DatabaseConnector.OpenAsync(url, cancellationToken).ConfigureAwait(false);
             tools.EnsureCanDump(connection.PostgreSqlVersion, connection.ServerVersion);
             var databaseBytes = await ScalarAsync<long>(connection, null, "SELECT pg_database_size(current_database())", cancellationToken).ConfigureAwait(false);
-            EnsureDiskSpace(databaseBytes);
+            EnsureDiskSpace(connection.Database, databaseBytes);
 
             // One point in time: pg_dump imports this transaction's snapshot, and the counts are taken in it.
             await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
@@ -163,8 +172,7 @@ public sealed class BackupSession : IDisposable
 
             if (dump.ExitCode != 0)
             {
-                throw new ScorecardException("BackupFailed", ScorecardErrorCategory.InvalidOperation,
-                    $"pg_dump failed (exit code {dump.ExitCode}): {dump.StandardError}", connection.Database);
+                throw new ScorecardException("BackupFailed", ScorecardErrorCategory.InvalidOperation, dump.DescribeFailure("pg_dump"), connection.Database);
             }
 
             // The snapshot had to live until pg_dump finished; now it can go.
@@ -181,10 +189,11 @@ public sealed class BackupSession : IDisposable
             {
                 await Task.WhenAll(tocTask, readTask, hashTask).ConfigureAwait(false);
             }
-            catch (ScorecardException e) when (e.ErrorId == "ArchiveUnreadable")
+            catch (ScorecardException e) when (e.ErrorId is "ArchiveUnreadable" or "VerifierKilled")
             {
+                var what = e.ErrorId == "ArchiveUnreadable" ? "its archive does not read back whole" : "its archive could not be verified";
                 throw new ScorecardException("BackupFailed", ScorecardErrorCategory.InvalidData,
-                    $"pg_dump reported success, but its archive does not read back whole; nothing was kept. {e.Message}", dumpPath, e);
+                    $"pg_dump reported success, but {what}; nothing was kept. {e.Message}", dumpPath, e);
             }
 
             var tocEntries = await tocTask.ConfigureAwait(false);
@@ -238,8 +247,9 @@ public sealed class BackupSession : IDisposable
             Log.TryWrite("FAILED", $"{e.ErrorId}: {e.Message}");
             throw;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NpgsqlException or InvalidOperationException)
+        catch (Exception e)
         {
+            // Whatever went wrong, the run ends the way every failure does: a FAILED line and an error id.
             var failure = new ScorecardException("BackupFailed", ScorecardErrorCategory.InvalidOperation, $"The backup failed: {e.Message}", Destination, e);
             Log.TryWrite("FAILED", $"{failure.ErrorId}: {failure.Message}");
             throw failure;
@@ -253,9 +263,32 @@ public sealed class BackupSession : IDisposable
         }
     }
 
-    /// <summary>Successful backups retention would remove now (see <see cref="BackupCatalog.SelectExpired"/>).</summary>
-    public IReadOnlyList<BackupInfo> FindExpired(int retentionDays, int keepLast) =>
-        BackupCatalog.SelectExpired(BackupCatalog.List(Destination), retentionDays, keepLast, DateTime.UtcNow);
+    /// <summary>
+    /// Plans retention after <paramref name="justMade"/> (see <see cref="BackupCatalog.PlanRetention"/>) and logs every
+    /// backup that could not count toward the keep-floor, so that an admin hears of it.
+    /// </summary>
+    public RetentionPlan PlanRetention(int retentionDays, int keepLast, BackupInfo justMade)
+    {
+        var plan = BackupCatalog.PlanRetention(BackupCatalog.List(Destination), retentionDays, keepLast, DateTime.UtcNow, justMade.Name, BackupCatalog.MatchesChecksums);
+        foreach (var backup in plan.FutureDated)
+        {
+            Log.TryWrite("CLOCK", FutureDatedWarning(backup));
+        }
+
+        foreach (var backup in plan.Damaged)
+        {
+            Log.TryWrite("RETAIN", DamagedWarning(backup));
+        }
+
+        return plan;
+    }
+
+    public static string FutureDatedWarning(BackupInfo backup) =>
+        $"{backup.Name} says it started at {backup.StartedAt:yyyy-MM-dd HH:mm:ss} UTC, later than this machine's clock: the clock was wrong when it was made, " +
+        "or is wrong now. Retention neither removes it nor counts it among the backups it keeps; check the clock and the backup.";
+
+    public static string DamagedWarning(BackupInfo backup) =>
+        $"{backup.Name} no longer matches its checksums: it does not count among the backups retention keeps. Run Test-ScorecardBackup on it.";
 
     /// <summary>Removes an expired backup; returns why it could not, or null.</summary>
     public string? Remove(BackupInfo backup)
@@ -273,8 +306,38 @@ public sealed class BackupSession : IDisposable
         }
     }
 
-    private void EnsureDiskSpace(long databaseBytes)
+    /// <summary>The destination itself or the nearest of its parents when that exists as a file, else null.</summary>
+    private static string? FileInTheWay(string destination)
     {
+        for (var path = Path.GetFullPath(destination); path is not null; path = Path.GetDirectoryName(path))
+        {
+            if (File.Exists(path))
+            {
+                return path;
+            }
+
+            if (Directory.Exists(path))
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Fails early when the next backup cannot fit: it will be about the size of the last backup of the same database
+    /// here (with half again for growth), or, with none to go by, at most the database's own size, which a compressed
+    /// archive is a small fraction of.
+    /// </summary>
+    private void EnsureDiskSpace(string database, long databaseBytes)
+    {
+        var last = BackupCatalog.List(Destination).FirstOrDefault(b => b.Status == BackupStatus.Succeeded && b.Database == database && b.SizeBytes > 0);
+        var needed = last is null ? databaseBytes : last.SizeBytes + last.SizeBytes / 2;
+        var basis = last is null
+            ? $"the database's {Bytes.Format(databaseBytes)} (there is no earlier backup of it here to estimate from)"
+            : $"the {Bytes.Format(needed)} the next backup needs (the last one, {last.Name}, took {Bytes.Format(last.SizeBytes)}; half again is left for growth)";
+
         long free;
         try
         {
@@ -286,11 +349,10 @@ public sealed class BackupSession : IDisposable
             return;
         }
 
-        if (free < databaseBytes)
+        if (free < needed)
         {
             throw new ScorecardException("InsufficientDiskSpace", ScorecardErrorCategory.ResourceUnavailable,
-                $"'{Destination}' has {Bytes.Format(free)} free, less than the database's {Bytes.Format(databaseBytes)}. " +
-                "Free space there or choose another -Destination.", Destination);
+                $"'{Destination}' has {Bytes.Format(free)} free, less than {basis}. Free space there or choose another -Destination.", Destination);
         }
     }
 

@@ -58,6 +58,13 @@ public static class BackupVerifier
         }
 
         var age = now - manifest.CompletedAt;
+        if (manifest.StartedAt > now + BackupCatalog.ClockTolerance || manifest.CompletedAt > now + BackupCatalog.ClockTolerance)
+        {
+            return new BackupCheck("Freshness", false,
+                $"Completed {manifest.CompletedAt:yyyy-MM-dd HH:mm} UTC, {FormatAge(-age)} in the future: the clock was wrong when it was made, " +
+                "or is wrong now, so its age is unknown and it is not taken as fresh. Check the clock, then make a new backup.");
+        }
+
         return new BackupCheck("Freshness", age <= maxAge,
             $"Completed {manifest.CompletedAt:yyyy-MM-dd HH:mm} UTC, {FormatAge(age)} ago (at most {FormatAge(maxAge)} allowed)");
     }

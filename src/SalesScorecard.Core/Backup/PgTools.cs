@@ -45,25 +45,10 @@ public sealed partial class PgTools
                 $"pg_restore was not found beside '{pgDump}'; both come with the PostgreSQL client.", pgRestore);
         }
 
-        ProcessResult result;
-        try
-        {
-            result = await ExternalProcess.RunAsync(pgDump, ["--version"], new Dictionary<string, string?>(), cancellationToken).ConfigureAwait(false);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new ScorecardException("PgDumpNotFound", ScorecardErrorCategory.ObjectNotFound,
-                $"'{pgDump}' could not be run: {e.Message}", pgDump, e);
-        }
-
-        var text = result.StandardOutput.Trim();
+        // Both are run once here, so a program that exists but cannot be run fails now with a plain message.
+        var versions = await Task.WhenAll(VersionTextAsync(pgDump, cancellationToken), VersionTextAsync(pgRestore, cancellationToken)).ConfigureAwait(false);
+        var text = versions[0];
         var match = VersionPattern().Match(text);
-        if (result.ExitCode != 0 || !match.Success)
-        {
-            throw new ScorecardException("PgDumpNotFound", ScorecardErrorCategory.ObjectNotFound,
-                $"'{pgDump} --version' did not print a PostgreSQL version (exit code {result.ExitCode}).", pgDump);
-        }
-
         var version = new Version(int.Parse(match.Groups[1].Value), match.Groups[2].Success ? int.Parse(match.Groups[2].Value) : 0);
         return new PgTools(pgDump, pgRestore, version, text);
     }
@@ -77,6 +62,30 @@ public sealed partial class PgTools
                 $"pg_dump {Version.Major} ('{PgDump}') cannot dump a PostgreSQL {serverVersion.Major} server ({serverVersionText}). " +
                 $"Install the PostgreSQL {serverVersion.Major} client or newer and point PG_DUMP_PATH at its pg_dump.", PgDump);
         }
+    }
+
+    /// <summary>What <c>program --version</c> prints, or PgDumpNotFound saying why it could not be run.</summary>
+    private static async Task<string> VersionTextAsync(string program, CancellationToken cancellationToken)
+    {
+        ProcessResult result;
+        try
+        {
+            result = await ExternalProcess.RunAsync(program, ["--version"], new Dictionary<string, string?>(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new ScorecardException("PgDumpNotFound", ScorecardErrorCategory.ObjectNotFound,
+                $"'{program}' could not be run: {e.Message}. It must be an executable PostgreSQL client program.", program, e);
+        }
+
+        var text = result.StandardOutput.Trim();
+        if (result.ExitCode != 0 || !VersionPattern().IsMatch(text))
+        {
+            throw new ScorecardException("PgDumpNotFound", ScorecardErrorCategory.ObjectNotFound,
+                $"'{program} --version' did not print a PostgreSQL version ({result.DescribeFailure(Path.GetFileName(program))}).", program);
+        }
+
+        return text;
     }
 
     private static string ExecutableName(string name) => OperatingSystem.IsWindows() ? name + ".exe" : name;

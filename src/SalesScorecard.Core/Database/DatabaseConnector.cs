@@ -7,9 +7,25 @@ namespace SalesScorecard.Database;
 /// <summary>Opens connections and turns Npgsql's failures into errors that name the server but never the password.</summary>
 public static class DatabaseConnector
 {
+    /// <summary>
+    /// The most the names and options sent at login may take: PostgreSQL refuses a startup packet over 10,000 bytes,
+    /// and Npgsql fails on one over its 8 KB buffer with a message that names neither.
+    /// </summary>
+    private const int MaxStartupBytes = 8000;
+
     public static async Task<NpgsqlConnection> OpenAsync(DatabaseUrl url, CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(url.Builder.ConnectionString);
+        var builder = url.Builder;
+        var startupBytes = new[] { builder.Username, builder.Database, builder.ApplicationName, builder.Options, builder.SearchPath }
+            .Sum(value => value is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(value));
+        if (startupBytes > MaxStartupBytes)
+        {
+            throw new ScorecardException("InvalidSetting", ScorecardErrorCategory.InvalidArgument,
+                $"DATABASE_URL: its user, database name and options take {startupBytes} bytes, more than PostgreSQL accepts at login " +
+                $"(about {MaxStartupBytes}). Check that the whole value is the intended URL.", "DATABASE_URL");
+        }
+
+        var connection = new NpgsqlConnection(builder.ConnectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);

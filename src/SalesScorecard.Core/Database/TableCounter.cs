@@ -25,7 +25,7 @@ public static class TableCounter
 
     /// <summary>Every user table as <c>schema.table</c>, without reading any of them.</summary>
     public static async Task<IReadOnlyList<string>> ListAsync(NpgsqlConnection connection, CancellationToken cancellationToken) =>
-        (await FindTablesAsync(connection, cancellationToken).ConfigureAwait(false)).Select(t => $"{t.Schema}.{t.Name}").ToList();
+        (await FindTablesAsync(connection, cancellationToken).ConfigureAwait(false)).Select(t => QualifiedName(t.Schema, t.Name)).ToList();
 
     /// <summary>Counts every user table; names are <c>schema.table</c>, in schema then table order.</summary>
     public static async Task<IReadOnlyList<KeyValuePair<string, long>>> CountAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
@@ -57,8 +57,18 @@ public static class TableCounter
             }
         }
 
-        return tables.Select((t, i) => KeyValuePair.Create($"{t.Schema}.{t.Name}", byIndex[i])).ToList();
+        return tables.Select((t, i) => KeyValuePair.Create(QualifiedName(t.Schema, t.Name), byIndex[i])).ToList();
     }
+
+    /// <summary>
+    /// A table's name as the manifest keys it: <c>schema.table</c>, with a part quoted as SQL quotes it only when it
+    /// holds a dot or begins with a quote, so that <c>"a.b".c</c> and <c>a."b.c"</c> stay two tables while every
+    /// ordinary name reads as before.
+    /// </summary>
+    public static string QualifiedName(string schema, string table) => $"{QuoteIfAmbiguous(schema)}.{QuoteIfAmbiguous(table)}";
+
+    private static string QuoteIfAmbiguous(string part) =>
+        part.Contains('.', StringComparison.Ordinal) || part.StartsWith('"') ? SqlIdentifier.Quote(part) : part;
 
     private static async Task<List<(string Schema, string Name, bool Partitioned)>> FindTablesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
