@@ -75,7 +75,12 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
         {
             // RuntimeException is PowerShell's own (a stopped pipeline, -WarningAction Stop): it passes through.
             var log = destination is null ? null : new BackupLog(destination);
-            var failure = e as ScorecardException ?? Unexpected(e, log);
+            var failure = AsScorecardFailure(e, "BackupFailed");
+            if (e is not ScorecardException)
+            {
+                log?.TryWrite("FAILED", $"{failure.ErrorId}: {failure.Message}");
+            }
+
             if (Notify)
             {
                 var facts = NotificationFacts.FromFailure(failure.ErrorId, failure.Message, log is null ? [] : TryTail(log), host: TryDescribe(settings));
@@ -149,15 +154,6 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
 
     private string SendNotification(ScorecardSettings settings, NotificationFacts facts, string? destination) =>
         Run((reporter, ct) => BackupNotifications.NotifyAsync(settings, CurrentDirectory, facts, destination is null ? null : new BackupLog(destination), reporter, ct));
-
-    /// <summary>A failure nobody foresaw still ends the run as every failure does: an error id, a FAILED line, the mail.</summary>
-    private static ScorecardException Unexpected(Exception e, BackupLog? log)
-    {
-        var failure = new ScorecardException("BackupFailed", ScorecardErrorCategory.InvalidOperation,
-            $"The backup run failed unexpectedly ({e.GetType().Name}): {e.Message}", log?.Path, e);
-        log?.TryWrite("FAILED", $"{failure.ErrorId}: {failure.Message}");
-        return failure;
-    }
 
     private static IReadOnlyList<string> TryTail(BackupLog log)
     {

@@ -115,6 +115,14 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// Any failure as a <see cref="ScorecardException"/>: one nobody foresaw gets <paramref name="errorId"/>, so that it
+    /// still ends as every failure does (an error id, a log line, the mail) instead of as a bare .NET exception.
+    /// </summary>
+    protected static ScorecardException AsScorecardFailure(Exception e, string errorId) =>
+        e as ScorecardException ?? new ScorecardException(errorId, ScorecardErrorCategory.InvalidOperation,
+            $"The run failed unexpectedly ({e.GetType().Name}): {e.Message}", null, e);
+
     protected static ErrorRecord ToErrorRecord(ScorecardException e) =>
         new(e, e.ErrorId, Enum.Parse<ErrorCategory>(e.Category.ToString()), e.Target);
 

@@ -41,14 +41,16 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
 
     protected override void ProcessRecord()
     {
+        ScorecardSettings? settings = null;
+        string? destination = null;
         try
         {
-            var settings = LoadSettings(new Dictionary<string, string?>
+            settings = LoadSettings(new Dictionary<string, string?>
             {
                 [SettingNames.DatabaseUrl] = DatabaseUrl,
                 [SettingNames.BackupDir] = ProviderPath(Destination),
             });
-            var destination = settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
+            destination = settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
             var latest = ParameterSetName switch
             {
                 "InputObject" => InputObject,
@@ -94,6 +96,18 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
         catch (ScorecardException e)
         {
             ThrowScorecardError(e);
+        }
+        catch (Exception e) when (e is not RuntimeException)
+        {
+            // A watchdog that fails in a way nobody foresaw must still raise the alarm.
+            var failure = AsScorecardFailure(e, "BackupTestFailed");
+            if (Notify && settings is not null && destination is not null)
+            {
+                var facts = NotificationFacts.FromFailure(failure.ErrorId, failure.Message, []);
+                Run((reporter, ct) => BackupNotifications.NotifyAsync(settings, CurrentDirectory, facts, new BackupLog(destination), reporter, ct));
+            }
+
+            ThrowScorecardError(failure);
         }
     }
 }
