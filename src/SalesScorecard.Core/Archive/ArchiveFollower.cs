@@ -1,0 +1,74 @@
+using System.Threading.Channels;
+
+namespace SalesScorecard.Archive;
+
+/// <summary>
+/// A program that reads the archive on its standard input as the pipeline writes it (pg_restore reading it back
+/// whole, pg_restore --list reading its table of contents). It gets every chunk in order; one that stops reading
+/// (it is done, or it died) is let go without holding up the others, and its exit code tells which it was.
+/// </summary>
+public sealed class ArchiveFollower
+{
+    // A few chunks of slack: the follower may lag a moment behind the compressor, never far.
+    private readonly Channel<ArchiveChunk> _chunks = Channel.CreateBounded<ArchiveChunk>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+    private volatile bool _stopped;
+
+    /// <summary>Ties the follower to its process: once that has ended, nothing more is queued for it.</summary>
+    public void Attach(Task process) => process.ContinueWith(_ => Stop(), TaskScheduler.Default);
+
+    /// <summary>For <c>ExternalProcess.RunAsync</c>'s feedInput: writes every chunk to the program's standard input.</summary>
+    public async Task FeedAsync(Stream input, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var chunk in _chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await input.WriteAsync(chunk.Memory, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    chunk.Release();
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // It stopped reading: done with what it needed, or dead. Its exit code says which.
+        }
+        finally
+        {
+            Stop();
+        }
+    }
+
+    internal async ValueTask SendAsync(ArchiveChunk chunk, CancellationToken cancellationToken)
+    {
+        chunk.AddReference();
+        try
+        {
+            if (_stopped || !await _chunks.Writer.WaitToWriteAsync(cancellationToken).ConfigureAwait(false) || !_chunks.Writer.TryWrite(chunk))
+            {
+                chunk.Release();
+            }
+        }
+        catch (ChannelClosedException)
+        {
+            chunk.Release();
+        }
+    }
+
+    /// <summary>The archive is complete: the follower reads what is queued, then sees the end of its input.</summary>
+    internal void Complete() => _chunks.Writer.TryComplete();
+
+    private void Stop()
+    {
+        _stopped = true;
+        _chunks.Writer.TryComplete();
+        while (_chunks.Reader.TryRead(out var chunk))
+        {
+            chunk.Release();
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System.Threading.Channels;
+using ZstdSharp;
+using ZstdSharp.Unsafe;
+
+namespace SalesScorecard.Archive;
+
+/// <summary>What the pipeline wrote: the raw archive's and the stored file's sizes and SHA-256.</summary>
+public sealed record StoredArchive(long RawBytes, string RawSha256, long StoredBytes, string StoredSha256);
+
+/// <summary>
+/// One pass over pg_dump's uncompressed archive: every chunk goes to the followers (the programs that verify it), into
+/// the raw SHA-256, through zstd and, when asked, encryption, into the stored file's SHA-256 and onto disk. Each
+/// byte is read once and each piece of work done once; zstd compresses on its own worker threads.
+/// </summary>
+public static class ArchivePipeline
+{
+    private const int ChunkSize = 1 << 20;
+
+    /// <param name="source">pg_dump's standard output.</param>
+    /// <param name="path">The stored file, created owner-only.</param>
+    /// <param name="encrypt">Wraps the stored file in a stream that encrypts into it, or null to store the compressed bytes.</param>
+    /// <param name="progress">Told the raw bytes read so far, after every chunk.</param>
+    public static async Task<StoredArchive> WriteAsync(
+        Stream source,
+        string path,
+        ArchiveCompression compression,
+        Func<Stream, Stream>? encrypt,
+        IReadOnlyList<ArchiveFollower> followers,
+        Action<long> progress,
+        CancellationToken cancellationToken)
+    {
+        using var raw = new HashingStream(Stream.Null);
+        var stored = new HashingStream(SecureFiles.Create(path, FileMode.CreateNew));
+        // Stops the reader when the work fails, so that it never waits on a queue nobody empties.
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            // Reading runs ahead of the work by a few chunks, so pg_dump never waits on the compressor's pauses.
+            var chunks = Channel.CreateBounded<ArchiveChunk>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+            var reader = ReadAllAsync(source, chunks.Writer, stopReading.Token);
+            await using (var compressor = OpenCompressor(encrypt is null ? stored : encrypt(stored), compression, leaveOpen: encrypt is null))
+            {
+                await foreach (var chunk in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    try
+                    {
+                        foreach (var follower in followers)
+                        {
+                            await follower.SendAsync(chunk, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        raw.Write(chunk.Span);
+                        compressor.Write(chunk.Span);
+                    }
+                    finally
+                    {
+                        chunk.Release();
+                    }
+
+                    progress(raw.BytesPassed);
+                }
+
+                await reader.ConfigureAwait(false);
+            }
+
+            await stored.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return new StoredArchive(raw.BytesPassed, raw.Sha256, stored.BytesPassed, stored.Sha256);
+        }
+        finally
+        {
+            await stopReading.CancelAsync().ConfigureAwait(false);
+            foreach (var follower in followers)
+            {
+                follower.Complete();
+            }
+
+            await stored.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A stream that zstd-compresses into <paramref name="output"/>, with frame checksums, on every core but one.</summary>
+    public static CompressionStream OpenCompressor(Stream output, ArchiveCompression compression, bool leaveOpen)
+    {
+        var stream = new CompressionStream(output, compression.Level, ChunkSize, leaveOpen);
+        // The frame checksum lets zstd itself catch damage in a stored file that is later decompressed.
+        stream.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+        if (Environment.ProcessorCount > 1)
+        {
+            stream.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, Environment.ProcessorCount);
+        }
+
+        return stream;
+    }
+
+    /// <summary>Reads the raw archive back out of a stored file: decrypted by <paramref name="decrypt"/> when given, then decompressed.</summary>
+    public static Stream OpenRaw(Stream stored, Func<Stream, Stream>? decrypt) =>
+        new DecompressionStream(decrypt is null ? stored : decrypt(stored), ChunkSize, checkEndOfStream: true, leaveOpen: false);
+
+    private static async Task ReadAllAsync(Stream source, ChannelWriter<ArchiveChunk> chunks, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await ArchiveChunk.ReadAsync(source, ChunkSize, cancellationToken).ConfigureAwait(false) is { } chunk)
+            {
+                await chunks.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
+            }
+
+            chunks.Complete();
+        }
+        catch (Exception e)
+        {
+            chunks.Complete(e);
+            throw;
+        }
+    }
+}
