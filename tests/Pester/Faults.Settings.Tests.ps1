@@ -97,3 +97,54 @@ Describe 'Fault 8: a DATABASE_URL that does not parse is never echoed' {
         Invoke-Capturing { Test-ScorecardDatabase -EnvFile $envFile -Verbose } | Should -Not -Match $Secret
     }
 }
+
+Describe 'Fault 13: .env edge cases are warned about precisely' {
+    It 'Fault 13: an unclosed quote is a warning naming file and line, and every later line is still read' {
+        $envFile = New-EnvFile 'fault13-quote.env' (@(
+                'SMTP_HOST=mail.example.org'
+                'SMTP_PASS="Hunter2Secret'
+                'SMTP_PORT=2525'
+                'SMTP_FROM="Ops <ops@example.org>"'
+                'BACKUP_DIR=/srv/after'
+            ) -join "`n")
+        $settings = Get-ScorecardConfig -EnvFile $envFile -WarningVariable warnings -WarningAction SilentlyContinue
+        $warnings.Count | Should -Be 1
+        "$($warnings[0])" | Should -BeLike "$envFile`:2: *never closed*"
+        "$($warnings[0])" | Should -Not -Match $Secret
+        ($settings | Where-Object Name -eq 'SMTP_PORT').Value | Should -Be '2525'
+        ($settings | Where-Object Name -eq 'SMTP_FROM').Value | Should -Be 'Ops <ops@example.org>'
+        ($settings | Where-Object Name -eq 'BACKUP_DIR').Value | Should -Be '/srv/after'
+        ($settings | Where-Object Name -eq 'SMTP_PASS').Source | Should -Be 'Default'
+    }
+
+    It 'Fault 13: CR-only line ends are line breaks, not part of the value' {
+        $envFile = New-EnvFile 'fault13-cr.env' "SMTP_HOST=mail.example.org`rSMTP_PORT=2525`rSMTP_PASS=Hunter2Secret`rSMTP_FROM=`"Ops`r<ops@example.org>`"`r"
+        $output = Invoke-Capturing { Get-ScorecardConfig -EnvFile $envFile -Verbose | Format-List * }
+        $output | Should -Not -Match $Secret
+        $settings = Get-ScorecardConfig -EnvFile $envFile -WarningVariable warnings
+        $warnings | Should -BeNullOrEmpty
+        ($settings | Where-Object Name -eq 'SMTP_HOST').Value | Should -Be 'mail.example.org'
+        ($settings | Where-Object Name -eq 'SMTP_PORT').Value | Should -Be '2525'
+        ($settings | Where-Object Name -eq 'SMTP_PASS').Source | Should -BeLike 'EnvFile:*'
+        ($settings | Where-Object Name -eq 'SMTP_FROM').Value | Should -Be "Ops`n<ops@example.org>"
+    }
+
+    It 'Fault 13: a folder named by <How> fails with EnvFileIsFolder, "is a folder, not a file"' -ForEach @(
+        @{ How = '-EnvFile' }
+        @{ How = 'SCORECARD_ENV_FILE' }
+    ) {
+        $folder = Join-Path $Root 'fault13-folder.env'
+        New-Item -ItemType Directory -Path $folder -Force | Out-Null
+        try {
+            $err = if ($How -eq '-EnvFile') {
+                { Get-ScorecardConfig -EnvFile $folder -ErrorAction Stop } | Should -Throw -PassThru
+            } else {
+                $env:SCORECARD_ENV_FILE = $folder
+                { Get-ScorecardConfig -ErrorAction Stop } | Should -Throw -PassThru
+            }
+        } finally { $env:SCORECARD_ENV_FILE = $null }
+        $err.FullyQualifiedErrorId | Should -BeLike 'EnvFileIsFolder,*'
+        $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $err.Exception.Message | Should -BeLike "*'$folder'*$How*is a folder, not a file*"
+    }
+}
