@@ -148,3 +148,52 @@ Describe 'Fault 13: .env edge cases are warned about precisely' {
         $err.Exception.Message | Should -BeLike "*'$folder'*$How*is a folder, not a file*"
     }
 }
+
+Describe 'Fault 9: what the module creates is owner-only, whatever the umask' -Skip:$IsWindows {
+    It 'Fault 9: a backup into new nested folders under umask 000 makes every folder 0700 and every file 0600' {
+        $parent = Join-Path $Root 'fault9-a'
+        $destination = Join-Path $parent 'b/c'
+        $database = New-TestDatabase -Empty
+        try {
+            $script = "`$env:PG_DUMP_PATH = '$(Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_dump')'; Import-Module '$(Get-TestModulePath)'; " +
+                "Invoke-ScorecardBackup -DatabaseUrl '$(Get-TestDatabaseUrl $database)' -Destination '$destination' -ErrorAction Stop | Out-Null"
+            $pwsh = Get-PwshCommand
+            & bash -c 'umask 000; exec "$@"' umask000 $pwsh -NoProfile -NonInteractive -Command $script
+            $LASTEXITCODE | Should -Be 0
+        } finally { Remove-TestDatabase $database }
+        (Get-ChildItem $destination -Directory -Filter 'backup-*') | Should -Not -BeNullOrEmpty
+        foreach ($folder in @($parent, (Join-Path $parent 'b')) + @(Get-ChildItem $parent -Recurse -Directory).FullName) {
+            "$folder $(Get-Mode $folder)" | Should -Be "$folder drwx------"
+        }
+        foreach ($file in (Get-ChildItem $parent -Recurse -File -Force).FullName) {
+            "$file $(Get-Mode $file)" | Should -Be "$file -rw-------"
+        }
+    }
+}
+
+Describe 'Fault 9: the scheduled jobs'' logs are owner-only under umask 000' -Skip:$NoCron {
+    BeforeAll {
+        $script:SavedCrontab = & crontab -l 2>$null
+        $script:HadCrontab = $LASTEXITCODE -eq 0
+        $script:Database = New-TestDatabase -Empty
+    }
+
+    AfterAll {
+        if ($HadCrontab) { $SavedCrontab -join "`n" | & crontab - } else { & crontab -r 2>$null }
+        Remove-TestDatabase $Database
+    }
+
+    It 'Fault 9: cron.log and watchdog.log are created -rw------- when cron runs the lines under umask 000' {
+        $destination = Join-Path $Root 'fault9-cron'
+        $envFile = New-EnvFile 'fault9-cron.env' (@(
+                "DATABASE_URL=$(Get-TestDatabaseUrl $Database)"
+                "PG_DUMP_PATH=$(Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_dump')"
+            ) -join "`n")
+        $entries = Register-ScorecardBackupSchedule -Name Fault9 -EnvFile $envFile -Destination $destination -Force
+        foreach ($entry in $entries) {
+            Invoke-AsCron $entry.Command -Umask 000 | Should -Be 0
+        }
+        Get-Mode (Join-Path $destination 'cron.log') | Should -Be '-rw-------'
+        Get-Mode (Join-Path $destination 'watchdog.log') | Should -Be '-rw-------'
+    }
+}
