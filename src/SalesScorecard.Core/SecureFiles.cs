@@ -11,8 +11,33 @@ public static class SecureFiles
     private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    public static DirectoryInfo CreateFolder(string path) =>
-        OperatingSystem.IsWindows() ? Directory.CreateDirectory(path) : Directory.CreateDirectory(path, OwnerOnlyFolder);
+    /// <summary>
+    /// Creates a folder and any missing parents, each owner-only on Unix; folders that already exist keep their mode.
+    /// </summary>
+    public static DirectoryInfo CreateFolder(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return Directory.CreateDirectory(path);
+        }
+
+        // Directory.CreateDirectory(path, mode) gives the mode to the last folder only: the parents it creates get
+        // 0777 less the umask, which is 0777 under umask 000. So create each missing folder, outermost first.
+        var missing = new Stack<string>();
+        for (var folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+             !Directory.Exists(folder) && Path.GetDirectoryName(folder) is { } parent;
+             folder = parent)
+        {
+            missing.Push(folder);
+        }
+
+        while (missing.TryPop(out var folder))
+        {
+            Directory.CreateDirectory(folder, OwnerOnlyFolder);
+        }
+
+        return new DirectoryInfo(path);
+    }
 
     /// <summary>Opens a file; one it creates gets mode 0600 on Unix (an existing file keeps its mode).</summary>
     public static FileStream Create(string path, FileMode mode = FileMode.Create, FileShare share = FileShare.None)

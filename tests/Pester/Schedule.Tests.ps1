@@ -43,11 +43,9 @@ BeforeAll {
 
     function Get-CrontabText { (& crontab -l 2>$null) -join "`n" }
 
-    # Runs a registered line as cron would: its command (cron unescapes \%) through sh, with an almost empty environment.
+    # Runs a registered line as cron would.
     function Invoke-CronLine([ValidateSet('Backup', 'Watchdog')] [string] $Kind, [string] $Name = 'SalesScorecardBackup') {
-        $entry = Get-ScorecardBackupSchedule -Name $Name | Where-Object Kind -eq $Kind
-        & env -i "HOME=$HOME" 'PATH=/usr/bin:/bin' 'LANG=C.UTF-8' sh -c $entry.Command
-        $LASTEXITCODE
+        Invoke-AsCron (Get-ScorecardBackupSchedule -Name $Name | Where-Object Kind -eq $Kind).Command
     }
 
     function Wait-Mail([string] $SubjectLike) {
@@ -98,7 +96,7 @@ Describe 'Register-, Get- and Unregister-ScorecardBackupSchedule' -Skip:$NoCron 
         $lines[0] | Should -Match ([regex]::Escape("Invoke-ScorecardBackup -EnvFile '\''$EnvFile'\''") + '.* -Notify -ErrorAction Stop')
         $lines[0] | Should -Match "cron\.log"
         $lines[1] | Should -Match ([regex]::Escape("-MaxAge '\''1.02:00:00'\'' -Notify -ErrorAction Stop"))
-        $lines[0].Split(' ')[5] | Should -Match '^''/'
+        $lines[0].Split(' ', 6)[5] | Should -Match '^umask 077; ''/'
     }
 
     It 'lists its entries' {

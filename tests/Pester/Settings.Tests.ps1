@@ -76,7 +76,7 @@ Describe '.env parsing, as the Node app''s dotenv does it' {
     It 'warns about a malformed line with file and line number, never its value' {
         $file = Parse "GOOD=1`nthis line has no equals sign SECRETVALUE`nBAD=`"unterminated SECRETVALUE`nALSO=`"x`"trailing SECRETVALUE"
         $file.Values['GOOD'] | Should -Be '1'
-        $file.Warnings.Line | Should -Be @(2, 3)
+        $file.Warnings.Line | Should -Be @(2, 3, 4)
         $all = ($file.Warnings | ForEach-Object ToString) -join "`n"
         $all | Should -Match 'test.env:2'
         $all | Should -Not -Match 'SECRETVALUE'

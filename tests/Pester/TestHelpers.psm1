@@ -92,6 +92,16 @@ function Invoke-Capturing {
     $text -join "`n"
 }
 
+function Invoke-AsCron {
+    <#
+    Runs a crontab line's command as cron would: through sh (cron has already unescaped \%), in an almost empty
+    environment, and under -Umask when given. Returns its exit code.
+    #>
+    param([Parameter(Mandatory)] [string] $Command, [string] $Umask)
+    & env -i "HOME=$HOME" 'PATH=/usr/bin:/bin' 'LANG=C.UTF-8' sh -c ($Umask ? "umask $Umask; $Command" : $Command)
+    $LASTEXITCODE
+}
+
 function Invoke-TestPgProgram {
     <# Runs a PostgreSQL client program of the test server's version against a database, password in its environment. #>
     param([Parameter(Mandatory)] [string] $Program, [Parameter(Mandatory)] [string] $Database, [string[]] $Arguments)

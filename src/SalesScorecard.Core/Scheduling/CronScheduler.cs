@@ -51,9 +51,12 @@ public sealed class CronScheduler : IBackupScheduler
         return removed;
     }
 
-    /// <summary>The shell command cron runs: absolute paths, no profile, output appended to a log in the destination.</summary>
+    /// <summary>
+    /// The shell command cron runs: absolute paths, no profile, output appended to a log in the destination. The umask
+    /// comes first because the shell creates the log before pwsh starts, with cron's umask (often 022, even 000).
+    /// </summary>
     private static string Command(ScheduleRequest request, string script, string logName) =>
-        string.Join(' ', request.Pwsh.Select(ShQuote)) + " -NoProfile -NonInteractive -Command " + ShQuote(script) +
+        "umask 077; " + string.Join(' ', request.Pwsh.Select(ShQuote)) + " -NoProfile -NonInteractive -Command " + ShQuote(script) +
         " >> " + ShQuote(Path.Combine(request.Destination, logName)) + " 2>&1";
 
     private static string Line(TimeOnly at, string command, string name, ScheduleKind kind) =>

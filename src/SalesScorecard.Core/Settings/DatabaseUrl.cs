@@ -1,4 +1,6 @@
+using System.Data.Common;
 using System.Net;
+using System.Text.RegularExpressions;
 using Npgsql;
 
 namespace SalesScorecard.Settings;
@@ -8,9 +10,10 @@ namespace SalesScorecard.Settings;
 /// 5432 by default, <c>sslmode</c> and a few libpq query keys honoured) or an Npgsql keyword string.
 /// Without an <c>sslmode</c>, a non-local host gets TLS (SSL Mode Require), as the Node app does.
 /// </summary>
-public sealed class DatabaseUrl
+public sealed partial class DatabaseUrl
 {
     private const string PasswordMask = ConfigSetting.Masked;
+    private static readonly string[] SupportedQueryKeys = ["sslmode", "sslrootcert", "connect_timeout", "application_name", "options", "schema"];
 
     private DatabaseUrl(NpgsqlConnectionStringBuilder builder) => Builder = builder;
 
@@ -87,9 +90,10 @@ public sealed class DatabaseUrl
 
     private static NpgsqlConnectionStringBuilder FromKeywords(string value)
     {
-        if (value.Contains("://", StringComparison.Ordinal))
+        // Only a real scheme ends at "://": in Host=...;Password=ab://cd the "://" belongs to a keyword string's value.
+        if (OtherScheme().IsMatch(value))
         {
-            throw Invalid($"the scheme '{value[..value.IndexOf("://", StringComparison.Ordinal)]}' is not PostgreSQL's; use postgresql://user:password@host:5432/database");
+            throw Invalid("it is a URI of another scheme; use postgresql://user:password@host:5432/database");
         }
 
         if (!value.Contains('=', StringComparison.Ordinal))
@@ -97,15 +101,39 @@ public sealed class DatabaseUrl
             throw Invalid("it is neither a postgresql:// URI nor a Host=...;Database=... keyword string");
         }
 
+        var pairs = new DbConnectionStringBuilder();
         try
         {
-            return new NpgsqlConnectionStringBuilder(value);
+            pairs.ConnectionString = value;
         }
-        catch (Exception e) when (e is ArgumentException or FormatException)
+        catch (ArgumentException)
         {
-            // Npgsql's message names the offending keyword only, never a value.
-            throw Invalid($"the keyword string is not valid ({e.Message})");
+            throw Invalid("the keyword string is not Keyword=value pairs separated by ';' (enclose a value holding ';', '=' or a quote in double quotes, doubling any double quote inside)");
         }
+
+        // Npgsql's own messages quote an unknown keyword or a bad value, which may be part of the password: name
+        // only keywords Npgsql knows, and the position of one it does not.
+        var builder = new NpgsqlConnectionStringBuilder();
+        var position = 0;
+        foreach (string keyword in pairs.Keys)
+        {
+            position++;
+            if (!builder.ContainsKey(keyword))
+            {
+                throw Invalid($"keyword {position} of the keyword string is not one Npgsql knows");
+            }
+
+            try
+            {
+                builder[keyword] = pairs[keyword];
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+            {
+                throw Invalid($"the value of {keyword} in the keyword string is not valid");
+            }
+        }
+
+        return builder;
     }
 
     private static NpgsqlConnectionStringBuilder FromUri(string value)
@@ -209,17 +237,25 @@ public sealed class DatabaseUrl
 
         return int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
             ? (host, port)
-            : throw Invalid($"the port '{portText}' is not a number from 1 to 65535");
+            : throw Invalid("the port is not a number from 1 to 65535");
     }
 
     private static void ApplyQuery(NpgsqlConnectionStringBuilder builder, string query)
     {
+        var position = 0;
         foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
+            position++;
             var eq = pair.IndexOf('=');
-            var key = Decode(eq >= 0 ? pair[..eq] : pair, "query key");
-            var value = eq >= 0 ? Decode(pair[(eq + 1)..], $"value of '{key}'") : string.Empty;
-            switch (key.ToLowerInvariant())
+            // Only a supported key is named in a message: anything else may be a misplaced part of the password.
+            var key = Decode(eq >= 0 ? pair[..eq] : pair, $"name of query parameter {position}").ToLowerInvariant();
+            if (!SupportedQueryKeys.Contains(key))
+            {
+                throw Invalid($"query parameter {position} is not supported (supported: {string.Join(", ", SupportedQueryKeys)})");
+            }
+
+            var value = eq >= 0 ? Decode(pair[(eq + 1)..], $"value of {key}") : string.Empty;
+            switch (key)
             {
                 case "sslmode":
                     builder.SslMode = value.ToLowerInvariant() switch
@@ -230,7 +266,7 @@ public sealed class DatabaseUrl
                         "require" => SslMode.Require,
                         "verify-ca" => SslMode.VerifyCA,
                         "verify-full" => SslMode.VerifyFull,
-                        _ => throw Invalid($"sslmode '{value}' is not one of disable, allow, prefer, require, verify-ca, verify-full"),
+                        _ => throw Invalid("sslmode is not one of disable, allow, prefer, require, verify-ca, verify-full"),
                     };
                     break;
                 case "sslrootcert":
@@ -239,7 +275,7 @@ public sealed class DatabaseUrl
                 case "connect_timeout":
                     builder.Timeout = int.TryParse(value, out var seconds) && seconds >= 0
                         ? seconds
-                        : throw Invalid($"connect_timeout '{value}' is not a number of seconds");
+                        : throw Invalid("connect_timeout is not a whole number of seconds");
                     break;
                 case "application_name":
                     builder.ApplicationName = value;
@@ -250,8 +286,6 @@ public sealed class DatabaseUrl
                 case "schema":
                     // Prisma's key, present in the app's own DATABASE_URL; the backup covers every schema anyway.
                     break;
-                default:
-                    throw Invalid($"the query parameter '{key}' is not supported (supported: sslmode, sslrootcert, connect_timeout, application_name, options, schema)");
             }
         }
     }
@@ -284,6 +318,11 @@ public sealed class DatabaseUrl
         }
     }
 
+    /// <summary>A URI scheme as RFC 3986 spells it, then "://".</summary>
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9+.-]*://")]
+    private static partial Regex OtherScheme();
+
+    /// <summary>Never quotes the value: what failed to parse may be, or hold, the password.</summary>
     private static ScorecardException Invalid(string why) =>
         new("InvalidDatabaseUrl", ScorecardErrorCategory.InvalidArgument, $"DATABASE_URL is not usable: {why}.");
 }

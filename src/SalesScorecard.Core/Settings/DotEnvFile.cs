@@ -12,7 +12,8 @@ public sealed record DotEnvWarning(string File, int Line, string Problem)
 /// <summary>
 /// A .env file read the way the Node app's dotenv reads it, so both see the same values: comments, blank lines,
 /// <c>export </c>, single, double and backtick quotes (which may span lines), <c>\n</c> expanded only inside double
-/// quotes, an unquoted value ending at <c>#</c>, and the last duplicate winning.
+/// quotes, an unquoted value ending at <c>#</c>, CR, LF and CRLF line ends, and the last duplicate winning. Unlike
+/// dotenv, a quote that is never closed is a warning for its own line only, never a value that swallows later lines.
 /// </summary>
 public sealed partial class DotEnvFile
 {
@@ -46,7 +47,8 @@ public sealed partial class DotEnvFile
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var warnings = new List<DotEnvWarning>();
-        var lines = text.Replace("\r\n", "\n").Split('\n');
+        // As dotenv does: CRLF and a lone CR (old Mac files) both end a line.
+        var lines = text.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
         if (lines.Length > 0 && lines[0].StartsWith('\uFEFF'))
         {
             lines[0] = lines[0][1..];
@@ -73,29 +75,38 @@ public sealed partial class DotEnvFile
             if (rest.Length > 0 && rest[0] is '"' or '\'' or '`')
             {
                 var quote = rest[0];
-                var quoted = new StringBuilder(rest);
-                var close = FindClosingQuote(rest, quote);
-                while (close < 0 && i + 1 < lines.Length)
-                {
-                    quoted.Append('\n').Append(lines[++i]);
-                    close = FindClosingQuote(quoted.ToString(), quote);
-                }
-
-                if (close < 0)
-                {
-                    warnings.Add(new DotEnvWarning(path, lineNumber, $"the {quote} quote opened here is never closed"));
-                    continue;
-                }
-
-                var all = quoted.ToString();
-                var after = all[(close + 1)..].TrimStart(' ', '\t');
-                if (after.Length > 0 && after[0] != '#')
+                var close = FindClosingQuote(rest, quote, 1);
+                if (close >= 0 && !IsEndOfValue(rest, close))
                 {
                     warnings.Add(new DotEnvWarning(path, lineNumber, "text follows the closing quote"));
                     continue;
                 }
 
-                var value = all[1..close];
+                var quoted = new StringBuilder(rest);
+                var last = i;
+                while (close < 0 && last + 1 < lines.Length)
+                {
+                    // A value spanning lines ends at a quote that ends its line; a quote with more text after it
+                    // belongs to a later KEY="..." line, so the quote opened here is never closed.
+                    var from = quoted.Append('\n').Length;
+                    quoted.Append(lines[++last]);
+                    close = FindClosingQuote(quoted.ToString(), quote, from);
+                    if (close >= 0 && !IsEndOfValue(quoted.ToString(), close))
+                    {
+                        close = -1;
+                        break;
+                    }
+                }
+
+                if (close < 0)
+                {
+                    // Only this line is ignored: the lines after it are read as lines of their own.
+                    warnings.Add(new DotEnvWarning(path, lineNumber, $"the {quote} quote opened here is never closed"));
+                    continue;
+                }
+
+                i = last;
+                var value = quoted.ToString()[1..close];
                 if (quote == '"')
                 {
                     value = value.Replace("\\n", "\n").Replace("\\r", "\r");
@@ -113,10 +124,13 @@ public sealed partial class DotEnvFile
         return new DotEnvFile(path, values, warnings);
     }
 
-    /// <summary>Index of the quote that closes <paramref name="text"/>[0], skipping backslash-escaped quotes.</summary>
-    private static int FindClosingQuote(string text, char quote)
+    /// <summary>
+    /// Index of the first <paramref name="quote"/> at or after <paramref name="start"/>, skipping backslash-escaped
+    /// quotes; -1 when there is none.
+    /// </summary>
+    private static int FindClosingQuote(string text, char quote, int start)
     {
-        for (var i = 1; i < text.Length; i++)
+        for (var i = start; i < text.Length; i++)
         {
             if (text[i] == '\\' && i + 1 < text.Length && text[i + 1] == quote)
             {
@@ -129,6 +143,13 @@ public sealed partial class DotEnvFile
         }
 
         return -1;
+    }
+
+    /// <summary>Whether only blanks or a comment follow the closing quote at <paramref name="close"/>.</summary>
+    private static bool IsEndOfValue(string text, int close)
+    {
+        var after = text[(close + 1)..].TrimStart(' ', '\t');
+        return after.Length == 0 || after[0] == '#';
     }
 
     [GeneratedRegex(@"^(?:export\s+)?(?<key>[A-Za-z0-9_.-]+)(?:\s*=|:\s)")]

@@ -65,9 +65,15 @@ public sealed class ScorecardSettings
         if (!string.IsNullOrEmpty(named))
         {
             var full = Path.GetFullPath(named, currentDirectory);
+            var how = !string.IsNullOrEmpty(explicitPath) ? "-EnvFile" : SettingNames.EnvFileVariable;
+            if (Directory.Exists(full))
+            {
+                throw new ScorecardException("EnvFileIsFolder", ScorecardErrorCategory.InvalidArgument,
+                    $"The settings file '{full}' named by {how} is a folder, not a file; name the .env file in it.", full);
+            }
+
             if (!File.Exists(full))
             {
-                var how = !string.IsNullOrEmpty(explicitPath) ? "-EnvFile" : SettingNames.EnvFileVariable;
                 throw new ScorecardException("EnvFileNotFound", ScorecardErrorCategory.ObjectNotFound,
                     $"The settings file '{full}' named by {how} does not exist.", full);
             }
