@@ -68,7 +68,7 @@ public static class BackupVerifier
         {
             var tools = await PgTools.LocateAsync(pgDumpPath, cancellationToken).ConfigureAwait(false);
             var archive = Path.Combine(folder, manifest.DumpFile);
-            var entries = await ArchiveReader.CountTocEntriesAsync(tools, archive, cancellationToken).ConfigureAwait(false);
+            var entries = (await ArchiveReader.ReadTocAsync(tools, archive, cancellationToken).ConfigureAwait(false)).Entries;
             await ArchiveReader.ReadFullyAsync(tools, archive, cancellationToken).ConfigureAwait(false);
             return new BackupCheck("ArchiveReadable", entries == manifest.TocEntries,
                 entries == manifest.TocEntries
