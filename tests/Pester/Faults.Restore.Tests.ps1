@@ -17,6 +17,31 @@ BeforeAll {
     function Test-DatabaseExists([string] $Name) {
         (Invoke-TestSql -Database postgres -Sql "SELECT count(*) AS n FROM pg_database WHERE datname = '$($Name -replace "'", "''")'").n -eq 1
     }
+
+    function Copy-Backup([string] $Suffix) {
+        $copy = "$($Good.Path)-$Suffix"
+        Copy-Item -Recurse $Good.Path $copy
+        $copy
+    }
+
+    function Set-ManifestField([string] $Folder, [scriptblock] $Change) {
+        $path = Join-Path $Folder 'manifest.json'
+        $manifest = Get-Content $path -Raw | ConvertFrom-Json -AsHashtable
+        & $Change $manifest
+        $manifest | ConvertTo-Json -Depth 10 | Set-Content $path
+    }
+
+    # Puts another database's custom-format dump in the backup's place and updates its SHA-256 and size in the manifest,
+    # as someone who swaps the file and "fixes" the checksum would.
+    function Set-SwappedDump([string] $Folder, [string] $SourceDatabase) {
+        $dump = Join-Path $Folder "$Database.dump"
+        Invoke-TestPgProgram pg_dump $SourceDatabase @('--format=custom', '--file', $dump)
+        Set-ManifestField $Folder {
+            param($m)
+            $m.files["$Database.dump"].sha256 = (Get-FileHash $dump -Algorithm SHA256).Hash.ToLowerInvariant()
+            $m.files["$Database.dump"].bytes = (Get-Item $dump).Length
+        }
+    }
 }
 
 AfterAll {
@@ -62,6 +87,51 @@ INSERT INTO user_notes (user_id, note) SELECT id, 'kept' FROM users LIMIT 3;
         $err.Exception.Message | Should -Match 'users_pkey'
         $err.Exception.Message | Should -Match "rolled back: '$Target' is as it was"
         Assert-TargetAsItWas
+    }
+}
+
+Describe 'Restore faults: an archive that does not match its manifest' {
+    BeforeAll {
+        # Another database with the same tables and fewer rows: only its name in the archive gives it away.
+        $script:Other = New-TestDatabase
+        Invoke-TestSql -Database $Other -Sql 'DELETE FROM audit_logs' | Out-Null
+        $script:EmptyDatabase = New-TestDatabase -Empty
+    }
+    AfterAll { Remove-TestDatabase $Other; Remove-TestDatabase $EmptyDatabase }
+
+    It 'Fault 3: <Fault> is refused by Restore before the target exists, and failed by Test-ScorecardBackup without a drill' -ForEach @(
+        @{ Fault = 'a dump swapped for another database''s, its SHA-256 updated'; Tamper = { param($copy) Set-SwappedDump $copy $Other }; Detail = 'dbname' }
+        @{ Fault = 'an empty database''s dump with its SHA-256'; Tamper = { param($copy) Set-SwappedDump $copy $EmptyDatabase }; Detail = 'TABLE DATA' }
+        @{ Fault = 'a row count edited in the manifest'; Tamper = { param($copy) Set-ManifestField $copy { param($m) $m.tables['public.users'] = 999 } }; Detail = 'summary\.txt' }
+        @{ Fault = 'row counts and their total edited in the manifest'; Tamper = { param($copy) Set-ManifestField $copy { param($m) $m.tables['public.users'] = 999; $m.totalRows += 999 - 156 } }; Detail = 'public\.users: 999' }
+        @{ Fault = 'the manifest''s tables emptied'; Tamper = { param($copy) Set-ManifestField $copy { param($m) $m.tables = @{}; $m.totalRows = 0 } }; Detail = 'not in manifest\.json' }
+    ) {
+        $copy = Copy-Backup ([guid]::NewGuid().ToString('N').Substring(0, 8))
+        & $Tamper $copy
+
+        $result = Test-ScorecardBackup -Path $copy -ErrorVariable failures -ErrorAction SilentlyContinue
+        $result.Passed | Should -BeFalse
+        ($result.Checks | Where-Object Check -eq 'Checksum').Passed | Should -BeTrue
+        $contents = $result.Checks | Where-Object Check -eq 'TableOfContents'
+        $contents.Passed | Should -BeFalse
+        $contents.Detail | Should -Match $Detail
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'BackupTestFailed,*'
+
+        $target = New-DatabaseName 'never_'
+        $err = { Restore-ScorecardBackup -Path $copy -TargetDatabase $target -DatabaseUrl $Url -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be 'BackupManifestMismatch,SalesScorecard.PowerShell.RestoreScorecardBackupCommand'
+        $err.CategoryInfo.Category | Should -Be 'InvalidData'
+        $err.Exception.Message | Should -Match $Detail
+        $err.Exception.Message | Should -Match 'nothing was restored'
+        Test-DatabaseExists $target | Should -BeFalse
+    }
+
+    It 'Fault 3: a swapped dump is refused by a restore drill too, which leaves no database behind' {
+        $copy = Copy-Backup 'swapped-drill'
+        Set-SwappedDump $copy $Other
+        $result = Test-ScorecardBackup -Path $copy -RestoreDrill -DatabaseUrl $Url -ErrorAction SilentlyContinue
+        ($result.Checks | Where-Object Check -eq 'RestoreDrill').Detail | Should -Match '^BackupManifestMismatch: '
+        (Invoke-TestSql -Database postgres -Sql "SELECT count(*) AS n FROM pg_database WHERE datname LIKE 'scorecard_drill_%'").n | Should -Be 0
     }
 }
 
@@ -134,5 +204,26 @@ Describe 'Restore faults: a failed restore into a database the cmdlet created' {
         } finally {
             foreach ($name in (Invoke-TestSql -Database postgres -Sql "SELECT datname FROM pg_database WHERE datname LIKE 'restore\_ж%'").datname) { Remove-TestDatabase $name }
         }
+    }
+}
+
+Describe 'Restore faults: the table of contents check knows partitions' {
+    It 'passes a backup of a partitioned table, whose rows the archive holds in its partitions' {
+        $source = New-TestDatabase -Empty
+        $target = New-DatabaseName 'partitioned_'
+        try {
+            Invoke-TestSql -Database $source -Sql @'
+CREATE TABLE readings (at date NOT NULL, value int) PARTITION BY RANGE (at);
+CREATE TABLE readings_2025 PARTITION OF readings FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE TABLE readings_2026 PARTITION OF readings FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+INSERT INTO readings VALUES ('2025-06-01', 1), ('2026-06-01', 2), ('2026-07-01', 3);
+'@ | Out-Null
+            $backup = Invoke-ScorecardBackup -DatabaseUrl (Get-TestDatabaseUrl $source) -Destination (Join-Path $Root 'partitioned')
+            $backup.Tables['public.readings'] | Should -Be 3
+            $result = Test-ScorecardBackup -InputObject $backup
+            ($result.Checks | Where-Object Check -eq 'TableOfContents').Detail | Should -Match 'as manifest\.json and summary\.txt say'
+            $result.Passed | Should -BeTrue
+            ($backup | Restore-ScorecardBackup -TargetDatabase $target -DatabaseUrl $Url -Confirm:$false).Passed | Should -BeTrue
+        } finally { Remove-TestDatabase $source; Remove-TestDatabase $target }
     }
 }

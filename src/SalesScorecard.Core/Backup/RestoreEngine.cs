@@ -58,7 +58,8 @@ public static partial class RestoreEngine
 
     /// <summary>
     /// Restores into <paramref name="targetDatabase"/> on the server <paramref name="serverUrl"/> names. Before touching
-    /// any database it checks every file's SHA-256. It creates the target when missing, refuses one that has tables unless <paramref name="clean"/>,
+    /// any database it proves the backup whole and consistent: checksums, and the archive's table of contents against
+    /// the manifest. It creates the target when missing, refuses one that has tables unless <paramref name="clean"/>,
     /// runs pg_restore (any error is a failure, and a database it created is dropped again), then counts every table
     /// and compares with the manifest.
     /// </summary>
@@ -81,6 +82,8 @@ public static partial class RestoreEngine
         reporter.Progress("Restoring", "Checking SHA-256 of every file", 5);
         EnsureChecksums(folder, manifest);
         var tools = await PgTools.LocateAsync(pgDumpPath, cancellationToken).ConfigureAwait(false);
+        reporter.Progress("Restoring", "Comparing the archive's table of contents with the manifest", 8);
+        await ManifestAgreement.EnsureAsync(folder, manifest, tools, cancellationToken).ConfigureAwait(false);
 
         reporter.Progress("Restoring", $"Preparing database {targetDatabase}", 10);
         bool created;
