@@ -90,6 +90,20 @@ INSERT INTO user_notes (user_id, note) SELECT id, 'kept' FROM users LIMIT 3;
     }
 }
 
+Describe 'Restore faults: -Jobs into an existing database' {
+    It 'Fault 2: a failed -Jobs restore, which cannot be one transaction, says the target holds part of the backup' {
+        # An empty target (no tables) with a view where the backup has its users table: pg_restore fails part way.
+        $target = New-TestDatabase -Empty
+        try {
+            Invoke-TestSql -Database $target -Sql 'CREATE VIEW users AS SELECT 1 AS id' | Out-Null
+            $err = { $Good | Restore-ScorecardBackup -TargetDatabase $target -DatabaseUrl $Url -Jobs 2 -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'RestoreFailed,*'
+            $err.Exception.Message | Should -Match "'$target' holds part of the backup"
+            Test-DatabaseExists $target | Should -BeTrue   # not ours to drop
+        } finally { Remove-TestDatabase $target }
+    }
+}
+
 Describe 'Restore faults: an archive that does not match its manifest' {
     BeforeAll {
         # Another database with the same tables and fewer rows: only its name in the archive gives it away.
