@@ -119,11 +119,7 @@ public static partial class RestoreEngine
         catch (Exception) when (created)
         {
             // Stopped (Ctrl+C) or pg_restore would not start: a half-restored database of ours must not stay behind.
-            if (await TryDropAsync(serverUrl, targetDatabase).ConfigureAwait(false) is { } dropFailure)
-            {
-                reporter.Warning($"The database '{targetDatabase}', which this restore created, could not be dropped ({dropFailure}); drop it by hand.");
-            }
-
+            reporter.Warning($"The restore did not finish: {await DropCreatedAsync(serverUrl, targetDatabase).ConfigureAwait(false)}");
             throw;
         }
 
@@ -134,9 +130,7 @@ public static partial class RestoreEngine
                   "restore every object owned by you and without the backup's grants."
                 : "";
             var state = created
-                ? await TryDropAsync(serverUrl, targetDatabase).ConfigureAwait(false) is { } dropFailure
-                    ? $"'{targetDatabase}', which this restore created, could not be dropped ({dropFailure}); drop it by hand."
-                    : $"'{targetDatabase}', which this restore created, was dropped."
+                ? await DropCreatedAsync(serverUrl, targetDatabase).ConfigureAwait(false)
                 : jobs is null
                     ? $"pg_restore ran in one transaction, which was rolled back: '{targetDatabase}' is as it was."
                     : $"'{targetDatabase}' holds part of the backup: pg_restore --jobs does not run in one transaction. Drop and " +
@@ -195,18 +189,18 @@ public static partial class RestoreEngine
         }
     }
 
-    /// <summary>Drops a database this restore created; returns why it could not, or null.</summary>
-    private static async Task<string?> TryDropAsync(DatabaseUrl serverUrl, string database)
+    /// <summary>Drops a database this restore created; returns the sentence that says whether it is gone.</summary>
+    private static async Task<string> DropCreatedAsync(DatabaseUrl serverUrl, string database)
     {
         try
         {
             // Not the caller's token: the drop must happen also when the restore was cancelled.
             await DropDatabaseAsync(serverUrl, database, CancellationToken.None).ConfigureAwait(false);
-            return null;
+            return $"'{database}', which this restore created, was dropped.";
         }
         catch (Exception e) when (e is ScorecardException or NpgsqlException)
         {
-            return e.Message;
+            return $"'{database}', which this restore created, could not be dropped ({e.Message}); drop it by hand.";
         }
     }
 
