@@ -31,6 +31,10 @@ public sealed class RestoreScorecardBackupCommand : ScorecardCmdlet
     [ValidateRange(1, 64)]
     public int? Jobs { get; set; }
 
+    /// <summary>For a server that lacks the backup's roles: pg_restore --no-owner --no-privileges.</summary>
+    [Parameter]
+    public SwitchParameter NoOwner { get; set; }
+
     protected override void ProcessRecord()
     {
         try
@@ -45,7 +49,7 @@ public sealed class RestoreScorecardBackupCommand : ScorecardCmdlet
             }
 
             var pgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory);
-            var result = Run((reporter, ct) => RestoreEngine.RestoreAsync(url, folder, TargetDatabase!, Clean, Jobs, pgDumpPath, reporter, ct));
+            var result = Run((reporter, ct) => RestoreEngine.RestoreAsync(url, folder, TargetDatabase!, Clean, Jobs, NoOwner, pgDumpPath, reporter, ct));
             WriteObject(result);
             if (!result.Passed)
             {

@@ -133,7 +133,7 @@ INSERT INTO "New ""Feature""" (note, at, raw) VALUES (E'back\\slash \\\\ and \t 
     It 'passes Test-ScorecardBackup with a restore drill that leaves no database behind' {
         $result = Test-ScorecardBackup -Path $Backup.Path -RestoreDrill -DatabaseUrl $Url -MaxAge '01:00:00'
         $result.Passed | Should -BeTrue
-        $result.Checks.Check | Should -Be @('Manifest', 'Checksum', 'ArchiveReadable', 'RestoreDrill', 'RowCounts', 'Freshness')
+        $result.Checks.Check | Should -Be @('Manifest', 'Checksum', 'ArchiveReadable', 'TableOfContents', 'RestoreDrill', 'RowCounts', 'Freshness')
         (Invoke-TestSql -Database postgres -Sql "SELECT count(*) AS n FROM pg_database WHERE datname LIKE 'scorecard_drill_%'").n | Should -Be 0
     }
 
@@ -392,10 +392,20 @@ Describe 'Test-ScorecardBackup finds damage' {
         (Invoke-TestSql -Database postgres -Sql "SELECT count(*) AS n FROM pg_database WHERE datname = '$target'").n | Should -Be 0
     }
 
-    It 'names the tables whose counts differ in a restore drill' {
+    It 'names the tables whose counts differ in a restore drill, when manifest and summary.txt agree on wrong counts' {
         $copy = Copy-Backup 'miscounted'
-        Set-ManifestField $copy { param($m) $m.tables['public.users'] = 999; $m.tables['public.teams'] = 1 }
+        # Wrong everywhere the counts are written, hashes updated: only restoring the archive can tell.
+        $summary = Join-Path $copy 'summary.txt'
+        $total = $Good.TotalRows + (999 - 156) + (1 - 22)
+        (Get-Content $summary) -replace '^  public\.users: 156$', '  public.users: 999' -replace '^  public\.teams: 22$', '  public.teams: 1' -replace '^Total Rows: \d+$', "Total Rows: $total" |
+            Set-Content $summary
+        Set-ManifestField $copy {
+            param($m)
+            $m.tables['public.users'] = 999; $m.tables['public.teams'] = 1; $m.totalRows = $total
+            $m.files['summary.txt'] = @{ sha256 = (Get-FileHash $summary -Algorithm SHA256).Hash.ToLowerInvariant(); bytes = (Get-Item $summary).Length }
+        }
         $result = Test-ScorecardBackup -Path $copy -RestoreDrill -DatabaseUrl $Url -ErrorAction SilentlyContinue
+        ($result.Checks | Where-Object Check -eq 'TableOfContents').Passed | Should -BeTrue
         $rowCounts = $result.Checks | Where-Object Check -eq 'RowCounts'
         $rowCounts.Passed | Should -BeFalse
         $rowCounts.Detail | Should -Match 'public\.teams: 1 in the backup, 22 restored'

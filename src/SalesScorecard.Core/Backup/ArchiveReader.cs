@@ -6,8 +6,8 @@ public static class ArchiveReader
     private static readonly IReadOnlyDictionary<string, string?> NoConnection = new Dictionary<string, string?>();
     private static readonly string NullDevice = OperatingSystem.IsWindows() ? "NUL" : "/dev/null";
 
-    /// <summary>Runs <c>pg_restore --list</c> and returns the number of TOC entries.</summary>
-    public static async Task<int> CountTocEntriesAsync(PgTools tools, string archive, CancellationToken cancellationToken)
+    /// <summary>Runs <c>pg_restore --list</c> and returns the archive's table of contents.</summary>
+    public static async Task<ArchiveToc> ReadTocAsync(PgTools tools, string archive, CancellationToken cancellationToken)
     {
         var list = await ExternalProcess.RunAsync(tools.PgRestore, ["--list", archive], NoConnection, cancellationToken).ConfigureAwait(false);
         if (list.ExitCode != 0)
@@ -16,7 +16,7 @@ public static class ArchiveReader
                 $"pg_restore --list cannot read '{archive}': {list.StandardError}", archive);
         }
 
-        return list.StandardOutput.Split('\n').Count(line => line.Length > 0 && line[0] != ';' && !string.IsNullOrWhiteSpace(line));
+        return ArchiveToc.Parse(list.StandardOutput);
     }
 
     /// <summary>
@@ -24,7 +24,7 @@ public static class ArchiveReader
     /// writing it, so the check costs no time after the dump. pg_dump writes the archive front to back (header, table
     /// of contents, data blocks) and at the end only fills in the offsets of the table of contents: the stream
     /// pg_restore reads is the archive as pg_dump would send it down a pipe. The finished table of contents is read
-    /// afterwards by <see cref="CountTocEntriesAsync"/>.
+    /// afterwards by <see cref="ReadTocAsync"/>.
     /// </summary>
     public static async Task ReadWhileWrittenAsync(PgTools tools, string archive, Task writerFinished, CancellationToken cancellationToken)
     {

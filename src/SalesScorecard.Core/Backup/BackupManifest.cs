@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using SalesScorecard.Database;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -10,6 +12,9 @@ public sealed record ManifestFile(string Sha256, long Bytes);
 public sealed class BackupManifest
 {
     public const string FileName = "manifest.json";
+    public const string SummaryFileName = "summary.txt";
+    private const string RowsHeading = "Rows per table:";
+    private const string TotalRowsLabel = "Total Rows: ";
     public const string ProducerName = "SalesScorecard";
 
     private static readonly JsonSerializerOptions Json = new()
@@ -96,6 +101,40 @@ public sealed class BackupManifest
         return Files.ContainsKey(archiveFile) && Files.Values.All(f => f?.Sha256 is { Length: 64 })
             ? null
             : "manifest.json does not list the archive with a SHA-256.";
+    }
+
+    /// <summary>summary.txt: the backup for a reader; hashed with the other files, so its row counts vouch for the manifest's.</summary>
+    public string Summary()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("Sales Scorecard database backup")
+            .AppendLine($"Backup: {Name}")
+            .AppendLine($"Database: {Database} on {Host}:{Port} (PostgreSQL {ServerVersion})")
+            .AppendLine($"Snapshot taken: {StartedAt:yyyy-MM-dd HH:mm:ss} UTC")
+            .AppendLine($"Archive: {DumpFile} (pg_dump --format={Format}, {Bytes.Format(SizeBytes)}, {TocEntries} TOC entries)")
+            .AppendLine($"Verified: {(Verified ? "yes, read back whole with pg_restore" : "no (-SkipVerify)")}")
+            .AppendLine()
+            .AppendLine(RowsHeading);
+        foreach (var (table, rows) in Tables)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {table}: {rows}");
+        }
+
+        return text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"{TotalRowsLabel}{TotalRows}").ToString();
+    }
+
+    /// <summary>
+    /// The row count lines of a summary.txt ("  schema.table: rows" and "Total Rows: n"), sorted: two summaries
+    /// with the same counts give the same lines, whatever order their tables were written in.
+    /// </summary>
+    public static IReadOnlyList<string> SummaryCountLines(string summary)
+    {
+        var lines = summary.Split('\n').Select(line => line.TrimEnd('\r')).ToList();
+        var start = lines.IndexOf(RowsHeading);
+        var end = lines.FindIndex(Math.Max(start, 0), line => line.StartsWith(TotalRowsLabel, StringComparison.Ordinal));
+        return start < 0 || end < 0
+            ? []
+            : lines.GetRange(start + 1, end - start).Where(line => line.Length > 0).Order(StringComparer.Ordinal).ToList();
     }
 
     public static BackupManifest Deserialize(string json) =>

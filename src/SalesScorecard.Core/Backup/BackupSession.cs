@@ -1,6 +1,5 @@
 using System.Data;
 using System.Globalization;
-using System.Text;
 using Npgsql;
 using SalesScorecard.Database;
 
@@ -182,7 +181,7 @@ public sealed class BackupSession : IDisposable
             // The reads of the finished archive are independent: list it, read it whole (unless that was done while it
             // was written) and hash it, side by side.
             reporter.Progress("Verifying", request.SkipVerify ? "pg_restore --list" : "Reading the whole archive with pg_restore", 75);
-            var tocTask = ArchiveReader.CountTocEntriesAsync(tools, dumpPath, cancellationToken);
+            var tocTask = ArchiveReader.ReadTocAsync(tools, dumpPath, cancellationToken);
             var readTask = request.SkipVerify || request.Jobs is null ? verifyTask : ArchiveReader.ReadFullyAsync(tools, dumpPath, cancellationToken);
             var hashTask = Task.Run(() => HashFiles(partial, dumpPath), cancellationToken);
             try
@@ -196,7 +195,7 @@ public sealed class BackupSession : IDisposable
                     $"pg_dump reported success, but {what}; nothing was kept. {e.Message}", dumpPath, e);
             }
 
-            var tocEntries = await tocTask.ConfigureAwait(false);
+            var tocEntries = (await tocTask.ConfigureAwait(false)).Entries;
 
             var manifest = new BackupManifest
             {
@@ -218,8 +217,8 @@ public sealed class BackupSession : IDisposable
                 TocEntries = tocEntries,
                 Verified = !request.SkipVerify,
             };
-            var summaryPath = Path.Combine(partial, "summary.txt");
-            SecureFiles.WriteAllTextAtomic(summaryPath, Summary(manifest));
+            var summaryPath = Path.Combine(partial, BackupManifest.SummaryFileName);
+            SecureFiles.WriteAllTextAtomic(summaryPath, manifest.Summary());
             foreach (var (relative, file) in (await hashTask.ConfigureAwait(false)).Concat(HashFiles(partial, summaryPath)).OrderBy(f => f.Key, StringComparer.Ordinal))
             {
                 manifest.Files[relative] = file;
@@ -391,24 +390,5 @@ public sealed class BackupSession : IDisposable
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
         return (T)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
-    private static string Summary(BackupManifest manifest)
-    {
-        var text = new StringBuilder();
-        text.AppendLine("Sales Scorecard database backup")
-            .AppendLine($"Backup: {manifest.Name}")
-            .AppendLine($"Database: {manifest.Database} on {manifest.Host}:{manifest.Port} (PostgreSQL {manifest.ServerVersion})")
-            .AppendLine($"Snapshot taken: {manifest.StartedAt:yyyy-MM-dd HH:mm:ss} UTC")
-            .AppendLine($"Archive: {manifest.DumpFile} (pg_dump --format={manifest.Format}, {Bytes.Format(manifest.SizeBytes)}, {manifest.TocEntries} TOC entries)")
-            .AppendLine($"Verified: {(manifest.Verified ? "yes, read back whole with pg_restore" : "no (-SkipVerify)")}")
-            .AppendLine()
-            .AppendLine("Rows per table:");
-        foreach (var (table, rows) in manifest.Tables)
-        {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {table}: {rows}");
-        }
-
-        return text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Total Rows: {manifest.TotalRows}").ToString();
     }
 }

@@ -1,6 +1,6 @@
 namespace SalesScorecard;
 
-/// <summary>One check of Test-ScorecardBackup: Manifest, Checksum, ArchiveReadable, RestoreDrill, RowCounts or Freshness.</summary>
+/// <summary>One check of Test-ScorecardBackup: Manifest, Checksum, ArchiveReadable, TableOfContents, RestoreDrill, RowCounts or Freshness.</summary>
 public sealed record BackupCheck(string Check, bool Passed, string Detail);
 
 public sealed class BackupTestResult

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
 using Npgsql;
 using SalesScorecard.Database;
 using SalesScorecard.Settings;
@@ -6,8 +8,11 @@ using SalesScorecard.Settings;
 namespace SalesScorecard.Backup;
 
 /// <summary>Restores a verified backup into a database and proves every table came back whole.</summary>
-public static class RestoreEngine
+public static partial class RestoreEngine
 {
+    /// <summary>NAMEDATALEN - 1: the longest identifier PostgreSQL keeps whole.</summary>
+    private const int MaxIdentifierBytes = 63;
+
     /// <summary>Reads a backup folder's manifest, or fails with BackupManifestInvalid.</summary>
     public static BackupManifest ReadManifest(string folder) =>
         BackupCatalog.TryReadManifest(folder, out var problem) ?? throw new ScorecardException("BackupManifestInvalid",
@@ -46,31 +51,45 @@ public static class RestoreEngine
         }
     }
 
+    /// <summary>Restores with the backup's owners and grants; see the overload with <c>noOwner</c>.</summary>
+    public static Task<RestoreResult> RestoreAsync(
+        DatabaseUrl serverUrl, string folder, string targetDatabase, bool clean, int? jobs, string? pgDumpPath, IOperationReporter reporter, CancellationToken cancellationToken) =>
+        RestoreAsync(serverUrl, folder, targetDatabase, clean, jobs, noOwner: false, pgDumpPath, reporter, cancellationToken);
+
     /// <summary>
-    /// Restores into <paramref name="targetDatabase"/> on the server <paramref name="serverUrl"/> names: creates it when
-    /// missing, refuses one that has tables unless <paramref name="clean"/>, runs pg_restore (any error is a failure),
-    /// then counts every table and compares with the manifest.
+    /// Restores into <paramref name="targetDatabase"/> on the server <paramref name="serverUrl"/> names. Before touching
+    /// any database it proves the backup whole and consistent: checksums, and the archive's table of contents against
+    /// the manifest. It creates the target when missing, refuses one that has tables unless <paramref name="clean"/>,
+    /// runs pg_restore (any error is a failure, and a database it created is dropped again), then counts every table
+    /// and compares with the manifest.
     /// </summary>
+    /// <param name="noOwner">Restore every object owned by the connecting user and without the backup's grants, for a
+    /// server that lacks the backup's roles (pg_restore --no-owner --no-privileges).</param>
     public static async Task<RestoreResult> RestoreAsync(
         DatabaseUrl serverUrl,
         string folder,
         string targetDatabase,
         bool clean,
         int? jobs,
+        bool noOwner,
         string? pgDumpPath,
         IOperationReporter reporter,
         CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
+        EnsureRestorableInto(targetDatabase, clean, jobs);
         var manifest = ReadManifest(folder);
         reporter.Progress("Restoring", "Checking SHA-256 of every file", 5);
         EnsureChecksums(folder, manifest);
         var tools = await PgTools.LocateAsync(pgDumpPath, cancellationToken).ConfigureAwait(false);
+        reporter.Progress("Restoring", "Comparing the archive's table of contents with the manifest", 8);
+        await ManifestAgreement.EnsureAsync(folder, manifest, tools, cancellationToken).ConfigureAwait(false);
 
         reporter.Progress("Restoring", $"Preparing database {targetDatabase}", 10);
+        bool created;
         try
         {
-            await EnsureTargetAsync(serverUrl, targetDatabase, clean, cancellationToken).ConfigureAwait(false);
+            created = await EnsureTargetAsync(serverUrl, targetDatabase, clean, cancellationToken).ConfigureAwait(false);
         }
         catch (NpgsqlException e)
         {
@@ -84,18 +103,40 @@ public static class RestoreEngine
             arguments.AddRange(["--clean", "--if-exists"]);
         }
 
+        if (noOwner)
+        {
+            arguments.AddRange(["--no-owner", "--no-privileges"]);
+        }
+
         arguments.Add(Path.Combine(folder, manifest.DumpFile));
         reporter.Progress("Restoring", $"pg_restore into {targetDatabase}", 20);
         ProcessResult restore;
-        using (var environment = PgConnectionEnvironment.Create(serverUrl, targetDatabase))
+        try
         {
+            using var environment = PgConnectionEnvironment.Create(serverUrl, targetDatabase);
             restore = await ExternalProcess.RunAsync(tools.PgRestore, arguments, environment.Variables, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (created)
+        {
+            // Stopped (Ctrl+C) or pg_restore would not start: a half-restored database of ours must not stay behind.
+            reporter.Warning($"The restore did not finish: {await DropCreatedAsync(serverUrl, targetDatabase).ConfigureAwait(false)}");
+            throw;
         }
 
         if (restore.ExitCode != 0)
         {
+            var hint = !noOwner && MissingRolePattern().IsMatch(restore.StandardError)
+                ? " The server lacks a role that owns, or is granted, objects of the backup: create that role, or add -NoOwner to " +
+                  "restore every object owned by you and without the backup's grants."
+                : "";
+            var state = created
+                ? await DropCreatedAsync(serverUrl, targetDatabase).ConfigureAwait(false)
+                : jobs is null
+                    ? $"pg_restore ran in one transaction, which was rolled back: '{targetDatabase}' is as it was."
+                    : $"'{targetDatabase}' holds part of the backup: pg_restore --jobs does not run in one transaction. Drop and " +
+                      "recreate it before restoring again.";
             throw new ScorecardException("RestoreFailed", ScorecardErrorCategory.InvalidOperation,
-                $"pg_restore into '{targetDatabase}' failed (exit code {restore.ExitCode}): {restore.StandardError}", targetDatabase);
+                $"pg_restore into '{targetDatabase}' failed (exit code {restore.ExitCode}): {restore.StandardError.TrimEnd()}{hint} {state}", targetDatabase);
         }
 
         reporter.Progress("Restoring", "Counting the restored rows", 90);
@@ -125,6 +166,44 @@ public static class RestoreEngine
         await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Refuses, before anything is read or touched, a restore that could not be undone or would land elsewhere.</summary>
+    private static void EnsureRestorableInto(string targetDatabase, bool clean, int? jobs)
+    {
+        // PostgreSQL cuts a longer name to this many bytes without an error: the restore would land in another database.
+        var bytes = Encoding.UTF8.GetByteCount(targetDatabase);
+        if (bytes > MaxIdentifierBytes)
+        {
+            throw new ScorecardException("TargetDatabaseNameTooLong", ScorecardErrorCategory.InvalidArgument,
+                $"The database name '{targetDatabase}' is {bytes} bytes long in UTF-8; PostgreSQL allows {MaxIdentifierBytes} and would " +
+                "silently cut it to another name. Choose a shorter -TargetDatabase; nothing was restored.", targetDatabase);
+        }
+
+        // --clean drops the target's objects one by one; only --single-transaction can undo that when a drop or a
+        // create fails part way, and pg_restore cannot combine it with --jobs.
+        if (clean && jobs is not null)
+        {
+            throw new ScorecardException("CleanRequiresSingleTransaction", ScorecardErrorCategory.InvalidArgument,
+                $"-Clean cannot be combined with -Jobs: pg_restore --jobs does not run in one transaction, so a failure part way " +
+                $"would leave '{targetDatabase}' with some of its objects dropped. '{targetDatabase}' was not touched. Restore over it " +
+                "without -Jobs (one transaction, rolled back whole on any error), or with -Jobs into a new database.", targetDatabase);
+        }
+    }
+
+    /// <summary>Drops a database this restore created; returns the sentence that says whether it is gone.</summary>
+    private static async Task<string> DropCreatedAsync(DatabaseUrl serverUrl, string database)
+    {
+        try
+        {
+            // Not the caller's token: the drop must happen also when the restore was cancelled.
+            await DropDatabaseAsync(serverUrl, database, CancellationToken.None).ConfigureAwait(false);
+            return $"'{database}', which this restore created, was dropped.";
+        }
+        catch (Exception e) when (e is ScorecardException or NpgsqlException)
+        {
+            return $"'{database}', which this restore created, could not be dropped ({e.Message}); drop it by hand.";
+        }
+    }
+
     private static List<string> CompareCounts(IReadOnlyDictionary<string, long> expected, IReadOnlyDictionary<string, long> actual) =>
         expected.Keys.Union(actual.Keys).Order(StringComparer.Ordinal)
             .Select(table => (table, inBackup: expected.GetValueOrDefault(table, -1), restored: actual.GetValueOrDefault(table, -1)))
@@ -132,7 +211,8 @@ public static class RestoreEngine
             .Select(t => $"{t.table}: {(t.inBackup < 0 ? "not in the backup" : $"{t.inBackup} in the backup")}, {(t.restored < 0 ? "missing after restore" : $"{t.restored} restored")}")
             .ToList();
 
-    private static async Task EnsureTargetAsync(DatabaseUrl serverUrl, string targetDatabase, bool clean, CancellationToken cancellationToken)
+    /// <summary>Creates the target when missing (returns true), or proves it may be restored into.</summary>
+    private static async Task<bool> EnsureTargetAsync(DatabaseUrl serverUrl, string targetDatabase, bool clean, CancellationToken cancellationToken)
     {
         await using (var server = await DatabaseConnector.OpenAsync(serverUrl, cancellationToken).ConfigureAwait(false))
         {
@@ -142,13 +222,13 @@ public static class RestoreEngine
                 // template0: nothing a site added to template1 may collide with the restored objects.
                 await using var create = new NpgsqlCommand($"CREATE DATABASE {SqlIdentifier.Quote(targetDatabase)} TEMPLATE template0 ENCODING 'UTF8'", server);
                 await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                return;
+                return true;
             }
         }
 
         if (clean)
         {
-            return;
+            return false;
         }
 
         await using var target = await DatabaseConnector.OpenAsync(serverUrl.WithDatabase(targetDatabase), cancellationToken).ConfigureAwait(false);
@@ -160,5 +240,10 @@ public static class RestoreEngine
                 $"{(tables.Count > 5 ? ", ..." : "")}). Restore into a new database, or add -Clean to drop and replace what the backup holds.",
                 targetDatabase);
         }
+
+        return false;
     }
+
+    [GeneratedRegex("""role ".*" does not exist""")]
+    private static partial Regex MissingRolePattern();
 }
