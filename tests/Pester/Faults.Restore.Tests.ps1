@@ -179,12 +179,12 @@ Describe 'Restore faults: a failed restore into a database the cmdlet created' {
     }
 
     It 'Fault 3: a restore stopped (Ctrl+C) while pg_restore runs drops the database it created' -Skip:$IsWindows {
-        # The real pg_dump beside a pg_restore that lists archives but hangs when asked to restore one.
+        # The real pg_dump beside a pg_restore that lists archives (and says its version) but hangs when asked to restore one.
         $folder = Join-Path $Root 'hanging-pg-restore'
         New-Item -ItemType Directory $folder | Out-Null
         New-Item -ItemType SymbolicLink -Path (Join-Path $folder 'pg_dump') -Target (Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_dump') | Out-Null
         $realPgRestore = Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_restore'
-        Set-Content (Join-Path $folder 'pg_restore') "#!/bin/sh`ncase `"`$1`" in --list) exec '$realPgRestore' `"`$@`";; esac`necho `$`$ > '$folder/pid'`nexec sleep 60`n" -NoNewline
+        Set-Content (Join-Path $folder 'pg_restore') "#!/bin/sh`ncase `"`$1`" in --list|--version) exec '$realPgRestore' `"`$@`";; esac`necho `$`$ > '$folder/pid'`nexec sleep 60`n" -NoNewline
         & chmod 0755 (Join-Path $folder 'pg_restore')
         # PG_DUMP_PATH through an .env file: an environment variable would outlive the stopped pipeline.
         $envFile = Join-Path $folder 'hanging.env'
