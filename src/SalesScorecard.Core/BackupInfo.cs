@@ -50,6 +50,12 @@ public sealed class BackupInfo
 
     public bool Verified { get; init; }
 
+    /// <summary><c>zstd:N</c> (compressed by the module) or <c>pg_dump</c> (pg_dump's own compression).</summary>
+    public string? Compression { get; init; }
+
+    /// <summary>True when the stored archive is encrypted (age): restoring it needs an identity.</summary>
+    public bool Encrypted { get; init; }
+
     public string? Error { get; init; }
 
     /// <summary>What -Notify did: Sent, "Failed: ..." or "Skipped: not configured ..."; null without -Notify.</summary>

@@ -8,6 +8,12 @@ namespace SalesScorecard.Backup;
 
 public sealed record ManifestFile(string Sha256, long Bytes);
 
+/// <summary>How the stored archive is encrypted: the format and the public recipients it was encrypted to, never an identity.</summary>
+public sealed record ManifestEncryption(string Format, IReadOnlyList<string> Recipients)
+{
+    public const string AgeV1 = "age-v1";
+}
+
 /// <summary>manifest.json: everything needed to trust, list and restore a backup without opening the dump.</summary>
 public sealed class BackupManifest
 {
@@ -67,6 +73,24 @@ public sealed class BackupManifest
 
     public int TocEntries { get; set; }
 
+    /// <summary>
+    /// <c>zstd:N</c> when this module compressed pg_dump's uncompressed archive, <c>pg_dump</c> when pg_dump compressed
+    /// it; absent in backups made before there was a choice, which are pg_dump's.
+    /// </summary>
+    public string? Compression { get; set; }
+
+    /// <summary>Null when the stored archive is not encrypted.</summary>
+    public ManifestEncryption? Encryption { get; set; }
+
+    /// <summary>SHA-256 of the archive as pg_dump wrote it, before compression and encryption; null when it is stored as written.</summary>
+    public string? RawSha256 { get; set; }
+
+    public long? RawBytes { get; set; }
+
+    /// <summary>True when the stored archive is zstd-compressed (and maybe encrypted) by this module.</summary>
+    [JsonIgnore]
+    public bool IsStreamed => Compression?.StartsWith(Archive.ArchiveCompression.Zstd, StringComparison.Ordinal) == true;
+
     public bool Verified { get; set; }
 
     /// <summary>Every file of the backup but the manifest itself, by path relative to the folder ('/' separated).</summary>
@@ -112,6 +136,8 @@ public sealed class BackupManifest
             .AppendLine($"Database: {Database} on {Host}:{Port} (PostgreSQL {ServerVersion})")
             .AppendLine($"Snapshot taken: {StartedAt:yyyy-MM-dd HH:mm:ss} UTC")
             .AppendLine($"Archive: {DumpFile} (pg_dump --format={Format}, {Bytes.Format(SizeBytes)}, {TocEntries} TOC entries)")
+            .AppendLine($"Compression: {Compression ?? Archive.ArchiveCompression.PgDump}")
+            .AppendLine($"Encryption: {(Encryption is null ? "none" : $"{Encryption.Format} to {string.Join(", ", Encryption.Recipients)}")}")
             .AppendLine($"Verified: {(Verified ? "yes, read back whole with pg_restore" : "no (-SkipVerify)")}")
             .AppendLine()
             .AppendLine(RowsHeading);
@@ -159,6 +185,8 @@ public sealed class BackupManifest
             Tables = TableCounter.ToOrderedDictionary(Tables),
             Sha256 = Files.TryGetValue(Format == "directory" ? $"{DumpFile}/toc.dat" : DumpFile, out var dump) ? dump.Sha256 : null,
             Verified = Verified,
+            Compression = Compression ?? Archive.ArchiveCompression.PgDump,
+            Encrypted = Encryption is not null,
         };
     }
 }
