@@ -105,6 +105,11 @@ public sealed class AgeIdentity
                 $"'{path}' already exists, and an identity file is never overwritten: the backups encrypted to it could no " +
                 "longer be opened. Choose another path, or move the old file away first.", path);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ScorecardException("IdentityFileNotWritten", ScorecardErrorCategory.WriteError,
+                $"The identity file '{path}' cannot be created: {e.Message}", path, e);
+        }
 
         using (stream)
         {
