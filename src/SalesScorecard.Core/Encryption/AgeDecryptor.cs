@@ -36,12 +36,17 @@ public sealed class AgeDecryptor : Stream
     /// Reads the header and the payload nonce and unwraps the file key with one of <paramref name="identities"/>.
     /// Errors: <c>NotAgeEncrypted</c>, <c>ArchiveTampered</c>, <c>IdentityDoesNotMatch</c>.
     /// </summary>
-    public static AgeDecryptor Open(Stream input, IReadOnlyList<AgeIdentity> identities, bool leaveOpen)
+    /// <param name="recipients">
+    /// The recipients the file was encrypted to, when known (a backup's manifest records them). The header does not
+    /// name them, so only with them can a changed stanza be told from a wrong identity: an identity of one of these
+    /// recipients that opens no stanza means the header was altered (<c>ArchiveTampered</c>).
+    /// </param>
+    public static AgeDecryptor Open(Stream input, IReadOnlyList<AgeIdentity> identities, bool leaveOpen, IReadOnlyCollection<AgeRecipient>? recipients = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(identities);
         var header = AgeHeader.Inspect(input);
-        var fileKey = UnwrapFileKey(header, identities);
+        var fileKey = UnwrapFileKey(header, identities, recipients ?? []);
         try
         {
             if (!header.MacMatches(fileKey))
@@ -128,7 +133,7 @@ public sealed class AgeDecryptor : Stream
         base.Dispose(disposing);
     }
 
-    private static byte[] UnwrapFileKey(AgeHeader header, IReadOnlyList<AgeIdentity> identities)
+    private static byte[] UnwrapFileKey(AgeHeader header, IReadOnlyList<AgeIdentity> identities, IReadOnlyCollection<AgeRecipient> recipients)
     {
         foreach (var stanza in header.Stanzas)
         {
@@ -141,6 +146,11 @@ public sealed class AgeDecryptor : Stream
             }
         }
 
+        if (identities.FirstOrDefault(identity => recipients.Contains(identity.ToRecipient())) is { } intended)
+        {
+            throw AgeErrors.Tampered($"the file was made for {intended.ToRecipient()}, but no recipient stanza opens with its identity");
+        }
+
         var x25519Count = header.Stanzas.Count(stanza => stanza.Type == X25519Stanza.Type);
         var otherTypes = header.Stanzas.Select(stanza => stanza.Type).Where(type => type != X25519Stanza.Type).Distinct().ToList();
         var contents = $"{x25519Count} X25519 recipient(s)" + (otherTypes.Count > 0 ? $" and stanzas of type {string.Join(", ", otherTypes)}" : string.Empty);
@@ -148,7 +158,8 @@ public sealed class AgeDecryptor : Stream
         throw new ScorecardException("IdentityDoesNotMatch", ScorecardErrorCategory.InvalidArgument,
             $"None of the given identities can open this file: it is encrypted to {contents}, and age does not record " +
             $"which. The identities given have the public keys {(given.Length > 0 ? given : "(none)")}. Use the identity " +
-            "whose public key was in BACKUP_ENCRYPTION_RECIPIENTS when the backup was made (its manifest lists them).");
+            "whose public key was in BACKUP_ENCRYPTION_RECIPIENTS when the backup was made (its manifest lists them); " +
+            "if that is the one given, the file's header was changed: use another backup.");
     }
 
     /// <summary>
