@@ -273,6 +273,15 @@ Describe 'A changed age file is caught' {
         Get-Sha256 $released.ToArray() | Should -Be (Get-Sha256 $Plaintext[0..(64KB - 1)])
     }
 
+    It 'closes the input of a failed open, unless told to leave it open' -ForEach @(
+        @{ LeaveOpen = $false }
+        @{ LeaveOpen = $true }
+    ) {
+        $stream = [IO.MemoryStream]::new([byte[]](1, 2, 3))
+        (Get-ScorecardError { [SalesScorecard.Encryption.AgeDecryptor]::Open($stream, [SalesScorecard.Encryption.AgeIdentity[]]@(), $LeaveOpen) }).ErrorId | Should -Be 'NotAgeEncrypted'
+        $stream.CanRead | Should -Be $LeaveOpen
+    }
+
     It 'refuses a file that is not age at all as invalid data' -ForEach @(
         @{ Kind = 'empty'; Bytes = [byte[]]@() }
         @{ Kind = 'random bytes'; Bytes = [System.Security.Cryptography.RandomNumberGenerator]::GetBytes(1000) }

@@ -45,26 +45,39 @@ public sealed class AgeDecryptor : Stream
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(identities);
-        var header = AgeHeader.Inspect(input);
-        var fileKey = UnwrapFileKey(header, identities, recipients ?? []);
         try
         {
-            if (!header.MacMatches(fileKey))
+            var header = AgeHeader.Inspect(input);
+            var fileKey = UnwrapFileKey(header, identities, recipients ?? []);
+            try
             {
-                throw AgeErrors.Tampered("the header's MAC does not match");
-            }
+                if (!header.MacMatches(fileKey))
+                {
+                    throw AgeErrors.Tampered("the header's MAC does not match");
+                }
 
-            var payloadNonce = new byte[AgePayload.NonceSize];
-            if (input.ReadAtLeast(payloadNonce, payloadNonce.Length, throwOnEndOfStream: false) < payloadNonce.Length)
+                var payloadNonce = new byte[AgePayload.NonceSize];
+                if (input.ReadAtLeast(payloadNonce, payloadNonce.Length, throwOnEndOfStream: false) < payloadNonce.Length)
+                {
+                    throw AgeErrors.Tampered("the file ends before its payload");
+                }
+
+                return new AgeDecryptor(input, leaveOpen, AgePayload.CreateCipher(fileKey, payloadNonce));
+            }
+            finally
             {
-                throw AgeErrors.Tampered("the file ends before its payload");
+                CryptographicOperations.ZeroMemory(fileKey);
             }
-
-            return new AgeDecryptor(input, leaveOpen, AgePayload.CreateCipher(fileKey, payloadNonce));
         }
-        finally
+        catch
         {
-            CryptographicOperations.ZeroMemory(fileKey);
+            // The stream was handed over: a failed open must not leave it (a file handle) open.
+            if (!leaveOpen)
+            {
+                input.Dispose();
+            }
+
+            throw;
         }
     }
 

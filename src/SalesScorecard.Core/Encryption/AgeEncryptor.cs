@@ -46,6 +46,16 @@ public sealed class AgeEncryptor : Stream
             output.Write(payloadNonce);
             return new AgeEncryptor(output, leaveOpen, AgePayload.CreateCipher(fileKey, payloadNonce));
         }
+        catch
+        {
+            // The stream was handed over: a failed start must not leave it (a file handle) open.
+            if (!leaveOpen)
+            {
+                output.Dispose();
+            }
+
+            throw;
+        }
         finally
         {
             CryptographicOperations.ZeroMemory(fileKey);
