@@ -329,6 +329,12 @@ Describe 'age identities' {
         $failure.Message | Should -Not -Match ([regex]::Escape((Get-SecretKeyLine $Other.Path).Substring(16)))
     }
 
+    It 'names the recipients the file was made for, when they are known' {
+        $failure = Get-ScorecardError { Unprotect-Bytes $Encrypted $Other.Path $Key.Recipient }
+        $failure.ErrorId | Should -Be 'IdentityDoesNotMatch'
+        $failure.Message | Should -Match "made for $([regex]::Escape($Key.Recipient))"
+    }
+
     It 'finds the matching identity among several in one file' {
         $both = New-TestPath 'both'
         Get-Content $Other.Path, $Key.Path | Set-Content $both

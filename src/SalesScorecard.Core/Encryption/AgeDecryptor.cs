@@ -168,9 +168,11 @@ public sealed class AgeDecryptor : Stream
         var otherTypes = header.Stanzas.Select(stanza => stanza.Type).Where(type => type != X25519Stanza.Type).Distinct().ToList();
         var contents = $"{x25519Count} X25519 recipient(s)" + (otherTypes.Count > 0 ? $" and stanzas of type {string.Join(", ", otherTypes)}" : string.Empty);
         var given = string.Join(", ", identities.Select(identity => identity.ToRecipient()));
+        var madeFor = recipients.Count > 0
+            ? $"The file was made for {string.Join(", ", recipients)}; the identities given have the public keys {(given.Length > 0 ? given : "(none)")}. "
+            : $"age does not record which; the identities given have the public keys {(given.Length > 0 ? given : "(none)")}. ";
         throw new ScorecardException("IdentityDoesNotMatch", ScorecardErrorCategory.InvalidArgument,
-            $"None of the given identities can open this file: it is encrypted to {contents}, and age does not record " +
-            $"which. The identities given have the public keys {(given.Length > 0 ? given : "(none)")}. Use the identity " +
+            $"None of the given identities can open this file, which is encrypted to {contents}. {madeFor}Use the identity " +
             "whose public key was in BACKUP_ENCRYPTION_RECIPIENTS when the backup was made (its manifest lists them); " +
             "if that is the one given, the file's header was changed: use another backup.");
     }
