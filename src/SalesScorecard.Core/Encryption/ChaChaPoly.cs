@@ -7,7 +7,7 @@ namespace SalesScorecard.Encryption;
 
 /// <summary>
 /// ChaCha20-Poly1305 with the tag appended to the ciphertext, as age stores it. Uses the operating system's
-/// implementation, or BouncyCastle's managed one where the OS lacks it (older Windows, some macOS).
+/// implementation, or BouncyCastle's managed one where the OS lacks it (older Windows versions, for one).
 /// </summary>
 internal sealed class ChaChaPoly : IDisposable
 {

@@ -59,6 +59,7 @@ internal static class X25519Stanza
             return null;
         }
 
+        // The header parser has validated the share (Validate), so it decodes.
         RawBase64.TryDecode(stanza.Arguments[1], out var share);
         var shared = AgePrimitives.SharedSecret(secretKey, share)
             ?? throw AgeErrors.Tampered("an X25519 stanza holds a low-order share");
