@@ -18,6 +18,7 @@
         'Get-ScorecardConfig'
         'Get-ScorecardUser'
         'Invoke-ScorecardBackup'
+        'New-ScorecardBackupKey'
         'New-ScorecardUser'
         'Register-ScorecardBackupSchedule'
         'Send-BackupNotification'

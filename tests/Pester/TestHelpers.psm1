@@ -7,9 +7,9 @@ function Get-TestModulePath {
 }
 
 function Import-TestAssemblies {
-    <# Loads Core and Npgsql from the built module so test code can name their types before any cmdlet has run. #>
+    <# Loads Core and its libraries from the built module so test code can name their types before any cmdlet has run. #>
     $folder = Split-Path (Get-TestModulePath)
-    foreach ($name in 'Npgsql.dll', 'SalesScorecard.Core.dll') { Add-Type -Path (Join-Path $folder $name) }
+    foreach ($name in 'Npgsql.dll', 'BouncyCastle.Cryptography.dll', 'SalesScorecard.Core.dll') { Add-Type -Path (Join-Path $folder $name) }
 }
 
 function Get-TestServerUrl {
