@@ -22,6 +22,47 @@ AfterAll {
 }
 
 Describe 'Process faults' {
+    It 'Fault 7: a planted backup.log symlink is refused, and the file it points at is left alone' -Skip:$IsWindows {
+        $destination = New-Destination
+        New-Item -ItemType Directory $destination | Out-Null
+        $victim = Join-Path $Root "victim-$([guid]::NewGuid().ToString('N')).txt"
+        Set-Content $victim 'not the backup log'
+        & chmod 0644 $victim
+        New-Item -ItemType SymbolicLink -Path (Join-Path $destination 'backup.log') -Target $victim | Out-Null
+        $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be 'DestinationInsecure,SalesScorecard.PowerShell.InvokeScorecardBackupCommand'
+        $err.CategoryInfo.Category | Should -Be 'SecurityError'
+        $err.Exception.Message | Should -Match 'backup\.log'' is a symbolic link'
+        (Get-Item $victim).UnixMode | Should -Be '-rw-r--r--'
+        Get-Content $victim -Raw | Should -Be "not the backup log$([Environment]::NewLine)"
+        @(Get-ChildItem $destination -Directory) | Should -BeNullOrEmpty
+    }
+
+    It 'Fault 7: a planted .backup.lock symlink is refused, and nothing is created where it points' -Skip:$IsWindows {
+        $destination = New-Destination
+        New-Item -ItemType Directory $destination | Out-Null
+        $elsewhere = Join-Path $Root "planted-$([guid]::NewGuid().ToString('N'))"
+        New-Item -ItemType SymbolicLink -Path (Join-Path $destination '.backup.lock') -Target $elsewhere | Out-Null
+        $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'DestinationInsecure,*'
+        $err.CategoryInfo.Category | Should -Be 'SecurityError'
+        $err.Exception.Message | Should -Match '\.backup\.lock'' is a symbolic link'
+        $elsewhere | Should -Not -Exist
+        @(Get-ChildItem $destination -Directory) | Should -BeNullOrEmpty
+    }
+
+    It 'Fault 7: a destination other users may write is refused, saying why, before anything is written there' -Skip:$IsWindows {
+        $destination = New-Destination
+        New-Item -ItemType Directory $destination | Out-Null
+        & chmod 1777 $destination
+        $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'DestinationInsecure,*'
+        $err.CategoryInfo.Category | Should -Be 'SecurityError'
+        $err.Exception.Message | Should -Match 'writable by other users than its owner \(mode 1777\)'
+        $err.Exception.Message | Should -Match 'chmod 700'
+        @(Get-ChildItem -Force $destination) | Should -BeNullOrEmpty
+    }
+
     It 'Fault 6: a table locked past the command timeout delays the backup but does not fail it' {
         # Npgsql's CommandTimeout (30 s by default, 2 s here so the test is short) must not cut the counting off:
         # counting waits for the lock as pg_dump does.

@@ -12,14 +12,14 @@ namespace SalesScorecard.Backup;
 /// </summary>
 public sealed class BackupSession : IDisposable
 {
-    public const string LockFileName = ".backup.lock";
+    public const string LockFileName = BackupLock.FileName;
 
-    private readonly FileStream _lock;
+    private readonly BackupLock _lock;
 
-    private BackupSession(string destination, FileStream lockStream)
+    private BackupSession(string destination, BackupLock held)
     {
         Destination = destination;
-        _lock = lockStream;
+        _lock = held;
         Log = new BackupLog(destination);
     }
 
@@ -27,12 +27,16 @@ public sealed class BackupSession : IDisposable
 
     public BackupLog Log { get; }
 
-    /// <summary>Creates the destination (owner-only) when missing, proves it writable, and takes the lock.</summary>
+    /// <summary>
+    /// Creates the destination (owner-only) when missing, refuses one others may write, proves it writable, and takes
+    /// the lock.
+    /// </summary>
     public static BackupSession Open(string destination)
     {
         try
         {
             SecureFiles.CreateFolder(destination);
+            EnsureOnlyOwnerCanWrite(destination);
             var probe = Path.Combine(destination, $".write-test-{Guid.NewGuid():N}");
             using (SecureFiles.Create(probe, FileMode.CreateNew))
             {
@@ -47,28 +51,47 @@ public sealed class BackupSession : IDisposable
                 destination, e);
         }
 
+        BackupLock? held;
         try
         {
-            // FileShare.None is an OS lock (flock on Unix): it dies with the process, so a crash never leaves it stuck.
-            var lockStream = SecureFiles.Create(Path.Combine(destination, LockFileName), FileMode.OpenOrCreate, FileShare.None);
-            var session = new BackupSession(destination, lockStream);
-            // The app's own scripts left a world-readable backup.log in this very folder; ours is owner-only.
-            if (File.Exists(session.Log.Path))
-            {
-                SecureFiles.Restrict(session.Log.Path);
-            }
-
-            return session;
+            held = BackupLock.TryAcquire(destination);
         }
-        catch (UnauthorizedAccessException e)
+        catch (SymbolicLinkException e)
+        {
+            throw Insecure(destination, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ScorecardException("DestinationNotWritable", ScorecardErrorCategory.PermissionDenied,
                 $"Cannot open {LockFileName} in '{destination}': {e.Message}", destination, e);
         }
-        catch (IOException e)
+
+        if (held is null)
         {
             throw new ScorecardException("BackupAlreadyRunning", ScorecardErrorCategory.ResourceBusy,
-                $"Another backup is running in '{destination}' (it holds {LockFileName}). This run made no changes.", destination, e);
+                $"Another backup is running in '{destination}' (it holds {LockFileName}). This run made no changes.", destination);
+        }
+
+        var session = new BackupSession(destination, held);
+        try
+        {
+            // The app's own scripts left a world-readable backup.log in this very folder; ours is owner-only.
+            using (var log = SecureFiles.OpenNoFollow(session.Log.Path, FileAccess.Write, append: true))
+            {
+                SecureFiles.Restrict(log);
+            }
+
+            return session;
+        }
+        catch (SymbolicLinkException e)
+        {
+            session.Dispose();
+            throw Insecure(destination, e);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
         }
     }
 
@@ -272,6 +295,30 @@ public sealed class BackupSession : IDisposable
             return e.Message;
         }
     }
+
+    /// <summary>
+    /// Refuses a folder that users other than its owner may write (group or other write, /tmp's 1777 included): any of
+    /// them could plant a symbolic link there that makes this run, often root, write elsewhere.
+    /// </summary>
+    private static void EnsureOnlyOwnerCanWrite(string destination)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var mode = File.GetUnixFileMode(destination);
+        if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            throw new ScorecardException("DestinationInsecure", ScorecardErrorCategory.SecurityError,
+                $"'{destination}' is writable by other users than its owner (mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}): " +
+                $"whoever can write there could plant a symbolic link that makes this run write elsewhere. Nothing was written. " +
+                $"Make it owner-only (chmod 700 '{destination}') or choose another -Destination or BACKUP_DIR.", destination);
+        }
+    }
+
+    private static ScorecardException Insecure(string destination, SymbolicLinkException e) =>
+        new("DestinationInsecure", ScorecardErrorCategory.SecurityError, $"Refusing to use '{destination}': {e.Message}", e.Path, e);
 
     private void EnsureDiskSpace(long databaseBytes)
     {
