@@ -13,6 +13,65 @@ BeforeAll {
     }
 
     function New-Destination { Join-Path $Root ([guid]::NewGuid().ToString('N').Substring(0, 8)) }
+
+    # A pg_dump whose pg_dump (or, with -Restore, whose restoring pg_restore) writes its pid beside itself and then
+    # becomes a long sleep: the process a killed run must not leave behind.
+    function New-HangingPgTools([switch] $Restore) {
+        $folder = Join-Path $Root ('hang-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        $hang = 'echo $$ > "$(dirname "$0")/pid"; exec sleep 60'
+        if (-not $Restore) { return New-PgDumpWrapper $folder "case `"`$1`" in --version) exec `"`$REAL_PG_DUMP`" `"`$@`";; esac; $hang" }
+        $pgDump = New-PgDumpWrapper $folder 'exec "$REAL_PG_DUMP" "$@"'
+        $pgRestore = Join-Path $folder 'pg_restore'
+        Remove-Item $pgRestore
+        Set-Content $pgRestore "#!/bin/sh`ncase `"`$*`" in *--dbname*) $hang;; esac`nexec '$(Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_restore')' `"`$@`"`n" -NoNewline
+        & chmod 0755 $pgRestore
+        $pgDump
+    }
+
+    # A separate pwsh PROCESS (a runspace cannot be killed) that imports the module and runs $Command. Settings travel
+    # in its environment, never its arguments; its error id, category and message land in .ResultFile.
+    function Start-ChildPwsh([string] $Command, [hashtable] $Environment = @{}) {
+        $resultFile = Join-Path $Root ('child-' + [guid]::NewGuid().ToString('N') + '.txt')
+        $start = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+        if ((Split-Path -Leaf $start.FileName) -notmatch '^pwsh(\.exe)?$') { $start.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+        foreach ($argument in '-NoProfile', '-NonInteractive', '-Command') { $start.ArgumentList.Add($argument) }
+        $start.ArgumentList.Add(@"
+`$ErrorActionPreference = 'Stop'
+Import-Module `$env:CHILD_MODULE
+try { $Command | Out-Null; 'OK' | Set-Content `$env:CHILD_RESULT }
+catch { "`$(`$_.FullyQualifiedErrorId)|`$(`$_.CategoryInfo.Category)|`$(`$_.Exception.Message)" | Set-Content `$env:CHILD_RESULT; exit 1 }
+"@)
+        $start.Environment['CHILD_MODULE'] = Get-TestModulePath
+        $start.Environment['CHILD_RESULT'] = $resultFile
+        foreach ($name in $Environment.Keys) { $start.Environment[$name] = $Environment[$name] }
+        $start.RedirectStandardOutput = $true
+        $start.RedirectStandardError = $true
+        $process = [Diagnostics.Process]::Start($start)
+        $process.BeginOutputReadLine()
+        $process.BeginErrorReadLine()
+        $process | Add-Member -NotePropertyName ResultFile -NotePropertyValue $resultFile -PassThru
+    }
+
+    function Wait-ForFile([string] $Path, [int] $Seconds = 30) {
+        $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+        while (-not (Test-Path $Path) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $Path | Should -Exist
+    }
+
+    # True once the process is gone (or a zombie no one waits for), within $Seconds.
+    function Wait-ProcessGone([int] $Id, [int] $Seconds = 5) {
+        $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+        do {
+            $state = Get-Content "/proc/$Id/stat" -ErrorAction SilentlyContinue
+            if (-not $state -or ($state -split ' ')[2] -eq 'Z') { return $true }
+            Start-Sleep -Milliseconds 100
+        } while ([DateTime]::UtcNow -lt $deadline)
+        $false
+    }
+
+    function Get-DrillDatabases {
+        @(Invoke-TestSql -Database postgres -Sql "SELECT datname FROM pg_database WHERE datname LIKE 'scorecard\_drill\_%'" | ForEach-Object datname)
+    }
 }
 
 AfterAll {
@@ -61,6 +120,76 @@ Describe 'Process faults' {
         $err.Exception.Message | Should -Match 'writable by other users than its owner \(mode 1777\)'
         $err.Exception.Message | Should -Match 'chmod 700'
         @(Get-ChildItem -Force $destination) | Should -BeNullOrEmpty
+    }
+
+    It 'Fault 4: SIGTERM of the pwsh running a backup stops pg_dump, cleans up, logs FAILED and exits 143' -Skip:(-not $IsLinux) {
+        $pgDump = New-HangingPgTools
+        $destination = New-Destination
+        $child = Start-ChildPwsh 'Invoke-ScorecardBackup' @{ DATABASE_URL = $Url; BACKUP_DIR = $destination; PG_DUMP_PATH = $pgDump }
+        try {
+            Wait-ForFile (Join-Path (Split-Path $pgDump) 'pid')
+            $dumpPid = [int](Get-Content (Join-Path (Split-Path $pgDump) 'pid'))
+            @(Get-ChildItem $destination -Directory -Filter '*.partial').Count | Should -Be 1
+            & kill -TERM $child.Id
+            $child.WaitForExit(20000) | Should -BeTrue
+            $child.ExitCode | Should -Be 143
+        } finally { if (-not $child.HasExited) { $child.Kill() } }
+        Wait-ProcessGone $dumpPid | Should -BeTrue
+        @(Get-ChildItem $destination -Directory -Filter '*.partial') | Should -BeNullOrEmpty
+        @(Get-ChildItem $destination -Force -Filter '.pgpass-*') | Should -BeNullOrEmpty
+        (Get-Content (Join-Path $destination 'backup.log'))[-1] | Should -Match 'FAILED  BackupCancelled'
+    }
+
+    It 'Fault 4: SIGKILL of the pwsh running a backup takes pg_dump with it, and the next run removes what it left' -Skip:(-not $IsLinux) {
+        $pgDump = New-HangingPgTools
+        $destination = New-Destination
+        $child = Start-ChildPwsh 'Invoke-ScorecardBackup' @{ DATABASE_URL = $Url; BACKUP_DIR = $destination; PG_DUMP_PATH = $pgDump }
+        try {
+            Wait-ForFile (Join-Path (Split-Path $pgDump) 'pid')
+            $dumpPid = [int](Get-Content (Join-Path (Split-Path $pgDump) 'pid'))
+            $child.Kill()
+            $child.WaitForExit(10000) | Should -BeTrue
+        } finally { if (-not $child.HasExited) { $child.Kill() } }
+        Wait-ProcessGone $dumpPid | Should -BeTrue -Because 'pg_dump must die with the pwsh that started it'
+        # What SIGKILL leaves: the partial folder and the password file, kept inside the owner-only destination.
+        $partial = @(Get-ChildItem $destination -Directory -Filter '*.partial')
+        $partial.Count | Should -Be 1
+        $passFile = @(Get-ChildItem $destination -Force -Filter '.pgpass-*')
+        $passFile.Count | Should -Be 1
+        $passFile[0].UnixMode | Should -Be '-rw-------'
+
+        $backup = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination
+        $backup.Status | Should -Be 'Succeeded'
+        @(Get-ChildItem $destination -Directory -Filter '*.partial') | Should -BeNullOrEmpty
+        @(Get-ChildItem $destination -Force -Filter '.pgpass-*') | Should -BeNullOrEmpty
+        $log = Get-Content (Join-Path $destination 'backup.log') -Raw
+        $log | Should -Match "CLEANUP Removed $([regex]::Escape($partial[0].Name)), left by a run that was killed"
+        $log | Should -Match "CLEANUP Removed the password file $([regex]::Escape($passFile[0].Name))"
+        @(Get-ScorecardBackup -Destination $destination).Name | Should -Be @($backup.Name)
+    }
+
+    It 'Fault 4: SIGKILL of the pwsh running a restore drill takes pg_restore with it, and the next drill drops its database' -Skip:(-not $IsLinux) {
+        $backup = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (New-Destination)
+        $before = Get-DrillDatabases
+        $pgDump = New-HangingPgTools -Restore
+        $child = Start-ChildPwsh "Test-ScorecardBackup -Path '$($backup.Path)' -RestoreDrill" @{ DATABASE_URL = $Url; PG_DUMP_PATH = $pgDump }
+        try {
+            Wait-ForFile (Join-Path (Split-Path $pgDump) 'pid')
+            $restorePid = [int](Get-Content (Join-Path (Split-Path $pgDump) 'pid'))
+            $child.Kill()
+            $child.WaitForExit(10000) | Should -BeTrue
+        } finally { if (-not $child.HasExited) { $child.Kill() } }
+        Wait-ProcessGone $restorePid | Should -BeTrue -Because 'pg_restore must die with the pwsh that started it'
+        $stranded = @(Get-DrillDatabases | Where-Object { $_ -notin $before })
+        $stranded.Count | Should -Be 1
+
+        # The killed run's connections end with it; the next drill finds its database unclaimed and drops it.
+        $deadline = [DateTime]::UtcNow.AddSeconds(10)
+        while ((Invoke-TestSql -Database postgres -Sql "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '$($stranded[0])'").n -gt 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $result = Test-ScorecardBackup -Path $backup.Path -RestoreDrill -DatabaseUrl $Url -WarningVariable warnings -WarningAction SilentlyContinue
+        $result.Passed | Should -BeTrue
+        ($warnings -join "`n") | Should -Match "Dropped $($stranded[0]), the scratch database of a restore drill whose run is gone"
+        Get-DrillDatabases | Should -BeNullOrEmpty
     }
 
     It 'Fault 6: a table locked past the command timeout delays the backup but does not fail it' {

@@ -81,6 +81,7 @@ public sealed class BackupSession : IDisposable
                 SecureFiles.Restrict(log);
             }
 
+            session.RemoveLeftovers();
             return session;
         }
         catch (SymbolicLinkException e)
@@ -138,7 +139,7 @@ public sealed class BackupSession : IDisposable
             ProcessResult dump;
             Dictionary<string, long> counts;
             Task verifyTask;
-            using (var pgEnvironment = PgConnectionEnvironment.Create(url, connection.Database))
+            using (var pgEnvironment = PgConnectionEnvironment.Create(url, connection.Database, Destination))
             {
                 var arguments = new List<string> { $"--format={format}", "--file", dumpPath, "--no-password", $"--snapshot={snapshot}" };
                 if (request.Jobs is { } jobs)
@@ -293,6 +294,31 @@ public sealed class BackupSession : IDisposable
         {
             Log.TryWrite("RETAIN", $"Could not remove {backup.Name}: {e.Message}");
             return e.Message;
+        }
+    }
+
+    /// <summary>
+    /// Removes what runs killed outright (SIGKILL, a power cut) left here, with a log line each: while this run holds
+    /// the lock no other runs here, so every .partial folder is stale, and so is every password file of a dead process.
+    /// </summary>
+    private void RemoveLeftovers()
+    {
+        foreach (var partial in Directory.EnumerateDirectories(Destination, BackupCatalog.FolderPrefix + "*" + BackupCatalog.PartialSuffix))
+        {
+            try
+            {
+                Directory.Delete(partial, recursive: true);
+                Log.Write("CLEANUP", $"Removed {Path.GetFileName(partial)}, left by a run that was killed before it finished.");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Log.TryWrite("CLEANUP", $"Could not remove {Path.GetFileName(partial)}, left by a run that was killed: {e.Message}");
+            }
+        }
+
+        foreach (var passFile in PgConnectionEnvironment.RemoveStale(Destination))
+        {
+            Log.Write("CLEANUP", $"Removed the password file {passFile}, left by a run that was killed before it could delete it.");
         }
     }
 
