@@ -15,9 +15,11 @@ internal static class NoFollowFile
     public static bool IsSupported => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS();
 
     /// <summary>Opens an existing file; a symbolic link is refused with <see cref="SymbolicLinkException"/>.</summary>
-    public static SafeFileHandle Open(string path, FileAccess access)
+    /// <param name="append">O_APPEND: every write lands at the end, also while another process appends.</param>
+    public static SafeFileHandle Open(string path, FileAccess access, bool append)
     {
-        var flags = access switch { FileAccess.Read => 0, FileAccess.Write => 1, _ => 2 } | Flags.NoFollow | Flags.CloseOnExec;
+        var flags = access switch { FileAccess.Read => 0, FileAccess.Write => 1, _ => 2 } | Flags.NoFollow | Flags.CloseOnExec |
+                    (append ? Flags.Append : 0);
         int fd;
         do
         {
@@ -71,6 +73,8 @@ internal static class NoFollowFile
             : RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64 ? 0x8000 : 0x20000;
 
         public static readonly int CloseOnExec = OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000;
+
+        public static readonly int Append = OperatingSystem.IsMacOS() ? 0x8 : 0x400;
     }
 
     private static class Errno

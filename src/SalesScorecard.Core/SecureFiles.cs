@@ -58,7 +58,7 @@ public static class SecureFiles
             }
         }
 
-        var stream = new FileStream(NoFollowFile.Open(path, access), access, bufferSize: 0);
+        var stream = new FileStream(NoFollowFile.Open(path, access, append), access, bufferSize: 0);
         if (append)
         {
             stream.Seek(0, SeekOrigin.End);

@@ -192,6 +192,44 @@ Describe 'Process faults' {
         Get-DrillDatabases | Should -BeNullOrEmpty
     }
 
+    It 'Fault 5: a stopped pg_dump (SIGSTOP) is stopped by the stall watchdog, and the run fails with BackupStalled' -Skip:(-not $IsLinux) {
+        # The shell that becomes pg_dump stops itself first: it will never write a byte.
+        $pgDump = New-PgDumpWrapper (Join-Path $Root "stopped-$([guid]::NewGuid().ToString('N').Substring(0, 8))") `
+            'case "$1" in --version) exec "$REAL_PG_DUMP" "$@";; esac; echo $$ > "$(dirname "$0")/pid"; kill -STOP $$; exec "$REAL_PG_DUMP" "$@"'
+        $destination = New-Destination
+        $child = Start-ChildPwsh 'Invoke-ScorecardBackup' @{ DATABASE_URL = $Url; BACKUP_DIR = $destination; PG_DUMP_PATH = $pgDump; BACKUP_STALL_SECONDS = '3' }
+        try {
+            $child.WaitForExit(40000) | Should -BeTrue -Because 'the watchdog ends a run whose pg_dump writes nothing for 3 s'
+        } finally {
+            if (-not $child.HasExited) { $child.Kill() }
+            if (Test-Path (Join-Path (Split-Path $pgDump) 'pid')) { & kill -KILL ([int](Get-Content (Join-Path (Split-Path $pgDump) 'pid'))) 2>$null }
+        }
+        $child.ExitCode | Should -Be 1
+        $id, $category, $message = (Get-Content $child.ResultFile -Raw).Trim() -split '\|', 3
+        $id | Should -Be 'BackupStalled,SalesScorecard.PowerShell.InvokeScorecardBackupCommand'
+        $category | Should -Be 'OperationTimeout'
+        $message | Should -Match 'pg_dump wrote nothing to the archive for 3 s \(BACKUP_STALL_SECONDS\)'
+        Wait-ProcessGone ([int](Get-Content (Join-Path (Split-Path $pgDump) 'pid'))) | Should -BeTrue
+        @(Get-ChildItem $destination -Directory) | Should -BeNullOrEmpty
+        (Get-Content (Join-Path $destination 'backup.log'))[-1] | Should -Match 'FAILED  BackupStalled: '
+        (Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination).Status | Should -Be 'Succeeded'
+    }
+
+    It 'Fault 5: a refused second run names the process holding the lock and since when, and logs REFUSED' -Skip:(-not $IsLinux) {
+        $pgDump = New-HangingPgTools
+        $destination = New-Destination
+        $child = Start-ChildPwsh 'Invoke-ScorecardBackup' @{ DATABASE_URL = $Url; BACKUP_DIR = $destination; PG_DUMP_PATH = $pgDump }
+        try {
+            Wait-ForFile (Join-Path (Split-Path $pgDump) 'pid')
+            $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
+        } finally { if (-not $child.HasExited) { $child.Kill() } }
+        $err.FullyQualifiedErrorId | Should -BeLike 'BackupAlreadyRunning,*'
+        $err.CategoryInfo.Category | Should -Be 'ResourceBusy'
+        $holder = "process $($child.Id) \(\w+\) on host $([regex]::Escape([Environment]::MachineName)) has held \.backup\.lock since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+        $err.Exception.Message | Should -Match $holder
+        Get-Content (Join-Path $destination 'backup.log') -Raw | Should -Match "REFUSED BackupAlreadyRunning: .*$holder"
+    }
+
     It 'Fault 6: a table locked past the command timeout delays the backup but does not fail it' {
         # Npgsql's CommandTimeout (30 s by default, 2 s here so the test is short) must not cut the counting off:
         # counting waits for the lock as pg_dump does.

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace SalesScorecard.Backup;
 
 /// <summary>
@@ -34,6 +37,7 @@ public sealed class BackupLock : IDisposable
         {
             if (NoFollowFile.TryLockExclusive(file.SafeFileHandle))
             {
+                WriteHolder(file);
                 return new BackupLock(file);
             }
         }
@@ -48,4 +52,43 @@ public sealed class BackupLock : IDisposable
     }
 
     public void Dispose() => _file.Dispose();
+
+    /// <summary>
+    /// Who holds the lock, as a refused run says it: "process 1234 (pwsh) on host db1 has held .backup.lock since
+    /// 2026-11-26T23:00:02Z". Read without taking a lock, so it works while the holder has it.
+    /// </summary>
+    public static string DescribeHolder(string destination)
+    {
+        var unknown = $"a process holds {FileName}";
+        if (!NoFollowFile.IsSupported)
+        {
+            return unknown;
+        }
+
+        try
+        {
+            using var file = SecureFiles.OpenNoFollow(Path.Combine(destination, FileName), FileAccess.Read);
+            using var reader = new StreamReader(file);
+            var fields = reader.ReadLine()?.Split('\t');
+            return fields is [var pid, var program, var host, var since]
+                ? $"process {pid} ({program}) on host {host} has held {FileName} since {since}"
+                : unknown;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return unknown;
+        }
+    }
+
+    // One tab-separated line: pid, program, host, and when the lock was taken (ISO 8601 UTC).
+    private static void WriteHolder(FileStream file)
+    {
+        var program = Path.GetFileNameWithoutExtension(Environment.ProcessPath) ?? "unknown";
+        var line = string.Join('\t', Environment.ProcessId.ToString(CultureInfo.InvariantCulture), program, Environment.MachineName,
+            DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)) + "\n";
+        file.SetLength(0);
+        file.Seek(0, SeekOrigin.Begin);
+        file.Write(Encoding.UTF8.GetBytes(line));
+        file.Flush(flushToDisk: true);
+    }
 }

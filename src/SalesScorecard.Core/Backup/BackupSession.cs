@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Npgsql;
 using SalesScorecard.Database;
+using SalesScorecard.Settings;
 
 namespace SalesScorecard.Backup;
 
@@ -68,8 +69,10 @@ public sealed class BackupSession : IDisposable
 
         if (held is null)
         {
-            throw new ScorecardException("BackupAlreadyRunning", ScorecardErrorCategory.ResourceBusy,
-                $"Another backup is running in '{destination}' (it holds {LockFileName}). This run made no changes.", destination);
+            var refusal = new ScorecardException("BackupAlreadyRunning", ScorecardErrorCategory.ResourceBusy,
+                $"Another backup is running in '{destination}': {BackupLock.DescribeHolder(destination)}. This run made no changes.", destination);
+            new BackupLog(destination).TryWrite("REFUSED", $"{refusal.ErrorId}: {refusal.Message}");
+            throw refusal;
         }
 
         var session = new BackupSession(destination, held);
@@ -104,6 +107,7 @@ public sealed class BackupSession : IDisposable
         var url = request.DatabaseUrl;
         var started = DateTime.UtcNow;
         string? partial = null;
+        StallWatchdog? watchdog = null;
         try
         {
             Log.Write("START", $"Backup of {url.Describe()} into {Destination}");
@@ -148,7 +152,9 @@ public sealed class BackupSession : IDisposable
                 }
 
                 reporter.Progress("Dumping", $"pg_dump --format={format} of {connection.Database}", 5);
-                using var dumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                // From here on the run waits for pg_dump and the counting; if the archive stops growing, both are stopped.
+                watchdog = new StallWatchdog(() => SizeOnDisk(dumpPath), request.StallTimeout, cancellationToken);
+                using var dumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(watchdog.Token);
                 var dumpTask = ExternalProcess.RunAsync(tools.PgDump, arguments, pgEnvironment.Variables, dumpCancellation.Token);
 
                 // A custom archive is read back whole while it is written; a directory one once it is complete.
@@ -157,13 +163,13 @@ public sealed class BackupSession : IDisposable
                     : ArchiveReader.ReadWhileWrittenAsync(tools, dumpPath, dumpTask, dumpCancellation.Token);
                 try
                 {
-                    counts = new Dictionary<string, long>(await TableCounter.CountAsync(connection, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+                    counts = new Dictionary<string, long>(await TableCounter.CountAsync(connection, watchdog.Token).ConfigureAwait(false), StringComparer.Ordinal);
                     reporter.Verbose($"Counted {counts.Values.Sum()} rows in {counts.Count} tables in snapshot {snapshot}.");
                     while (!dumpTask.IsCompleted)
                     {
                         reporter.Progress("Dumping", $"{Bytes.Format(SizeOnDisk(dumpPath))} written", -1);
-                        await Task.WhenAny(dumpTask, Task.Delay(500, cancellationToken)).ConfigureAwait(false);
-                        cancellationToken.ThrowIfCancellationRequested();
+                        await Task.WhenAny(dumpTask, Task.Delay(500, watchdog.Token)).ConfigureAwait(false);
+                        watchdog.Token.ThrowIfCancellationRequested();
                     }
                 }
                 finally
@@ -184,6 +190,8 @@ public sealed class BackupSession : IDisposable
 
                 dump = await dumpTask.ConfigureAwait(false);
             }
+
+            watchdog.Dispose(); // pg_dump is done: what follows reads a finished archive.
 
             if (dump.ExitCode != 0)
             {
@@ -252,6 +260,14 @@ public sealed class BackupSession : IDisposable
                                  $"{manifest.DurationSeconds.ToString(CultureInfo.InvariantCulture)} s, verified {info.Verified.ToString().ToLowerInvariant()}");
             return info;
         }
+        catch (OperationCanceledException e) when (watchdog is { Stalled: true } && !cancellationToken.IsCancellationRequested)
+        {
+            var failure = new ScorecardException("BackupStalled", ScorecardErrorCategory.OperationTimeout,
+                $"pg_dump wrote nothing to the archive for {watchdog.DescribeLimit()} ({SettingNames.BackupStallSeconds}), so it was stopped and " +
+                "nothing was kept. A stopped pg_dump, a server that stopped answering, or a lock held that long does this.", Destination, e);
+            Log.TryWrite("FAILED", $"{failure.ErrorId}: {failure.Message}");
+            throw failure;
+        }
         catch (OperationCanceledException)
         {
             Log.TryWrite("FAILED", "BackupCancelled: the backup was stopped before it finished; nothing was kept.");
@@ -270,6 +286,7 @@ public sealed class BackupSession : IDisposable
         }
         finally
         {
+            watchdog?.Dispose();
             if (partial is not null && Directory.Exists(partial))
             {
                 Directory.Delete(partial, recursive: true);
