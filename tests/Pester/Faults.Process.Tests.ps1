@@ -81,47 +81,6 @@ AfterAll {
 }
 
 Describe 'Process faults' {
-    It 'Fault 7: a planted backup.log symlink is refused, and the file it points at is left alone' -Skip:$IsWindows {
-        $destination = New-Destination
-        New-Item -ItemType Directory $destination | Out-Null
-        $victim = Join-Path $Root "victim-$([guid]::NewGuid().ToString('N')).txt"
-        Set-Content $victim 'not the backup log'
-        & chmod 0644 $victim
-        New-Item -ItemType SymbolicLink -Path (Join-Path $destination 'backup.log') -Target $victim | Out-Null
-        $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
-        $err.FullyQualifiedErrorId | Should -Be 'DestinationInsecure,SalesScorecard.PowerShell.InvokeScorecardBackupCommand'
-        $err.CategoryInfo.Category | Should -Be 'SecurityError'
-        $err.Exception.Message | Should -Match 'backup\.log'' is a symbolic link'
-        (Get-Item $victim).UnixMode | Should -Be '-rw-r--r--'
-        Get-Content $victim -Raw | Should -Be "not the backup log$([Environment]::NewLine)"
-        @(Get-ChildItem $destination -Directory) | Should -BeNullOrEmpty
-    }
-
-    It 'Fault 7: a planted .backup.lock symlink is refused, and nothing is created where it points' -Skip:$IsWindows {
-        $destination = New-Destination
-        New-Item -ItemType Directory $destination | Out-Null
-        $elsewhere = Join-Path $Root "planted-$([guid]::NewGuid().ToString('N'))"
-        New-Item -ItemType SymbolicLink -Path (Join-Path $destination '.backup.lock') -Target $elsewhere | Out-Null
-        $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
-        $err.FullyQualifiedErrorId | Should -BeLike 'DestinationInsecure,*'
-        $err.CategoryInfo.Category | Should -Be 'SecurityError'
-        $err.Exception.Message | Should -Match '\.backup\.lock'' is a symbolic link'
-        $elsewhere | Should -Not -Exist
-        @(Get-ChildItem $destination -Directory) | Should -BeNullOrEmpty
-    }
-
-    It 'Fault 7: a destination other users may write is refused, saying why, before anything is written there' -Skip:$IsWindows {
-        $destination = New-Destination
-        New-Item -ItemType Directory $destination | Out-Null
-        & chmod 1777 $destination
-        $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
-        $err.FullyQualifiedErrorId | Should -BeLike 'DestinationInsecure,*'
-        $err.CategoryInfo.Category | Should -Be 'SecurityError'
-        $err.Exception.Message | Should -Match 'writable by other users than its owner \(mode 1777\)'
-        $err.Exception.Message | Should -Match 'chmod 700'
-        @(Get-ChildItem -Force $destination) | Should -BeNullOrEmpty
-    }
-
     It 'Fault 4: SIGTERM of the pwsh running a backup stops pg_dump, cleans up, logs FAILED and exits 143' -Skip:(-not $IsLinux) {
         $pgDump = New-HangingPgTools
         $destination = New-Destination
@@ -168,8 +127,12 @@ Describe 'Process faults' {
         @(Get-ScorecardBackup -Destination $destination).Name | Should -Be @($backup.Name)
     }
 
-    It 'Fault 4: SIGKILL of the pwsh running a restore drill takes pg_restore with it, and the next drill drops its database' -Skip:(-not $IsLinux) {
-        $backup = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (New-Destination)
+    It 'Fault 4: SIGKILL of the pwsh running a restore drill takes pg_restore with it, and the next <NextRun> drops its database' -Skip:(-not $IsLinux) -ForEach @(
+        @{ NextRun = 'backup' }
+        @{ NextRun = 'restore drill' }
+    ) {
+        $destination = New-Destination
+        $backup = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination
         $before = Get-DrillDatabases
         $pgDump = New-HangingPgTools -Restore
         $child = Start-ChildPwsh "Test-ScorecardBackup -Path '$($backup.Path)' -RestoreDrill" @{ DATABASE_URL = $Url; PG_DUMP_PATH = $pgDump }
@@ -183,12 +146,18 @@ Describe 'Process faults' {
         $stranded = @(Get-DrillDatabases | Where-Object { $_ -notin $before })
         $stranded.Count | Should -Be 1
 
-        # The killed run's connections end with it; the next drill finds its database unclaimed and drops it.
+        # The killed run's connections end with it; the next run finds its database unclaimed and drops it.
         $deadline = [DateTime]::UtcNow.AddSeconds(10)
         while ((Invoke-TestSql -Database postgres -Sql "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '$($stranded[0])'").n -gt 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
-        $result = Test-ScorecardBackup -Path $backup.Path -RestoreDrill -DatabaseUrl $Url -WarningVariable warnings -WarningAction SilentlyContinue
-        $result.Passed | Should -BeTrue
-        ($warnings -join "`n") | Should -Match "Dropped $($stranded[0]), the scratch database of a restore drill whose run is gone"
+        $dropped = "Dropped $($stranded[0]), the scratch database of a restore drill whose run is gone"
+        if ($NextRun -eq 'backup') {
+            (Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination).Status | Should -Be 'Succeeded'
+            Get-Content (Join-Path $destination 'backup.log') -Raw | Should -Match "CLEANUP $dropped"
+        } else {
+            $result = Test-ScorecardBackup -Path $backup.Path -RestoreDrill -DatabaseUrl $Url -WarningVariable warnings -WarningAction SilentlyContinue
+            $result.Passed | Should -BeTrue
+            ($warnings -join "`n") | Should -Match $dropped
+        }
         Get-DrillDatabases | Should -BeNullOrEmpty
     }
 
@@ -251,5 +220,46 @@ Describe 'Process faults' {
             $backup.Status | Should -Be 'Succeeded'
             $backup.Tables['public.users'] | Should -Be 156
         } finally { $locker | Wait-Job | Remove-Job -Force }
+    }
+
+    It 'Fault 7: a planted backup.log symlink is refused, and the file it points at is left alone' -Skip:$IsWindows {
+        $destination = New-Destination
+        New-Item -ItemType Directory $destination | Out-Null
+        $victim = Join-Path $Root "victim-$([guid]::NewGuid().ToString('N')).txt"
+        Set-Content $victim 'not the backup log'
+        & chmod 0644 $victim
+        New-Item -ItemType SymbolicLink -Path (Join-Path $destination 'backup.log') -Target $victim | Out-Null
+        $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be 'DestinationInsecure,SalesScorecard.PowerShell.InvokeScorecardBackupCommand'
+        $err.CategoryInfo.Category | Should -Be 'SecurityError'
+        $err.Exception.Message | Should -Match 'backup\.log'' is a symbolic link'
+        (Get-Item $victim).UnixMode | Should -Be '-rw-r--r--'
+        Get-Content $victim -Raw | Should -Be "not the backup log$([Environment]::NewLine)"
+        @(Get-ChildItem $destination -Directory) | Should -BeNullOrEmpty
+    }
+
+    It 'Fault 7: a planted .backup.lock symlink is refused, and nothing is created where it points' -Skip:$IsWindows {
+        $destination = New-Destination
+        New-Item -ItemType Directory $destination | Out-Null
+        $elsewhere = Join-Path $Root "planted-$([guid]::NewGuid().ToString('N'))"
+        New-Item -ItemType SymbolicLink -Path (Join-Path $destination '.backup.lock') -Target $elsewhere | Out-Null
+        $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'DestinationInsecure,*'
+        $err.CategoryInfo.Category | Should -Be 'SecurityError'
+        $err.Exception.Message | Should -Match '\.backup\.lock'' is a symbolic link'
+        $elsewhere | Should -Not -Exist
+        @(Get-ChildItem $destination -Directory) | Should -BeNullOrEmpty
+    }
+
+    It 'Fault 7: a destination other users may write is refused, saying why, before anything is written there' -Skip:$IsWindows {
+        $destination = New-Destination
+        New-Item -ItemType Directory $destination | Out-Null
+        & chmod 1777 $destination
+        $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'DestinationInsecure,*'
+        $err.CategoryInfo.Category | Should -Be 'SecurityError'
+        $err.Exception.Message | Should -Match 'writable by other users than its owner \(mode 1777\)'
+        $err.Exception.Message | Should -Match 'chmod 700'
+        @(Get-ChildItem -Force $destination) | Should -BeNullOrEmpty
     }
 }

@@ -118,6 +118,7 @@ public sealed class BackupSession : IDisposable
             reporter.Progress("Preflight", $"Connecting to {url.Describe()}", 2);
             await using var connection = await DatabaseConnector.OpenAsync(url, cancellationToken).ConfigureAwait(false);
             tools.EnsureCanDump(connection.PostgreSqlVersion, connection.ServerVersion);
+            await DropAbandonedDrillsAsync(connection, cancellationToken).ConfigureAwait(false);
             var databaseBytes = await ScalarAsync<long>(connection, null, "SELECT pg_database_size(current_database())", cancellationToken).ConfigureAwait(false);
             EnsureDiskSpace(databaseBytes);
 
@@ -322,10 +323,15 @@ public sealed class BackupSession : IDisposable
     {
         foreach (var partial in Directory.EnumerateDirectories(Destination, BackupCatalog.FolderPrefix + "*" + BackupCatalog.PartialSuffix))
         {
+            if (new DirectoryInfo(partial).LinkTarget is not null)
+            {
+                continue; // Not a folder a run of ours made.
+            }
+
             try
             {
                 Directory.Delete(partial, recursive: true);
-                Log.Write("CLEANUP", $"Removed {Path.GetFileName(partial)}, left by a run that was killed before it finished.");
+                Log.TryWrite("CLEANUP", $"Removed {Path.GetFileName(partial)}, left by a run that was killed before it finished.");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -335,7 +341,26 @@ public sealed class BackupSession : IDisposable
 
         foreach (var passFile in PgConnectionEnvironment.RemoveStale(Destination))
         {
-            Log.Write("CLEANUP", $"Removed the password file {passFile}, left by a run that was killed before it could delete it.");
+            Log.TryWrite("CLEANUP", $"Removed the password file {passFile}, left by a run that was killed before it could delete it.");
+        }
+    }
+
+    /// <summary>
+    /// Drops the scratch databases of restore drills that were killed outright, with a log line each. The nightly
+    /// backup runs where drills rarely do; a database it cannot drop is logged and left, never a reason to fail.
+    /// </summary>
+    private async Task DropAbandonedDrillsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var dropped in await DrillDatabase.DropAbandonedAsync(connection, cancellationToken).ConfigureAwait(false))
+            {
+                Log.TryWrite("CLEANUP", DrillDatabase.DescribeDropped(dropped));
+            }
+        }
+        catch (PostgresException e)
+        {
+            Log.TryWrite("CLEANUP", $"Could not drop the scratch database of a killed restore drill: {e.MessageText}");
         }
     }
 

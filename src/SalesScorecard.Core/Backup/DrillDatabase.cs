@@ -34,10 +34,9 @@ public sealed class DrillDatabase : IAsyncDisposable
         {
             await using (var connection = await DatabaseConnector.OpenAsync(server, cancellationToken).ConfigureAwait(false))
             {
-                foreach (var abandoned in await FindAbandonedAsync(connection, cancellationToken).ConfigureAwait(false))
+                foreach (var abandoned in await DropAbandonedAsync(connection, cancellationToken).ConfigureAwait(false))
                 {
-                    await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(abandoned)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
-                    reporter.Warning($"Dropped {abandoned}, the scratch database of a restore drill whose run is gone (it was killed before it could drop it).");
+                    reporter.Warning(DescribeDropped(abandoned));
                 }
 
                 // template0: nothing a site added to template1 may collide with the restored objects.
@@ -54,6 +53,22 @@ public sealed class DrillDatabase : IAsyncDisposable
 
     /// <summary>Releases the claim; the database itself is the caller's to drop.</summary>
     public ValueTask DisposeAsync() => _claim.DisposeAsync();
+
+    /// <summary>Drops the drill databases on <paramref name="connection"/>'s server that nobody is connected to; returns their names.</summary>
+    public static async Task<IReadOnlyList<string>> DropAbandonedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var abandoned = await FindAbandonedAsync(connection, cancellationToken).ConfigureAwait(false);
+        foreach (var name in abandoned)
+        {
+            await ExecuteAsync(connection, $"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(name)} WITH (FORCE)", cancellationToken).ConfigureAwait(false);
+        }
+
+        return abandoned;
+    }
+
+    /// <summary>The log line or warning for a dropped drill database.</summary>
+    public static string DescribeDropped(string name) =>
+        $"Dropped {name}, the scratch database of a restore drill whose run is gone (it was killed before it could drop it).";
 
     private static async Task<List<string>> FindAbandonedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
