@@ -37,7 +37,7 @@ public sealed class BackupSession : IDisposable
         try
         {
             SecureFiles.CreateFolder(destination);
-            EnsureOnlyOwnerCanWrite(destination);
+            DestinationSecurity.EnsureOnlyOwnerCanWrite(destination);
             var probe = Path.Combine(destination, $".write-test-{Guid.NewGuid():N}");
             using (SecureFiles.Create(probe, FileMode.CreateNew))
             {
@@ -59,7 +59,7 @@ public sealed class BackupSession : IDisposable
         }
         catch (SymbolicLinkException e)
         {
-            throw Insecure(destination, e);
+            throw DestinationSecurity.Refuse(destination, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -84,13 +84,13 @@ public sealed class BackupSession : IDisposable
                 SecureFiles.Restrict(log);
             }
 
-            session.RemoveLeftovers();
+            BackupLeftovers.RemoveFromDestination(destination, session.Log);
             return session;
         }
         catch (SymbolicLinkException e)
         {
             session.Dispose();
-            throw Insecure(destination, e);
+            throw DestinationSecurity.Refuse(destination, e);
         }
         catch
         {
@@ -118,7 +118,7 @@ public sealed class BackupSession : IDisposable
             reporter.Progress("Preflight", $"Connecting to {url.Describe()}", 2);
             await using var connection = await DatabaseConnector.OpenAsync(url, cancellationToken).ConfigureAwait(false);
             tools.EnsureCanDump(connection.PostgreSqlVersion, connection.ServerVersion);
-            await DropAbandonedDrillsAsync(connection, cancellationToken).ConfigureAwait(false);
+            await BackupLeftovers.DropAbandonedDrillsAsync(connection, Log, cancellationToken).ConfigureAwait(false);
             var databaseBytes = await ScalarAsync<long>(connection, null, "SELECT pg_database_size(current_database())", cancellationToken).ConfigureAwait(false);
             EnsureDiskSpace(databaseBytes);
 
@@ -314,79 +314,6 @@ public sealed class BackupSession : IDisposable
             return e.Message;
         }
     }
-
-    /// <summary>
-    /// Removes what runs killed outright (SIGKILL, a power cut) left here, with a log line each: while this run holds
-    /// the lock no other runs here, so every .partial folder is stale, and so is every password file of a dead process.
-    /// </summary>
-    private void RemoveLeftovers()
-    {
-        foreach (var partial in Directory.EnumerateDirectories(Destination, BackupCatalog.FolderPrefix + "*" + BackupCatalog.PartialSuffix))
-        {
-            if (new DirectoryInfo(partial).LinkTarget is not null)
-            {
-                continue; // Not a folder a run of ours made.
-            }
-
-            try
-            {
-                Directory.Delete(partial, recursive: true);
-                Log.TryWrite("CLEANUP", $"Removed {Path.GetFileName(partial)}, left by a run that was killed before it finished.");
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                Log.TryWrite("CLEANUP", $"Could not remove {Path.GetFileName(partial)}, left by a run that was killed: {e.Message}");
-            }
-        }
-
-        foreach (var passFile in PgConnectionEnvironment.RemoveStale(Destination))
-        {
-            Log.TryWrite("CLEANUP", $"Removed the password file {passFile}, left by a run that was killed before it could delete it.");
-        }
-    }
-
-    /// <summary>
-    /// Drops the scratch databases of restore drills that were killed outright, with a log line each. The nightly
-    /// backup runs where drills rarely do; a database it cannot drop is logged and left, never a reason to fail.
-    /// </summary>
-    private async Task DropAbandonedDrillsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        try
-        {
-            foreach (var dropped in await DrillDatabase.DropAbandonedAsync(connection, cancellationToken).ConfigureAwait(false))
-            {
-                Log.TryWrite("CLEANUP", DrillDatabase.DescribeDropped(dropped));
-            }
-        }
-        catch (PostgresException e)
-        {
-            Log.TryWrite("CLEANUP", $"Could not drop the scratch database of a killed restore drill: {e.MessageText}");
-        }
-    }
-
-    /// <summary>
-    /// Refuses a folder that users other than its owner may write (group or other write, /tmp's 1777 included): any of
-    /// them could plant a symbolic link there that makes this run, often root, write elsewhere.
-    /// </summary>
-    private static void EnsureOnlyOwnerCanWrite(string destination)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        var mode = File.GetUnixFileMode(destination);
-        if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
-        {
-            throw new ScorecardException("DestinationInsecure", ScorecardErrorCategory.SecurityError,
-                $"'{destination}' is writable by other users than its owner (mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}): " +
-                $"whoever can write there could plant a symbolic link that makes this run write elsewhere. Nothing was written. " +
-                $"Make it owner-only (chmod 700 '{destination}') or choose another -Destination or BACKUP_DIR.", destination);
-        }
-    }
-
-    private static ScorecardException Insecure(string destination, SymbolicLinkException e) =>
-        new("DestinationInsecure", ScorecardErrorCategory.SecurityError, $"Refusing to use '{destination}': {e.Message}", e.Path, e);
 
     private void EnsureDiskSpace(long databaseBytes)
     {
