@@ -14,8 +14,8 @@ BeforeAll {
 
     function New-Destination { Join-Path $Root ([guid]::NewGuid().ToString('N').Substring(0, 8)) }
 
-    # A pg_dump whose pg_dump (or, with -Restore, whose restoring pg_restore) writes its pid beside itself and then
-    # becomes a long sleep: the process a killed run must not leave behind.
+    # A PG_DUMP_PATH whose pg_dump (or, with -Restore, whose pg_restore into a database) writes its pid beside itself
+    # and then becomes a long sleep: the process a killed run must not leave behind.
     function New-HangingPgTools([switch] $Restore) {
         $folder = Join-Path $Root ('hang-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
         $hang = 'echo $$ > "$(dirname "$0")/pid"; exec sleep 60'
@@ -52,10 +52,13 @@ catch { "`$(`$_.FullyQualifiedErrorId)|`$(`$_.CategoryInfo.Category)|`$(`$_.Exce
         $process | Add-Member -NotePropertyName ResultFile -NotePropertyValue $resultFile -PassThru
     }
 
-    function Wait-ForFile([string] $Path, [int] $Seconds = 30) {
+    # The pid a wrapper beside $PgDump recorded, once it has started.
+    function Wait-RecordedPid([string] $PgDump, [int] $Seconds = 30) {
+        $pidFile = Join-Path (Split-Path $PgDump) 'pid'
         $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
-        while (-not (Test-Path $Path) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
-        $Path | Should -Exist
+        while (-not (Test-Path $pidFile) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $pidFile | Should -Exist
+        [int](Get-Content $pidFile)
     }
 
     # True once the process is gone (or a zombie no one waits for), within $Seconds.
@@ -86,8 +89,7 @@ Describe 'Process faults' {
         $destination = New-Destination
         $child = Start-ChildPwsh 'Invoke-ScorecardBackup' @{ DATABASE_URL = $Url; BACKUP_DIR = $destination; PG_DUMP_PATH = $pgDump }
         try {
-            Wait-ForFile (Join-Path (Split-Path $pgDump) 'pid')
-            $dumpPid = [int](Get-Content (Join-Path (Split-Path $pgDump) 'pid'))
+            $dumpPid = Wait-RecordedPid $pgDump
             @(Get-ChildItem $destination -Directory -Filter '*.partial').Count | Should -Be 1
             & kill -TERM $child.Id
             $child.WaitForExit(20000) | Should -BeTrue
@@ -104,8 +106,7 @@ Describe 'Process faults' {
         $destination = New-Destination
         $child = Start-ChildPwsh 'Invoke-ScorecardBackup' @{ DATABASE_URL = $Url; BACKUP_DIR = $destination; PG_DUMP_PATH = $pgDump }
         try {
-            Wait-ForFile (Join-Path (Split-Path $pgDump) 'pid')
-            $dumpPid = [int](Get-Content (Join-Path (Split-Path $pgDump) 'pid'))
+            $dumpPid = Wait-RecordedPid $pgDump
             $child.Kill()
             $child.WaitForExit(10000) | Should -BeTrue
         } finally { if (-not $child.HasExited) { $child.Kill() } }
@@ -137,8 +138,7 @@ Describe 'Process faults' {
         $pgDump = New-HangingPgTools -Restore
         $child = Start-ChildPwsh "Test-ScorecardBackup -Path '$($backup.Path)' -RestoreDrill" @{ DATABASE_URL = $Url; PG_DUMP_PATH = $pgDump }
         try {
-            Wait-ForFile (Join-Path (Split-Path $pgDump) 'pid')
-            $restorePid = [int](Get-Content (Join-Path (Split-Path $pgDump) 'pid'))
+            $restorePid = Wait-RecordedPid $pgDump
             $child.Kill()
             $child.WaitForExit(10000) | Should -BeTrue
         } finally { if (-not $child.HasExited) { $child.Kill() } }
@@ -167,18 +167,20 @@ Describe 'Process faults' {
             'case "$1" in --version) exec "$REAL_PG_DUMP" "$@";; esac; echo $$ > "$(dirname "$0")/pid"; kill -STOP $$; exec "$REAL_PG_DUMP" "$@"'
         $destination = New-Destination
         $child = Start-ChildPwsh 'Invoke-ScorecardBackup' @{ DATABASE_URL = $Url; BACKUP_DIR = $destination; PG_DUMP_PATH = $pgDump; BACKUP_STALL_SECONDS = '3' }
+        $dumpPid = $null
         try {
+            $dumpPid = Wait-RecordedPid $pgDump
             $child.WaitForExit(40000) | Should -BeTrue -Because 'the watchdog ends a run whose pg_dump writes nothing for 3 s'
         } finally {
             if (-not $child.HasExited) { $child.Kill() }
-            if (Test-Path (Join-Path (Split-Path $pgDump) 'pid')) { & kill -KILL ([int](Get-Content (Join-Path (Split-Path $pgDump) 'pid'))) 2>$null }
+            if ($dumpPid) { & kill -KILL $dumpPid 2>$null }
         }
         $child.ExitCode | Should -Be 1
         $id, $category, $message = (Get-Content $child.ResultFile -Raw).Trim() -split '\|', 3
         $id | Should -Be 'BackupStalled,SalesScorecard.PowerShell.InvokeScorecardBackupCommand'
         $category | Should -Be 'OperationTimeout'
         $message | Should -Match 'pg_dump wrote nothing to the archive for 3 s \(BACKUP_STALL_SECONDS\)'
-        Wait-ProcessGone ([int](Get-Content (Join-Path (Split-Path $pgDump) 'pid'))) | Should -BeTrue
+        Wait-ProcessGone $dumpPid | Should -BeTrue
         @(Get-ChildItem $destination -Directory) | Should -BeNullOrEmpty
         (Get-Content (Join-Path $destination 'backup.log'))[-1] | Should -Match 'FAILED  BackupStalled: '
         (Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination).Status | Should -Be 'Succeeded'
@@ -189,7 +191,7 @@ Describe 'Process faults' {
         $destination = New-Destination
         $child = Start-ChildPwsh 'Invoke-ScorecardBackup' @{ DATABASE_URL = $Url; BACKUP_DIR = $destination; PG_DUMP_PATH = $pgDump }
         try {
-            Wait-ForFile (Join-Path (Split-Path $pgDump) 'pid')
+            Wait-RecordedPid $pgDump | Out-Null
             $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
         } finally { if (-not $child.HasExited) { $child.Kill() } }
         $err.FullyQualifiedErrorId | Should -BeLike 'BackupAlreadyRunning,*'

@@ -7,7 +7,7 @@ namespace SalesScorecard.Backup;
 /// The OS lock on <c>.backup.lock</c> in a destination (flock on Unix, an exclusive open on Windows): it dies with the
 /// process, so a crash never leaves it stuck. The file is opened without following a symbolic link.
 /// </summary>
-public sealed class BackupLock : IDisposable
+internal sealed class BackupLock : IDisposable
 {
     public const string FileName = ".backup.lock";
 
@@ -22,13 +22,18 @@ public sealed class BackupLock : IDisposable
         var path = Path.Combine(destination, FileName);
         if (!NoFollowFile.IsSupported)
         {
+            if (new FileInfo(path).LinkTarget is not null)
+            {
+                throw new SymbolicLinkException(path);
+            }
+
             try
             {
                 return new BackupLock(SecureFiles.Create(path, FileMode.OpenOrCreate, FileShare.None));
             }
-            catch (IOException e) when (e is not SymbolicLinkException)
+            catch (IOException)
             {
-                return null;
+                return null; // Another run has it open exclusively.
             }
         }
 

@@ -9,7 +9,7 @@ namespace SalesScorecard.Backup;
 /// outright cannot drop its database, but its connection dies with it: a <c>scorecard_drill_*</c> database nobody is
 /// connected to belongs to a run that is gone, and the next drill drops it.
 /// </summary>
-public sealed class DrillDatabase : IAsyncDisposable
+internal sealed class DrillDatabase : IAsyncDisposable
 {
     public const string NamePrefix = "scorecard_drill_";
 

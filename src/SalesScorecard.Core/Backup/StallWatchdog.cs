@@ -7,7 +7,7 @@ namespace SalesScorecard.Backup;
 /// Cancels a run whose output stops growing: a stopped pg_dump (SIGSTOP) or a server that stopped answering would
 /// otherwise hold the run, and with it the destination's lock, forever.
 /// </summary>
-public sealed class StallWatchdog : IDisposable
+internal sealed class StallWatchdog : IDisposable
 {
     private readonly Func<long> _progress;
     private readonly CancellationTokenSource _cancellation;
