@@ -51,6 +51,56 @@ public static class SecureFiles
         return new FileStream(path, options);
     }
 
+    /// <summary>
+    /// Opens a file that lives in a folder others may once have written to (backup.log, the lock file), creating it
+    /// owner-only when missing; a symbolic link there is refused with <see cref="SymbolicLinkException"/>, never followed.
+    /// </summary>
+    public static FileStream OpenNoFollow(string path, FileAccess access, bool append = false)
+    {
+        if (!NoFollowFile.IsSupported)
+        {
+            // Windows: creating a symbolic link takes an administrator, and there is no O_NOFOLLOW to use.
+            if (new FileInfo(path).LinkTarget is not null)
+            {
+                throw new SymbolicLinkException(path);
+            }
+
+            return new FileStream(path, append ? FileMode.Append : FileMode.OpenOrCreate, access, FileShare.ReadWrite | FileShare.Delete);
+        }
+
+        if (access != FileAccess.Read)
+        {
+            try
+            {
+                // O_CREAT | O_EXCL: fails on any existing name, a symbolic link included, so it never creates a link's target.
+                using (Create(path, FileMode.CreateNew, FileShare.ReadWrite))
+                {
+                }
+            }
+            catch (IOException)
+            {
+                // The name exists: the no-follow open below decides whether it is a file we may use.
+            }
+        }
+
+        var stream = new FileStream(NoFollowFile.Open(path, access, append), access, bufferSize: 0);
+        if (append)
+        {
+            stream.Seek(0, SeekOrigin.End);
+        }
+
+        return stream;
+    }
+
+    /// <summary>Makes an open file owner-only: through its handle, so a path swapped for a link meanwhile changes nothing.</summary>
+    public static void Restrict(FileStream file)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(file.SafeFileHandle, OwnerOnlyFile);
+        }
+    }
+
     /// <summary>Writes text to a temporary file beside <paramref name="path"/>, then renames it into place.</summary>
     public static void WriteAllTextAtomic(string path, string text)
     {

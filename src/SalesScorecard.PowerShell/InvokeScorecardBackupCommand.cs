@@ -97,6 +97,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
         var url = settings.GetDatabaseUrl();
         var retentionDays = settings.GetInt(SettingNames.BackupRetentionDays, 0, 36500);
         var keepLast = settings.GetInt(SettingNames.BackupKeepMin, 1, 10000);
+        var stallTimeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.BackupStallSeconds, 1, 86400));
         if (!ShouldProcess($"{url.Describe()} into {destination}", "Back up the database"))
         {
             // -WhatIf: say what retention would remove after a successful backup, and change nothing.
@@ -117,6 +118,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
             PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
             Jobs = Jobs,
             SkipVerify = SkipVerify,
+            StallTimeout = stallTimeout,
             ModuleVersion = MyInvocation.MyCommand.Module?.Version?.ToString() ?? "0.0.0",
         };
         var backup = Run((reporter, ct) => session.RunAsync(request, reporter, ct));

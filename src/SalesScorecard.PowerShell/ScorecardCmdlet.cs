@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using System.Runtime.InteropServices;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.PowerShell;
@@ -10,7 +11,11 @@ namespace SalesScorecard.PowerShell;
 /// </summary>
 public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
 {
+    // What a shell reports for a process ended by SIGTERM (128 + 15); systemd and cron see a stop, not a success.
+    private const int TerminatedExitCode = 143;
+
     private readonly CancellationTokenSource _stopping = new();
+    private volatile bool _terminated;
 
     /// <summary>The .env file to read; default: $env:SCORECARD_ENV_FILE, else ./.env when present.</summary>
     [Parameter]
@@ -67,6 +72,41 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
     /// warning messages, which PowerShell accepts only here. Ctrl+C cancels the work and stops the pipeline.
     /// </summary>
     protected T Run<T>(Func<IOperationReporter, CancellationToken, Task<T>> work)
+    {
+        // SIGTERM (systemd stop, a cron time limit, a shutdown) is handled as Ctrl+C is: the work is cancelled and
+        // cleans up (kills pg_dump, removes the partial folder and the password file, logs FAILED), then pwsh exits.
+        using var sigterm = RegisterSigterm();
+        try
+        {
+            return Pump(work);
+        }
+        finally
+        {
+            if (_terminated)
+            {
+                Environment.Exit(TerminatedExitCode);
+            }
+        }
+    }
+
+    private PosixSignalRegistration? RegisterSigterm()
+    {
+        try
+        {
+            return PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                _terminated = true;
+                _stopping.Cancel();
+            });
+        }
+        catch (PlatformNotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    private T Pump<T>(Func<IOperationReporter, CancellationToken, Task<T>> work)
     {
         using var messages = new BlockingCollection<Action>();
         var reporter = new PipelineReporter(this, messages);

@@ -291,7 +291,7 @@ Describe 'Invoke-ScorecardBackup failures leave nothing behind' {
     It 'fails with InsufficientDiskSpace on a nearly full file system' -Skip:(-not $IsLinux -or (& id -u) -ne '0') {
         $mount = Join-Path $Root 'tiny'
         New-Item -ItemType Directory $mount | Out-Null
-        & mount -t tmpfs -o size=64k tmpfs $mount 2>$null
+        & mount -t tmpfs -o size=64k,mode=0700 tmpfs $mount 2>$null   # owner-only: a 1777 folder is refused
         if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because 'this machine does not allow mounting a tmpfs'; return }
         try {
             $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $mount -ErrorAction Stop } | Should -Throw -PassThru

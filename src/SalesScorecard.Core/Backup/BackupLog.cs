@@ -13,7 +13,7 @@ public sealed class BackupLog(string destination)
     public void Write(string level, string message)
     {
         var line = $"{DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)} {level,-7} {OneLine(message)}\n";
-        using var stream = SecureFiles.Create(Path, FileMode.Append, FileShare.ReadWrite);
+        using var stream = SecureFiles.OpenNoFollow(Path, FileAccess.Write, append: true);
         stream.Write(Encoding.UTF8.GetBytes(line));
     }
 
@@ -26,7 +26,7 @@ public sealed class BackupLog(string destination)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The caller is already reporting something worse.
+            // The caller is already reporting something worse (a planted symbolic link included).
         }
     }
 

@@ -16,5 +16,8 @@ public sealed class BackupRequest
 
     public bool SkipVerify { get; init; }
 
+    /// <summary>pg_dump is stopped, and the backup fails, when its archive has not grown for this long (BACKUP_STALL_SECONDS).</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
     public required string ModuleVersion { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Data;
 using System.Globalization;
 using Npgsql;
 using SalesScorecard.Database;
+using SalesScorecard.Settings;
 
 namespace SalesScorecard.Backup;
 
@@ -11,14 +12,14 @@ namespace SalesScorecard.Backup;
 /// </summary>
 public sealed class BackupSession : IDisposable
 {
-    public const string LockFileName = ".backup.lock";
+    public const string LockFileName = BackupLock.FileName;
 
-    private readonly FileStream _lock;
+    private readonly BackupLock _lock;
 
-    private BackupSession(string destination, FileStream lockStream)
+    private BackupSession(string destination, BackupLock held)
     {
         Destination = destination;
-        _lock = lockStream;
+        _lock = held;
         Log = new BackupLog(destination);
     }
 
@@ -26,7 +27,10 @@ public sealed class BackupSession : IDisposable
 
     public BackupLog Log { get; }
 
-    /// <summary>Creates the destination (owner-only) when missing, proves it writable, and takes the lock.</summary>
+    /// <summary>
+    /// Creates the destination (owner-only) when missing, refuses one others may write, proves it writable, and takes
+    /// the lock.
+    /// </summary>
     public static BackupSession Open(string destination)
     {
         if (FileInTheWay(destination) is { } file)
@@ -41,6 +45,7 @@ public sealed class BackupSession : IDisposable
         try
         {
             SecureFiles.CreateFolder(destination);
+            DestinationSecurity.EnsureOnlyOwnerCanWrite(destination);
             var probe = Path.Combine(destination, $".write-test-{Guid.NewGuid():N}");
             using (SecureFiles.Create(probe, FileMode.CreateNew))
             {
@@ -55,28 +60,50 @@ public sealed class BackupSession : IDisposable
                 destination, e);
         }
 
+        BackupLock? held;
         try
         {
-            // FileShare.None is an OS lock (flock on Unix): it dies with the process, so a crash never leaves it stuck.
-            var lockStream = SecureFiles.Create(Path.Combine(destination, LockFileName), FileMode.OpenOrCreate, FileShare.None);
-            var session = new BackupSession(destination, lockStream);
-            // The app's own scripts left a world-readable backup.log in this very folder; ours is owner-only.
-            if (File.Exists(session.Log.Path))
-            {
-                SecureFiles.Restrict(session.Log.Path);
-            }
-
-            return session;
+            held = BackupLock.TryAcquire(destination);
         }
-        catch (UnauthorizedAccessException e)
+        catch (SymbolicLinkException e)
+        {
+            throw DestinationSecurity.Refuse(destination, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ScorecardException("DestinationNotWritable", ScorecardErrorCategory.PermissionDenied,
                 $"Cannot open {LockFileName} in '{destination}': {e.Message}", destination, e);
         }
-        catch (IOException e)
+
+        if (held is null)
         {
-            throw new ScorecardException("BackupAlreadyRunning", ScorecardErrorCategory.ResourceBusy,
-                $"Another backup is running in '{destination}' (it holds {LockFileName}). This run made no changes.", destination, e);
+            var refusal = new ScorecardException("BackupAlreadyRunning", ScorecardErrorCategory.ResourceBusy,
+                $"Another backup is running in '{destination}': {BackupLock.DescribeHolder(destination)}. This run made no changes.", destination);
+            new BackupLog(destination).TryWrite("REFUSED", $"{refusal.ErrorId}: {refusal.Message}");
+            throw refusal;
+        }
+
+        var session = new BackupSession(destination, held);
+        try
+        {
+            // The app's own scripts left a world-readable backup.log in this very folder; ours is owner-only.
+            using (var log = SecureFiles.OpenNoFollow(session.Log.Path, FileAccess.Write, append: true))
+            {
+                SecureFiles.Restrict(log);
+            }
+
+            BackupLeftovers.RemoveFromDestination(destination, session.Log);
+            return session;
+        }
+        catch (SymbolicLinkException e)
+        {
+            session.Dispose();
+            throw DestinationSecurity.Refuse(destination, e);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
         }
     }
 
@@ -88,6 +115,7 @@ public sealed class BackupSession : IDisposable
         var url = request.DatabaseUrl;
         var started = DateTime.UtcNow;
         string? partial = null;
+        StallWatchdog? watchdog = null;
         try
         {
             Log.Write("START", $"Backup of {url.Describe()} into {Destination}");
@@ -98,6 +126,7 @@ public sealed class BackupSession : IDisposable
             reporter.Progress("Preflight", $"Connecting to {url.Describe()}", 2);
             await using var connection = await DatabaseConnector.OpenAsync(url, cancellationToken).ConfigureAwait(false);
             tools.EnsureCanDump(connection.PostgreSqlVersion, connection.ServerVersion);
+            await BackupLeftovers.DropAbandonedDrillsAsync(connection, Log, cancellationToken).ConfigureAwait(false);
             var databaseBytes = await ScalarAsync<long>(connection, null, "SELECT pg_database_size(current_database())", cancellationToken).ConfigureAwait(false);
             EnsureDiskSpace(connection.Database, databaseBytes);
 
@@ -123,7 +152,7 @@ public sealed class BackupSession : IDisposable
             ProcessResult dump;
             Dictionary<string, long> counts;
             Task verifyTask;
-            using (var pgEnvironment = PgConnectionEnvironment.Create(url, connection.Database))
+            using (var pgEnvironment = PgConnectionEnvironment.Create(url, connection.Database, Destination))
             {
                 var arguments = new List<string> { $"--format={format}", "--file", dumpPath, "--no-password", $"--snapshot={snapshot}" };
                 if (request.Jobs is { } jobs)
@@ -132,7 +161,9 @@ public sealed class BackupSession : IDisposable
                 }
 
                 reporter.Progress("Dumping", $"pg_dump --format={format} of {connection.Database}", 5);
-                using var dumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                // From here on the run waits for pg_dump and the counting; if the archive stops growing, both are stopped.
+                watchdog = new StallWatchdog(() => SizeOnDisk(dumpPath), request.StallTimeout, cancellationToken);
+                using var dumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(watchdog.Token);
                 var dumpTask = ExternalProcess.RunAsync(tools.PgDump, arguments, pgEnvironment.Variables, dumpCancellation.Token);
 
                 // A custom archive is read back whole while it is written; a directory one once it is complete.
@@ -141,13 +172,13 @@ public sealed class BackupSession : IDisposable
                     : ArchiveReader.ReadWhileWrittenAsync(tools, dumpPath, dumpTask, dumpCancellation.Token);
                 try
                 {
-                    counts = new Dictionary<string, long>(await TableCounter.CountAsync(connection, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+                    counts = new Dictionary<string, long>(await TableCounter.CountAsync(connection, watchdog.Token).ConfigureAwait(false), StringComparer.Ordinal);
                     reporter.Verbose($"Counted {counts.Values.Sum()} rows in {counts.Count} tables in snapshot {snapshot}.");
                     while (!dumpTask.IsCompleted)
                     {
                         reporter.Progress("Dumping", $"{Bytes.Format(SizeOnDisk(dumpPath))} written", -1);
-                        await Task.WhenAny(dumpTask, Task.Delay(500, cancellationToken)).ConfigureAwait(false);
-                        cancellationToken.ThrowIfCancellationRequested();
+                        await Task.WhenAny(dumpTask, Task.Delay(500, watchdog.Token)).ConfigureAwait(false);
+                        watchdog.Token.ThrowIfCancellationRequested();
                     }
                 }
                 finally
@@ -168,6 +199,8 @@ public sealed class BackupSession : IDisposable
 
                 dump = await dumpTask.ConfigureAwait(false);
             }
+
+            watchdog.Dispose(); // pg_dump is done: what follows reads a finished archive.
 
             if (dump.ExitCode != 0)
             {
@@ -236,6 +269,14 @@ public sealed class BackupSession : IDisposable
                                  $"{manifest.DurationSeconds.ToString(CultureInfo.InvariantCulture)} s, verified {info.Verified.ToString().ToLowerInvariant()}");
             return info;
         }
+        catch (OperationCanceledException e) when (watchdog is { Stalled: true } && !cancellationToken.IsCancellationRequested)
+        {
+            var failure = new ScorecardException("BackupStalled", ScorecardErrorCategory.OperationTimeout,
+                $"pg_dump wrote nothing to the archive for {watchdog.DescribeLimit()} ({SettingNames.BackupStallSeconds}), so it was stopped and " +
+                "nothing was kept. A stopped pg_dump, a server that stopped answering, or a lock held that long does this.", Destination, e);
+            Log.TryWrite("FAILED", $"{failure.ErrorId}: {failure.Message}");
+            throw failure;
+        }
         catch (OperationCanceledException)
         {
             Log.TryWrite("FAILED", "BackupCancelled: the backup was stopped before it finished; nothing was kept.");
@@ -255,6 +296,7 @@ public sealed class BackupSession : IDisposable
         }
         finally
         {
+            watchdog?.Dispose();
             if (partial is not null && Directory.Exists(partial))
             {
                 Directory.Delete(partial, recursive: true);

@@ -107,9 +107,12 @@ public static class BackupVerifier
     private static async Task<IReadOnlyList<BackupCheck>> RestoreDrillAsync(
         DatabaseUrl server, string folder, string? pgDumpPath, IOperationReporter reporter, CancellationToken cancellationToken)
     {
-        var scratch = $"scorecard_drill_{Guid.NewGuid():N}"[..32];
+        DrillDatabase? drill = null;
+        var scratch = "(not created)";
         try
         {
+            drill = await DrillDatabase.CreateAsync(server, reporter, cancellationToken).ConfigureAwait(false);
+            scratch = drill.Name;
             reporter.Progress("Testing", $"Restore drill into {scratch}", 50);
             var result = await RestoreEngine.RestoreAsync(server, folder, scratch, clean: false, jobs: null, pgDumpPath, reporter, cancellationToken)
                 .ConfigureAwait(false);
@@ -129,7 +132,11 @@ public static class BackupVerifier
             // Always, even on Ctrl+C: a drill must leave no database behind.
             try
             {
-                await RestoreEngine.DropDatabaseAsync(server, scratch, CancellationToken.None).ConfigureAwait(false);
+                if (drill is not null)
+                {
+                    await drill.DisposeAsync().ConfigureAwait(false);
+                    await RestoreEngine.DropDatabaseAsync(server, scratch, CancellationToken.None).ConfigureAwait(false);
+                }
             }
             catch (Exception e) when (e is ScorecardException or Npgsql.NpgsqlException)
             {

@@ -26,7 +26,10 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
     }
 }
 
-/// <summary>Runs pg_dump and pg_restore: arguments as a list (never a shell), output captured, killed on cancel.</summary>
+/// <summary>
+/// Runs pg_dump and pg_restore: arguments as a list (never a shell), output captured, killed on cancel, and dying with
+/// this process where the OS allows (<see cref="ChildLifetime"/>).
+/// </summary>
 public static class ExternalProcess
 {
     /// <param name="environment">Variables to set; a null value removes the variable from the child's environment.</param>
@@ -38,7 +41,7 @@ public static class ExternalProcess
         CancellationToken cancellationToken,
         Func<Stream, CancellationToken, Task>? feedInput = null)
     {
-        var start = new ProcessStartInfo(program)
+        var start = new ProcessStartInfo
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -46,10 +49,7 @@ public static class ExternalProcess
             UseShellExecute = false,
             CreateNoWindow = true,
         };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
+        ChildLifetime.Prepare(start, program, arguments);
 
         foreach (var (name, value) in environment)
         {
@@ -68,7 +68,7 @@ public static class ExternalProcess
         var error = new StringBuilder();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (error) { error.AppendLine(e.Data); } } };
-        process.Start();
+        await ChildLifetime.StartAsync(process).ConfigureAwait(false);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try

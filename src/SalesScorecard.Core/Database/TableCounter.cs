@@ -48,7 +48,9 @@ public static class TableCounter
         }
 
         var byIndex = new long[tables.Count];
-        await using (var count = new NpgsqlCommand(sql.ToString(), connection))
+        // No command timeout: a count waits for a table lock as long as pg_dump does (Npgsql would give up after 30 s);
+        // a hang is ended by cancelling the run (Ctrl+C, or the backup's stall watchdog).
+        await using (var count = new NpgsqlCommand(sql.ToString(), connection) { CommandTimeout = 0 })
         await using (var reader = await count.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -21,6 +21,7 @@ public static class SettingNames
     public const string BackupRetentionDays = "BACKUP_RETENTION_DAYS";
     public const string BackupKeepMin = "BACKUP_KEEP_MIN";
     public const string PgDumpPath = "PG_DUMP_PATH";
+    public const string BackupStallSeconds = "BACKUP_STALL_SECONDS";
 
     /// <summary>Names the .env file when no -EnvFile is given.</summary>
     public const string EnvFileVariable = "SCORECARD_ENV_FILE";
@@ -43,6 +44,7 @@ public static class SettingNames
         new(BackupRetentionDays, "30", IsSecret: false, "Backups older than this many days are removed after a verified backup."),
         new(BackupKeepMin, "7", IsSecret: false, "The newest this many successful backups are always kept, however old."),
         new(PgDumpPath, null, IsSecret: false, "The pg_dump program; default: PATH, then the newest PostgreSQL install folder."),
+        new(BackupStallSeconds, "600", IsSecret: false, "A backup whose archive has not grown for this many seconds is stopped and fails with BackupStalled."),
     ];
 
     public static SettingDefinition Find(string name) =>
