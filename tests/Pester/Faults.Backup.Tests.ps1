@@ -193,7 +193,7 @@ Describe 'Fault 11: messages that say what happened' {
         # Room for a few dumps of the test database, not for the database itself.
         $databaseBytes = (Invoke-TestSql -Database $Database -Sql 'SELECT pg_database_size(current_database()) AS n').n
         $size = [int]($databaseBytes / 2)
-        & mount -t tmpfs -o "size=$size" tmpfs $mount 2>$null
+        & mount -t tmpfs -o "size=$size,mode=0700" tmpfs $mount 2>$null
         if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because 'this machine does not allow mounting a tmpfs'; return }
         try {
             $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $mount -ErrorAction Stop } | Should -Throw -PassThru
