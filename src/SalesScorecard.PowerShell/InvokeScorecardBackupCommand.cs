@@ -32,6 +32,16 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
     [Parameter]
     public SwitchParameter SkipVerify { get; set; }
 
+    /// <summary>zstd, zstd:N (1-19) or pg_dump; overrides BACKUP_COMPRESSION.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Compression { get; set; }
+
+    /// <summary>age recipients (age1...) or one recipients file; overrides BACKUP_ENCRYPTION_RECIPIENTS.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Recipient { get; set; }
+
     [Parameter]
     public SwitchParameter Notify { get; set; }
 
@@ -46,6 +56,8 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
                 [SettingNames.BackupDir] = ProviderPath(Destination),
                 [SettingNames.BackupRetentionDays] = RetentionDays?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [SettingNames.BackupKeepMin] = KeepLast?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [SettingNames.BackupCompression] = Compression,
+                [SettingNames.BackupEncryptionRecipients] = RecipientSetting(),
             });
         }
         catch (ScorecardException e)
@@ -91,13 +103,34 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
         }
     }
 
+    /// <summary>-Recipient as the setting reads it: the keys themselves, or the full path of one recipients file.</summary>
+    private string? RecipientSetting() =>
+        Recipient switch
+        {
+            null => null,
+            [var single] when !single.StartsWith("age1", StringComparison.Ordinal) => ProviderPath(single),
+            _ => string.Join(",", Recipient),
+        };
+
     /// <summary>The backup and its retention; null under -WhatIf.</summary>
     private BackupInfo? Backup(ScorecardSettings settings, string destination)
     {
         var url = settings.GetDatabaseUrl();
         var retentionDays = settings.GetInt(SettingNames.BackupRetentionDays, 0, 36500);
         var keepLast = settings.GetInt(SettingNames.BackupKeepMin, 1, 10000);
-        var stallTimeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.BackupStallSeconds, 1, 86400));
+        // Every setting is read before anything is done, so that a wrong one changes nothing.
+        var request = new BackupRequest
+        {
+            DatabaseUrl = url,
+            Destination = destination,
+            PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
+            Jobs = Jobs,
+            SkipVerify = SkipVerify,
+            Compression = settings.GetCompression(),
+            Recipients = settings.GetRecipients(CurrentDirectory),
+            StallTimeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.BackupStallSeconds, 1, 86400)),
+            ModuleVersion = MyInvocation.MyCommand.Module?.Version?.ToString() ?? "0.0.0",
+        };
         if (!ShouldProcess($"{url.Describe()} into {destination}", "Back up the database"))
         {
             // -WhatIf: say what retention would remove after a successful backup, and change nothing.
@@ -111,16 +144,6 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
         }
 
         using var session = BackupSession.Open(destination);
-        var request = new BackupRequest
-        {
-            DatabaseUrl = url,
-            Destination = destination,
-            PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
-            Jobs = Jobs,
-            SkipVerify = SkipVerify,
-            StallTimeout = stallTimeout,
-            ModuleVersion = MyInvocation.MyCommand.Module?.Version?.ToString() ?? "0.0.0",
-        };
         var backup = Run((reporter, ct) => session.RunAsync(request, reporter, ct));
         if (!backup.Verified)
         {

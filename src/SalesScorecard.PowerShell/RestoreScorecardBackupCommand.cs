@@ -35,11 +35,20 @@ public sealed class RestoreScorecardBackupCommand : ScorecardCmdlet
     [Parameter]
     public SwitchParameter NoOwner { get; set; }
 
+    /// <summary>The age identity file that decrypts an encrypted backup; overrides BACKUP_IDENTITY_FILE.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? IdentityFile { get; set; }
+
     protected override void ProcessRecord()
     {
         try
         {
-            var settings = LoadSettings(new Dictionary<string, string?> { [SettingNames.DatabaseUrl] = DatabaseUrl });
+            var settings = LoadSettings(new Dictionary<string, string?>
+            {
+                [SettingNames.DatabaseUrl] = DatabaseUrl,
+                [SettingNames.BackupIdentityFile] = ProviderPath(IdentityFile),
+            });
             var url = settings.GetDatabaseUrl();
             var folder = InputObject?.Path ?? ProviderPath(Path)!;
             var action = Clean ? "Restore, dropping and replacing the objects the backup holds" : "Restore into";
@@ -49,7 +58,8 @@ public sealed class RestoreScorecardBackupCommand : ScorecardCmdlet
             }
 
             var pgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory);
-            var result = Run((reporter, ct) => RestoreEngine.RestoreAsync(url, folder, TargetDatabase!, Clean, Jobs, NoOwner, pgDumpPath, reporter, ct));
+            var options = new RestoreOptions { Clean = Clean, Jobs = Jobs, NoOwner = NoOwner, PgDumpPath = pgDumpPath, Identities = settings.GetIdentities(CurrentDirectory) };
+            var result = Run((reporter, ct) => RestoreEngine.RestoreAsync(url, folder, TargetDatabase!, options, reporter, ct));
             WriteObject(result);
             if (!result.Passed)
             {

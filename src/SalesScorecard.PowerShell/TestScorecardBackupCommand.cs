@@ -35,6 +35,11 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
     [ValidateNotNullOrEmpty]
     public string? DatabaseUrl { get; set; }
 
+    /// <summary>The age identity file that reads an encrypted backup whole; overrides BACKUP_IDENTITY_FILE.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? IdentityFile { get; set; }
+
     /// <summary>Mails an alert when the backup is stale or missing, and a failure when a check fails; nothing when all is well.</summary>
     [Parameter]
     public SwitchParameter Notify { get; set; }
@@ -49,6 +54,7 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
             {
                 [SettingNames.DatabaseUrl] = DatabaseUrl,
                 [SettingNames.BackupDir] = ProviderPath(Destination),
+                [SettingNames.BackupIdentityFile] = ProviderPath(IdentityFile),
             });
             destination = settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
             var latest = ParameterSetName switch
@@ -67,6 +73,7 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
                     RestoreDrillServer = RestoreDrill ? settings.GetDatabaseUrl() : null,
                     MaxAge = MaxAge,
                     PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
+                    Identities = settings.GetIdentities(CurrentDirectory),
                 };
                 result = Run((reporter, ct) => BackupVerifier.TestAsync(latest.Path, options, reporter, ct));
                 if (!result.Passed)

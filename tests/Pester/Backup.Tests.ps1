@@ -6,7 +6,7 @@ BeforeAll {
     $script:Password = Get-TestServerPassword
     $script:Root = New-TestFolder
     $script:SavedEnvironment = @{}
-    foreach ($name in 'DATABASE_URL', 'BACKUP_DIR', 'PG_DUMP_PATH', 'BACKUP_RETENTION_DAYS', 'BACKUP_KEEP_MIN', 'SCORECARD_ENV_FILE') {
+    foreach ($name in 'DATABASE_URL', 'BACKUP_DIR', 'PG_DUMP_PATH', 'BACKUP_RETENTION_DAYS', 'BACKUP_KEEP_MIN', 'SCORECARD_ENV_FILE', 'BACKUP_COMPRESSION', 'BACKUP_ENCRYPTION_RECIPIENTS', 'BACKUP_IDENTITY_FILE') {
         $SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
         [Environment]::SetEnvironmentVariable($name, $null)
     }
@@ -97,8 +97,10 @@ INSERT INTO "New ""Feature""" (note, at, raw) VALUES (E'back\\slash \\\\ and \t 
         $manifest.producer | Should -Be 'SalesScorecard'
         $manifest.tables['public.users'] | Should -Be 156
         $manifest.tocEntries | Should -BeGreaterThan 20
-        @($manifest.files.Keys | Sort-Object) | Should -Be @(@("$Database.dump", 'summary.txt') | Sort-Object)
-        $manifest.files["$Database.dump"].sha256 | Should -Be $Backup.Sha256
+        @($manifest.files.Keys | Sort-Object) | Should -Be @(@("$Database.dump.zst", 'summary.txt') | Sort-Object)
+        $manifest.files["$Database.dump.zst"].sha256 | Should -Be $Backup.Sha256
+        $manifest.compression | Should -Be 'zstd:3'
+        $manifest.rawSha256 | Should -Match '^[0-9a-f]{64}$'
         $summary = Get-Content (Join-Path $Backup.Path 'summary.txt')
         $summary | Should -Contain "Total Rows: $($Backup.TotalRows)"
         $summary | Should -Contain '  public.users: 156'
@@ -238,7 +240,8 @@ Describe 'Invoke-ScorecardBackup failures leave nothing behind' {
         @(Get-ChildItem $destination -Directory) | Should -BeNullOrEmpty
     }
 
-    It 'fails with BackupFailed when pg_dump says it succeeded but its archive does not read back whole' -Skip:$IsWindows {
+    It 'fails with BackupFailed when pg_dump says it succeeded but its archive file does not read back whole' -Skip:$IsWindows {
+        # pg_dump writing its own compressed file (BACKUP_COMPRESSION=pg_dump); Archive.Tests covers the streamed one.
         $wrapper = New-PgDumpWrapper (Join-Path $Root 'truncating-pg-dump') (@(
             'case "$1" in --version) exec "$REAL_PG_DUMP" "$@";; esac'
             'out=""; prev=""; for a in "$@"; do [ "$prev" = "--file" ] && out="$a"; prev="$a"; done'
@@ -248,7 +251,8 @@ Describe 'Invoke-ScorecardBackup failures leave nothing behind' {
             'size=$(stat -c %s "$out.full"); head -c $((size * 6 / 10)) "$out.full" > "$out"; rm "$out.full"'
         ) -join "`n")
         $destination = New-Destination
-        $err = { Invoke-BackupWith $wrapper $destination } | Should -Throw -PassThru
+        $env:BACKUP_COMPRESSION = 'pg_dump'
+        try { $err = { Invoke-BackupWith $wrapper $destination } | Should -Throw -PassThru } finally { $env:BACKUP_COMPRESSION = $null }
         $err.FullyQualifiedErrorId | Should -BeLike 'BackupFailed,*'
         $err.Exception.Message | Should -Match 'does not read back whole'
         $err.Exception.Message | Should -Match 'pg_restore cannot read all of'   # the full read, not --list
@@ -353,6 +357,7 @@ Describe 'Test-ScorecardBackup finds damage' {
     BeforeAll {
         $script:Destination = New-Destination
         $script:Good = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Destination
+        $script:DumpName = Split-Path -Leaf $Good.DumpFile
         function Copy-Backup([string] $Suffix) {
             $copy = "$($Good.Path)-$Suffix"
             Copy-Item -Recurse $Good.Path $copy
@@ -362,7 +367,7 @@ Describe 'Test-ScorecardBackup finds damage' {
 
     It 'fails a truncated dump' {
         $copy = Copy-Backup 'truncated'
-        $dump = Join-Path $copy "$Database.dump"
+        $dump = Join-Path $copy $DumpName
         $bytes = [IO.File]::ReadAllBytes($dump)
         [IO.File]::WriteAllBytes($dump, $bytes[0..([int]($bytes.Length * 0.6))])
         $result = Test-ScorecardBackup -Path $copy -ErrorVariable failures -ErrorAction SilentlyContinue
@@ -374,18 +379,18 @@ Describe 'Test-ScorecardBackup finds damage' {
 
     It 'fails a dump with one flipped bit' {
         $copy = Copy-Backup 'bitflip'
-        $dump = Join-Path $copy "$Database.dump"
+        $dump = Join-Path $copy $DumpName
         $bytes = [IO.File]::ReadAllBytes($dump)
         $bytes[[int]($bytes.Length / 2)] = $bytes[[int]($bytes.Length / 2)] -bxor 0x10
         [IO.File]::WriteAllBytes($dump, $bytes)
         $result = Test-ScorecardBackup -Path $copy -ErrorAction SilentlyContinue
         $result.Passed | Should -BeFalse
-        ($result.Checks | Where-Object Check -eq 'Checksum').Detail | Should -Match "$Database\.dump: SHA-256"
+        ($result.Checks | Where-Object Check -eq 'Checksum').Detail | Should -Match "$([regex]::Escape($DumpName)): SHA-256"
     }
 
     It 'refuses to restore a damaged backup, before touching the database' {
         $copy = Copy-Backup 'damaged-restore'
-        Add-Content -Path (Join-Path $copy "$Database.dump") -Value 'junk'
+        Add-Content -Path (Join-Path $copy $DumpName) -Value 'junk'
         $target = 'never_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         $err = { Restore-ScorecardBackup -Path $copy -TargetDatabase $target -DatabaseUrl $Url -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'BackupChecksumMismatch,*'
@@ -414,7 +419,7 @@ Describe 'Test-ScorecardBackup finds damage' {
 
     It 'refuses a manifest that does not list its archive with a SHA-256' {
         $copy = Copy-Backup 'unlisted'
-        Set-ManifestField $copy { param($m) $m.files.Remove("$Database.dump") }
+        Set-ManifestField $copy { param($m) $m.files.Remove($DumpName) }
         (Test-ScorecardBackup -Path $copy -ErrorAction SilentlyContinue).Checks[0].Detail | Should -Match 'does not list the archive'
         $err = { Restore-ScorecardBackup -Path $copy -TargetDatabase 'never_unlisted' -DatabaseUrl $Url -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'BackupManifestInvalid,*'

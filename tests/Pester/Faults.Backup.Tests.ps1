@@ -87,7 +87,7 @@ Describe 'Fault 12: a damaged backup never counts toward the keep-floor' {
         $destination = New-Destination
         $older = New-BackupDated $destination ([TimeSpan]::FromDays(-50))
         $corrupt = New-BackupDated $destination ([TimeSpan]::FromDays(-45))
-        Add-Content -Path (Join-Path $destination $corrupt "$Database.dump") -Value 'bit rot'
+        Add-Content -Path (Join-Path $destination $corrupt "$Database.dump.zst") -Value 'bit rot'
         $new = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -RetentionDays 30 -KeepLast 2 -WarningVariable warnings -WarningAction SilentlyContinue
         $remaining = (Get-ChildItem $destination -Directory).Name
         $remaining | Should -Contain $new.Name

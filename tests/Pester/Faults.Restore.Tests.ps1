@@ -31,16 +31,21 @@ BeforeAll {
         $manifest | ConvertTo-Json -Depth 10 | Set-Content $path
     }
 
-    # Puts another database's custom-format dump in the backup's place and updates its SHA-256 and size in the manifest,
-    # as someone who swaps the file and "fixes" the checksum would.
+    # Puts another database's archive, stored as the backup stores its own (zstd), in the backup's place and updates its
+    # SHA-256 and size in the manifest, as someone who swaps the file and "fixes" the checksums would.
     function Set-SwappedDump([string] $Folder, [string] $SourceDatabase) {
-        $dump = Join-Path $Folder "$Database.dump"
-        Invoke-TestPgProgram pg_dump $SourceDatabase @('--format=custom', '--file', $dump)
+        $name = "$Database.dump.zst"
+        $dump = Join-Path $Folder $name
+        $raw = Join-Path $Folder 'swapped.raw'
+        Invoke-TestPgProgram pg_dump $SourceDatabase @('--format=custom', '--compress=0', '--file', $raw)
+        & zstd -q -f $raw -o $dump
         Set-ManifestField $Folder {
             param($m)
-            $m.files["$Database.dump"].sha256 = (Get-FileHash $dump -Algorithm SHA256).Hash.ToLowerInvariant()
-            $m.files["$Database.dump"].bytes = (Get-Item $dump).Length
+            $m.files[$name].sha256 = (Get-FileHash $dump -Algorithm SHA256).Hash.ToLowerInvariant()
+            $m.files[$name].bytes = (Get-Item $dump).Length
+            $m.rawSha256 = (Get-FileHash $raw -Algorithm SHA256).Hash.ToLowerInvariant()
         }
+        Remove-Item $raw
     }
 }
 
@@ -96,7 +101,9 @@ Describe 'Restore faults: -Jobs into an existing database' {
         $target = New-TestDatabase -Empty
         try {
             Invoke-TestSql -Database $target -Sql 'CREATE VIEW users AS SELECT 1 AS id' | Out-Null
-            $err = { $Good | Restore-ScorecardBackup -TargetDatabase $target -DatabaseUrl $Url -Jobs 2 -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
+            # -Jobs needs an archive pg_restore can seek in: pg_dump's own.
+            $plain = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (Join-Path $Root 'plain-backups') -Compression pg_dump
+            $err = { $plain | Restore-ScorecardBackup -TargetDatabase $target -DatabaseUrl $Url -Jobs 2 -Confirm:$false -ErrorAction Stop } | Should -Throw -PassThru
             $err.FullyQualifiedErrorId | Should -BeLike 'RestoreFailed,*'
             $err.Exception.Message | Should -Match "'$target' holds part of the backup"
             Test-DatabaseExists $target | Should -BeTrue   # not ours to drop

@@ -418,7 +418,7 @@ Describe 'Test-ScorecardBackup -Notify, the watchdog' {
         $damaged = Join-Path $Root 'watchdog-damaged'
         New-Item -ItemType Directory $damaged | Out-Null
         Copy-Item -Recurse $Backup.Path $damaged
-        Add-Content -Path (Join-Path $damaged "$($Backup.Name)/$Database.dump") -Value 'junk'
+        Add-Content -Path (Join-Path $damaged $Backup.Name (Split-Path -Leaf $Backup.DumpFile)) -Value 'junk'
         Test-ScorecardBackup -Latest -Destination $damaged -MaxAge '1.02:00:00' -Notify -ErrorAction SilentlyContinue | Out-Null
         $message = Wait-Delivered $to
         $message.Subject | Should -BeLike '❌ Database Backup Failed - *'

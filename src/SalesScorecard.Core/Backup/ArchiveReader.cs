@@ -1,3 +1,5 @@
+using SalesScorecard.Archive;
+
 namespace SalesScorecard.Backup;
 
 /// <summary>Proves a pg_dump archive is readable with pg_restore, without a database.</summary>
@@ -7,17 +9,34 @@ public static class ArchiveReader
     private static readonly string NullDevice = OperatingSystem.IsWindows() ? "NUL" : "/dev/null";
 
     /// <summary>Runs <c>pg_restore --list</c> and returns the archive's table of contents.</summary>
-    public static async Task<ArchiveToc> ReadTocAsync(PgTools tools, string archive, CancellationToken cancellationToken)
+    public static async Task<ArchiveToc> ReadTocAsync(PgTools tools, ArchiveSource archive, CancellationToken cancellationToken)
     {
-        var list = await ExternalProcess.RunAsync(tools.PgRestore, ["--list", archive], NoConnection, cancellationToken).ConfigureAwait(false);
-        if (list.ExitCode != 0)
-        {
-            throw new ScorecardException("ArchiveUnreadable", ScorecardErrorCategory.InvalidData,
-                $"pg_restore --list cannot read '{archive}': {list.StandardError}", archive);
-        }
-
-        return ArchiveToc.Parse(list.StandardOutput);
+        var list = await ExternalProcess.RunAsync(tools.PgRestore, ["--list", .. archive.Arguments], NoConnection, cancellationToken, archive.Feed).ConfigureAwait(false);
+        return ParseToc(list, archive.Label);
     }
+
+    /// <summary>
+    /// Runs <c>pg_restore --list</c> on an archive as it is written: pg_dump writes the whole table of contents first,
+    /// so the listing is complete once it has read that far, and it stops reading.
+    /// </summary>
+    public static async Task<ArchiveToc> ReadTocAsync(PgTools tools, ArchiveFollower follower, string label, CancellationToken cancellationToken)
+    {
+        var list = await ExternalProcess.RunAsync(tools.PgRestore, ["--list"], NoConnection, cancellationToken, follower.FeedAsync).ConfigureAwait(false);
+        return ParseToc(list, label);
+    }
+
+    /// <summary>Reads the whole archive with <c>pg_restore --file</c> to the null device as the pipeline writes it.</summary>
+    public static async Task ReadFullyAsync(PgTools tools, ArchiveFollower follower, string label, CancellationToken cancellationToken)
+    {
+        var read = await ExternalProcess.RunAsync(tools.PgRestore, ["--file", NullDevice], NoConnection, cancellationToken, follower.FeedAsync).ConfigureAwait(false);
+        EnsureReadWhole(read, label);
+    }
+
+    private static ArchiveToc ParseToc(ProcessResult list, string archive) =>
+        list.ExitCode == 0
+            ? ArchiveToc.Parse(list.StandardOutput)
+            : throw new ScorecardException("ArchiveUnreadable", ScorecardErrorCategory.InvalidData,
+                $"pg_restore --list cannot read '{archive}': {list.DescribeFailure("pg_restore")}", archive);
 
     /// <summary>
     /// Reads a custom-format archive whole with <c>pg_restore --file</c> to the null device while pg_dump is still
@@ -70,10 +89,10 @@ public static class ArchiveReader
     /// Reads the whole archive with <c>pg_restore --file</c> to the null device: a truncated or corrupted data
     /// block passes --list but fails here.
     /// </summary>
-    public static async Task ReadFullyAsync(PgTools tools, string archive, CancellationToken cancellationToken)
+    public static async Task ReadFullyAsync(PgTools tools, ArchiveSource archive, CancellationToken cancellationToken)
     {
-        var read = await ExternalProcess.RunAsync(tools.PgRestore, ["--file", NullDevice, archive], NoConnection, cancellationToken).ConfigureAwait(false);
-        EnsureReadWhole(read, archive);
+        var read = await ExternalProcess.RunAsync(tools.PgRestore, ["--file", NullDevice, .. archive.Arguments], NoConnection, cancellationToken, archive.Feed).ConfigureAwait(false);
+        EnsureReadWhole(read, archive.Label);
     }
 
     /// <summary>

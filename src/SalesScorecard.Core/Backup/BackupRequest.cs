@@ -1,3 +1,5 @@
+using SalesScorecard.Archive;
+using SalesScorecard.Encryption;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.Backup;
@@ -15,6 +17,11 @@ public sealed class BackupRequest
     public int? Jobs { get; init; }
 
     public bool SkipVerify { get; init; }
+
+    public ArchiveCompression Compression { get; init; } = ArchiveCompression.Default;
+
+    /// <summary>The age recipients to encrypt the archive to; empty for none.</summary>
+    public IReadOnlyList<AgeRecipient> Recipients { get; init; } = [];
 
     /// <summary>pg_dump is stopped, and the backup fails, when its archive has not grown for this long (BACKUP_STALL_SECONDS).</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(10);

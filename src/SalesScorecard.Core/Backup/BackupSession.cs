@@ -1,7 +1,9 @@
 using System.Data;
 using System.Globalization;
 using Npgsql;
+using SalesScorecard.Archive;
 using SalesScorecard.Database;
+using SalesScorecard.Encryption;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.Backup;
@@ -119,6 +121,15 @@ public sealed class BackupSession : IDisposable
         try
         {
             Log.Write("START", $"Backup of {url.Describe()} into {Destination}");
+            // pg_dump writes a directory archive, or its own compressed one, itself: no byte of it passes through here.
+            var streamed = request.Jobs is null && request.Compression.IsZstd;
+            if (request.Recipients.Count > 0 && !streamed)
+            {
+                throw new ScorecardException("EncryptionUnsupported", ScorecardErrorCategory.InvalidArgument,
+                    $"Backups cannot be encrypted with {(request.Jobs is null ? "BACKUP_COMPRESSION=pg_dump" : "-Jobs")}: pg_dump would write that archive " +
+                    "to disk itself, in plain text. Use zstd compression without -Jobs, or remove the recipients; nothing was written.", Destination);
+            }
+
             reporter.Progress("Preflight", "Locating pg_dump", 0);
             var tools = await PgTools.LocateAsync(request.PgDumpPath, cancellationToken).ConfigureAwait(false);
             reporter.Verbose($"pg_dump: {tools.PgDump} ({tools.VersionText})");
@@ -139,9 +150,10 @@ public sealed class BackupSession : IDisposable
             partial = Path.Combine(Destination, name + BackupCatalog.PartialSuffix);
             SecureFiles.CreateFolder(partial);
             var format = request.Jobs is null ? "custom" : "directory";
-            var dumpName = SafeFileName(connection.Database) + ".dump";
+            var encrypted = request.Recipients.Count > 0;
+            var dumpName = SafeFileName(connection.Database) + (streamed ? encrypted ? ".dump.zst.age" : ".dump.zst" : ".dump");
             var dumpPath = Path.Combine(partial, dumpName);
-            if (request.Jobs is null)
+            if (request.Jobs is null && !streamed)
             {
                 // Owner-only before pg_dump writes a byte into it; pg_dump truncates, keeping the mode.
                 using (SecureFiles.Create(dumpPath))
@@ -149,41 +161,65 @@ public sealed class BackupSession : IDisposable
                 }
             }
 
+            // Streamed, pg_restore reads the archive twice as it passes: once whole (the verification), once for its
+            // table of contents, which pg_dump writes first.
+            var verifier = streamed && !request.SkipVerify ? new ArchiveFollower() : null;
+            var lister = streamed ? new ArchiveFollower() : null;
+            StoredArchive? stored = null;
+            long rawBytesRead = 0;
+
             ProcessResult dump;
             Dictionary<string, long> counts;
             Task verifyTask;
+            Task<ArchiveToc>? streamedTocTask = null;
             using (var pgEnvironment = PgConnectionEnvironment.Create(url, connection.Database, Destination))
             {
-                var arguments = new List<string> { $"--format={format}", "--file", dumpPath, "--no-password", $"--snapshot={snapshot}" };
+                var arguments = streamed
+                    ? new List<string> { "--format=custom", "--compress=0", "--no-password", $"--snapshot={snapshot}" }
+                    : new List<string> { $"--format={format}", "--file", dumpPath, "--no-password", $"--snapshot={snapshot}" };
                 if (request.Jobs is { } jobs)
                 {
                     arguments.Add($"--jobs={jobs}");
                 }
 
                 reporter.Progress("Dumping", $"pg_dump --format={format} of {connection.Database}", 5);
+                Func<long> written = streamed ? () => Interlocked.Read(ref rawBytesRead) : () => SizeOnDisk(dumpPath);
                 // From here on the run waits for pg_dump and the counting; if the archive stops growing, both are stopped.
-                watchdog = new StallWatchdog(() => SizeOnDisk(dumpPath), request.StallTimeout, cancellationToken);
+                watchdog = new StallWatchdog(written, request.StallTimeout, cancellationToken);
                 using var dumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(watchdog.Token);
-                var dumpTask = ExternalProcess.RunAsync(tools.PgDump, arguments, pgEnvironment.Variables, dumpCancellation.Token);
+                Func<Stream, CancellationToken, Task>? readArchive = streamed
+                    ? async (output, ct) => stored = await ArchivePipeline.WriteAsync(output, dumpPath, request.Compression, Encryptor(request.Recipients),
+                        [.. new[] { verifier, lister }.OfType<ArchiveFollower>()], bytes => Interlocked.Exchange(ref rawBytesRead, bytes), ct).ConfigureAwait(false)
+                    : null;
+                var dumpTask = ExternalProcess.RunAsync(tools.PgDump, arguments, pgEnvironment.Variables, dumpCancellation.Token, readOutput: readArchive);
 
                 // A custom archive is read back whole while it is written; a directory one once it is complete.
                 verifyTask = request.SkipVerify || request.Jobs is not null
                     ? Task.CompletedTask
-                    : ArchiveReader.ReadWhileWrittenAsync(tools, dumpPath, dumpTask, dumpCancellation.Token);
+                    : verifier is not null
+                        ? ArchiveReader.ReadFullyAsync(tools, verifier, dumpPath, dumpCancellation.Token)
+                        : ArchiveReader.ReadWhileWrittenAsync(tools, dumpPath, dumpTask, dumpCancellation.Token);
+                verifier?.Attach(verifyTask);
+                if (lister is not null)
+                {
+                    streamedTocTask = ArchiveReader.ReadTocAsync(tools, lister, dumpPath, dumpCancellation.Token);
+                    lister.Attach(streamedTocTask);
+                }
+
                 try
                 {
                     counts = new Dictionary<string, long>(await TableCounter.CountAsync(connection, watchdog.Token).ConfigureAwait(false), StringComparer.Ordinal);
                     reporter.Verbose($"Counted {counts.Values.Sum()} rows in {counts.Count} tables in snapshot {snapshot}.");
                     while (!dumpTask.IsCompleted)
                     {
-                        reporter.Progress("Dumping", $"{Bytes.Format(SizeOnDisk(dumpPath))} written", -1);
+                        reporter.Progress("Dumping", $"{Bytes.Format(written())} {(streamed ? "dumped" : "written")}", -1);
                         await Task.WhenAny(dumpTask, Task.Delay(500, watchdog.Token)).ConfigureAwait(false);
                         watchdog.Token.ThrowIfCancellationRequested();
                     }
                 }
                 finally
                 {
-                    // Never leave pg_dump or its reader running: if counting failed, stop them, and wait until they are gone.
+                    // Never leave pg_dump or its readers running: if counting failed, stop them, and wait until they are gone.
                     if (!dumpTask.IsCompleted)
                     {
                         await dumpCancellation.CancelAsync().ConfigureAwait(false);
@@ -194,6 +230,7 @@ public sealed class BackupSession : IDisposable
                     {
                         await dumpCancellation.CancelAsync().ConfigureAwait(false);
                         await Task.WhenAny(verifyTask).ConfigureAwait(false);
+                        await Task.WhenAny(streamedTocTask ?? Task.CompletedTask).ConfigureAwait(false);
                     }
                 }
 
@@ -211,12 +248,14 @@ public sealed class BackupSession : IDisposable
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             SecureFiles.Restrict(dumpPath);
 
-            // The reads of the finished archive are independent: list it, read it whole (unless that was done while it
-            // was written) and hash it, side by side.
+            // The reads of a finished file archive are independent: list it, read it whole (unless that was done while
+            // it was written) and hash it, side by side. A streamed archive was listed, read and hashed as it passed.
             reporter.Progress("Verifying", request.SkipVerify ? "pg_restore --list" : "Reading the whole archive with pg_restore", 75);
-            var tocTask = ArchiveReader.ReadTocAsync(tools, dumpPath, cancellationToken);
-            var readTask = request.SkipVerify || request.Jobs is null ? verifyTask : ArchiveReader.ReadFullyAsync(tools, dumpPath, cancellationToken);
-            var hashTask = Task.Run(() => HashFiles(partial, dumpPath), cancellationToken);
+            var tocTask = streamedTocTask ?? ArchiveReader.ReadTocAsync(tools, ArchiveSource.FromFile(dumpPath), cancellationToken);
+            var readTask = request.SkipVerify || request.Jobs is null ? verifyTask : ArchiveReader.ReadFullyAsync(tools, ArchiveSource.FromFile(dumpPath), cancellationToken);
+            var hashTask = stored is null
+                ? Task.Run(() => HashFiles(partial, dumpPath), cancellationToken)
+                : Task.FromResult(new Dictionary<string, ManifestFile>(StringComparer.Ordinal) { [dumpName] = new(stored.StoredSha256, stored.StoredBytes) });
             try
             {
                 await Task.WhenAll(tocTask, readTask, hashTask).ConfigureAwait(false);
@@ -249,6 +288,11 @@ public sealed class BackupSession : IDisposable
                 Tables = counts,
                 TocEntries = tocEntries,
                 Verified = !request.SkipVerify,
+                ManifestVersion = streamed ? 2 : 1,
+                Compression = streamed ? request.Compression.ToString() : ArchiveCompression.PgDump,
+                Encryption = encrypted ? new ManifestEncryption(ManifestEncryption.AgeV1, request.Recipients.Select(r => r.ToString()).ToList()) : null,
+                RawSha256 = stored?.RawSha256,
+                RawBytes = stored?.RawBytes,
             };
             var summaryPath = Path.Combine(partial, BackupManifest.SummaryFileName);
             SecureFiles.WriteAllTextAtomic(summaryPath, manifest.Summary());
@@ -346,6 +390,10 @@ public sealed class BackupSession : IDisposable
             return e.Message;
         }
     }
+
+    /// <summary>Wraps the stored file in age encryption to the recipients, or null to store the compressed archive as it is.</summary>
+    private static Func<Stream, Stream>? Encryptor(IReadOnlyList<AgeRecipient> recipients) =>
+        recipients.Count == 0 ? null : stored => AgeEncryptor.Create(stored, recipients, leaveOpen: true);
 
     /// <summary>The destination itself or the nearest of its parents when that exists as a file, else null.</summary>
     private static string? FileInTheWay(string destination)

@@ -34,12 +34,14 @@ public static class ExternalProcess
 {
     /// <param name="environment">Variables to set; a null value removes the variable from the child's environment.</param>
     /// <param name="feedInput">Writes the child's standard input, which is then closed; null for none.</param>
+    /// <param name="readOutput">Reads the child's standard output as bytes (then it is not captured as text); null to capture it.</param>
     public static async Task<ProcessResult> RunAsync(
         string program,
         IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string?> environment,
         CancellationToken cancellationToken,
-        Func<Stream, CancellationToken, Task>? feedInput = null)
+        Func<Stream, CancellationToken, Task>? feedInput = null,
+        Func<Stream, CancellationToken, Task>? readOutput = null)
     {
         var start = new ProcessStartInfo
         {
@@ -69,8 +71,13 @@ public static class ExternalProcess
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (error) { error.AppendLine(e.Data); } } };
         await ChildLifetime.StartAsync(process).ConfigureAwait(false);
-        process.BeginOutputReadLine();
+        if (readOutput is null)
+        {
+            process.BeginOutputReadLine();
+        }
+
         process.BeginErrorReadLine();
+        var reading = readOutput is null ? Task.CompletedTask : readOutput(process.StandardOutput.BaseStream, cancellationToken);
         try
         {
             try
@@ -79,20 +86,27 @@ public static class ExternalProcess
                 {
                     await feedInput(process.StandardInput.BaseStream, cancellationToken).ConfigureAwait(false);
                 }
-
-                process.StandardInput.Close();
             }
             catch (IOException)
             {
                 // The child stopped reading its input (a broken pipe): it ended or died, and its exit code says which.
             }
+            finally
+            {
+                // Whatever happened, the child sees the end of its input and cannot wait for more. The pipe itself is
+                // closed, not its writer, whose flush would throw again on a broken pipe.
+                process.StandardInput.BaseStream.Dispose();
+            }
 
+            await reading.ConfigureAwait(false);
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch
         {
+            // Cancelled, or what fed or read the child failed: the child must not outlive the call.
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            await Task.WhenAny(reading).ConfigureAwait(false);
             throw;
         }
 

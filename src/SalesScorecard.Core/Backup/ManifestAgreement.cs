@@ -9,9 +9,9 @@ public static class ManifestAgreement
     private const int MaxNamesShown = 5;
 
     /// <summary>Reads the archive's table of contents and fails with BackupManifestMismatch where the backup disagrees with itself.</summary>
-    public static async Task EnsureAsync(string folder, BackupManifest manifest, PgTools tools, CancellationToken cancellationToken)
+    public static async Task EnsureAsync(string folder, BackupManifest manifest, PgTools tools, ArchiveSource archive, CancellationToken cancellationToken)
     {
-        var toc = await ArchiveReader.ReadTocAsync(tools, Path.Combine(folder, manifest.DumpFile), cancellationToken).ConfigureAwait(false);
+        var toc = await ArchiveReader.ReadTocAsync(tools, archive, cancellationToken).ConfigureAwait(false);
         var problems = FindMismatches(folder, manifest, toc);
         if (problems.Count > 0)
         {

@@ -51,39 +51,38 @@ public static partial class RestoreEngine
         }
     }
 
-    /// <summary>Restores with the backup's owners and grants; see the overload with <c>noOwner</c>.</summary>
-    public static Task<RestoreResult> RestoreAsync(
-        DatabaseUrl serverUrl, string folder, string targetDatabase, bool clean, int? jobs, string? pgDumpPath, IOperationReporter reporter, CancellationToken cancellationToken) =>
-        RestoreAsync(serverUrl, folder, targetDatabase, clean, jobs, noOwner: false, pgDumpPath, reporter, cancellationToken);
-
     /// <summary>
     /// Restores into <paramref name="targetDatabase"/> on the server <paramref name="serverUrl"/> names. Before touching
     /// any database it proves the backup whole and consistent: checksums, and the archive's table of contents against
-    /// the manifest. It creates the target when missing, refuses one that has tables unless <paramref name="clean"/>,
+    /// the manifest. It creates the target when missing, refuses one that has tables unless <see cref="RestoreOptions.Clean"/>,
     /// runs pg_restore (any error is a failure, and a database it created is dropped again), then counts every table
     /// and compares with the manifest.
     /// </summary>
-    /// <param name="noOwner">Restore every object owned by the connecting user and without the backup's grants, for a
-    /// server that lacks the backup's roles (pg_restore --no-owner --no-privileges).</param>
     public static async Task<RestoreResult> RestoreAsync(
         DatabaseUrl serverUrl,
         string folder,
         string targetDatabase,
-        bool clean,
-        int? jobs,
-        bool noOwner,
-        string? pgDumpPath,
+        RestoreOptions options,
         IOperationReporter reporter,
         CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
+        var (clean, jobs, noOwner) = (options.Clean, options.Jobs, options.NoOwner);
         EnsureRestorableInto(targetDatabase, clean, jobs);
         var manifest = ReadManifest(folder);
+        var archive = ArchiveSource.ForBackup(folder, manifest, options.Identities);
+        if (jobs is not null && archive.IsStream)
+        {
+            throw new ScorecardException("JobsNeedPlainArchive", ScorecardErrorCategory.InvalidArgument,
+                $"-Jobs cannot be used with the backup '{manifest.Name}': it is stored compressed{(manifest.Encryption is null ? "" : " and encrypted")}, " +
+                "so pg_restore reads it as a stream, in order, and cannot run parallel jobs on it. Restore without -Jobs; nothing was restored.", folder);
+        }
+
         reporter.Progress("Restoring", "Checking SHA-256 of every file", 5);
         EnsureChecksums(folder, manifest);
-        var tools = await PgTools.LocateAsync(pgDumpPath, cancellationToken).ConfigureAwait(false);
+        var tools = await PgTools.LocateAsync(options.PgDumpPath, cancellationToken).ConfigureAwait(false);
         reporter.Progress("Restoring", "Comparing the archive's table of contents with the manifest", 8);
-        await ManifestAgreement.EnsureAsync(folder, manifest, tools, cancellationToken).ConfigureAwait(false);
+        await ManifestAgreement.EnsureAsync(folder, manifest, tools, archive, cancellationToken).ConfigureAwait(false);
 
         reporter.Progress("Restoring", $"Preparing database {targetDatabase}", 10);
         bool created;
@@ -108,13 +107,13 @@ public static partial class RestoreEngine
             arguments.AddRange(["--no-owner", "--no-privileges"]);
         }
 
-        arguments.Add(Path.Combine(folder, manifest.DumpFile));
+        arguments.AddRange(archive.Arguments);
         reporter.Progress("Restoring", $"pg_restore into {targetDatabase}", 20);
         ProcessResult restore;
         try
         {
             using var environment = PgConnectionEnvironment.Create(serverUrl, targetDatabase);
-            restore = await ExternalProcess.RunAsync(tools.PgRestore, arguments, environment.Variables, cancellationToken).ConfigureAwait(false);
+            restore = await ExternalProcess.RunAsync(tools.PgRestore, arguments, environment.Variables, cancellationToken, archive.Feed).ConfigureAwait(false);
         }
         catch (Exception) when (created)
         {

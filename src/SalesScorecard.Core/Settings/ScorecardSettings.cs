@@ -1,3 +1,6 @@
+using SalesScorecard.Archive;
+using SalesScorecard.Encryption;
+
 namespace SalesScorecard.Settings;
 
 /// <summary>Where a setting's value came from, in order of precedence.</summary>
@@ -126,6 +129,21 @@ public sealed class ScorecardSettings
         var baseDirectory = setting.Source == SettingSource.EnvFile ? Path.GetDirectoryName(EnvFile!.Path)! : currentDirectory;
         return Path.GetFullPath(expanded, baseDirectory);
     }
+
+    public ArchiveCompression GetCompression() => ArchiveCompression.Parse(Get(SettingNames.BackupCompression));
+
+    /// <summary>The recipients backups are encrypted to; empty when none are set. A recipients file is read from its folder rules as a path.</summary>
+    public IReadOnlyList<AgeRecipient> GetRecipients(string currentDirectory)
+    {
+        var setting = this[SettingNames.BackupEncryptionRecipients];
+        return setting.Value is null
+            ? []
+            : AgeRecipient.ParseList(setting.Value, setting.Source == SettingSource.EnvFile ? Path.GetDirectoryName(EnvFile!.Path)! : currentDirectory);
+    }
+
+    /// <summary>The identities in BACKUP_IDENTITY_FILE, or null when it is not set.</summary>
+    public IReadOnlyList<AgeIdentity>? GetIdentities(string currentDirectory) =>
+        GetPath(SettingNames.BackupIdentityFile, currentDirectory) is { } path ? AgeIdentity.ReadFile(path) : null;
 
     /// <summary>The database connection the settings describe.</summary>
     public DatabaseUrl GetDatabaseUrl() =>

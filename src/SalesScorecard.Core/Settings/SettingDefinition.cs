@@ -22,6 +22,9 @@ public static class SettingNames
     public const string BackupKeepMin = "BACKUP_KEEP_MIN";
     public const string PgDumpPath = "PG_DUMP_PATH";
     public const string BackupStallSeconds = "BACKUP_STALL_SECONDS";
+    public const string BackupCompression = "BACKUP_COMPRESSION";
+    public const string BackupEncryptionRecipients = "BACKUP_ENCRYPTION_RECIPIENTS";
+    public const string BackupIdentityFile = "BACKUP_IDENTITY_FILE";
 
     /// <summary>Names the .env file when no -EnvFile is given.</summary>
     public const string EnvFileVariable = "SCORECARD_ENV_FILE";
@@ -45,6 +48,9 @@ public static class SettingNames
         new(BackupKeepMin, "7", IsSecret: false, "The newest this many successful backups are always kept, however old."),
         new(PgDumpPath, null, IsSecret: false, "The pg_dump program; default: PATH, then the newest PostgreSQL install folder."),
         new(BackupStallSeconds, "600", IsSecret: false, "A backup whose archive has not grown for this many seconds is stopped and fails with BackupStalled."),
+        new(BackupCompression, "zstd", IsSecret: false, "zstd (level 3), zstd:N for a level from 1 to 19, or pg_dump for pg_dump's own compression in a .dump file."),
+        new(BackupEncryptionRecipients, null, IsSecret: false, "age X25519 recipients (age1...) to encrypt backups to, comma separated, or the path of a recipients file."),
+        new(BackupIdentityFile, null, IsSecret: false, "The age identity file (private key) that reads encrypted backups; keep it off the machine that makes them."),
     ];
 
     public static SettingDefinition Find(string name) =>

@@ -1,0 +1,107 @@
+using SalesScorecard.Archive;
+using SalesScorecard.Encryption;
+using ZstdSharp;
+
+namespace SalesScorecard.Backup;
+
+/// <summary>
+/// Where pg_restore reads an archive from: a file it opens itself (pg_dump's own format), or, for a backup this module
+/// compressed and maybe encrypted, the raw archive fed to its standard input as the stored file is read: decrypted,
+/// decompressed and hashed on the way, in one pass.
+/// </summary>
+public sealed class ArchiveSource
+{
+    private readonly string? _file;
+    private readonly Func<Stream, CancellationToken, Task>? _feed;
+
+    private ArchiveSource(string label, string? file, Func<Stream, CancellationToken, Task>? feed)
+    {
+        Label = label;
+        _file = file;
+        _feed = feed;
+    }
+
+    /// <summary>The stored file, for messages.</summary>
+    public string Label { get; }
+
+    /// <summary>True when pg_restore reads a stream: it cannot seek in it, so it cannot restore with --jobs.</summary>
+    public bool IsStream => _feed is not null;
+
+    /// <summary>pg_restore's argument for the archive: the file, or nothing for standard input.</summary>
+    public IReadOnlyList<string> Arguments => _file is null ? [] : [_file];
+
+    /// <summary>What to pass as ExternalProcess.RunAsync's feedInput: null for a file pg_restore opens itself.</summary>
+    public Func<Stream, CancellationToken, Task>? Feed => _feed;
+
+    public static ArchiveSource FromFile(string path) => new(path, path, null);
+
+    /// <summary>
+    /// The archive of a backup folder. An encrypted one needs <paramref name="identities"/>: without them this fails with
+    /// IdentityRequired. Read whole, the stored file's and the raw archive's SHA-256 are compared with the manifest's.
+    /// </summary>
+    public static ArchiveSource ForBackup(string folder, BackupManifest manifest, IReadOnlyList<AgeIdentity>? identities)
+    {
+        var path = Path.Combine(folder, manifest.DumpFile);
+        if (!manifest.IsStreamed)
+        {
+            return FromFile(path);
+        }
+
+        if (manifest.Encryption is { } encryption && identities is not { Count: > 0 })
+        {
+            throw IdentityRequired(path, encryption);
+        }
+
+        return new ArchiveSource(path, null, (input, cancellationToken) => CopyRawAsync(path, manifest, identities, input, cancellationToken));
+    }
+
+    public static ScorecardException IdentityRequired(string path, ManifestEncryption encryption) =>
+        new("IdentityRequired", ScorecardErrorCategory.InvalidArgument,
+            $"The backup's archive is encrypted ({encryption.Format}, to {string.Join(", ", encryption.Recipients)}): reading it needs the " +
+            "identity (private key) of one of those recipients. Give -IdentityFile, or set BACKUP_IDENTITY_FILE, to the key file.", path);
+
+    private static async Task CopyRawAsync(string path, BackupManifest manifest, IReadOnlyList<AgeIdentity>? identities, Stream output, CancellationToken cancellationToken)
+    {
+        await using var stored = new HashingStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous));
+        Func<Stream, Stream>? decrypt = manifest.Encryption is { } encryption
+            ? inner => OpenDecryptor(inner, identities!, encryption)
+            : null;
+        await using var raw = new HashingStream(ArchivePipeline.OpenRaw(stored, decrypt));
+        try
+        {
+            await raw.CopyToAsync(output, 1 << 20, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ZstdException e)
+        {
+            throw Tampered(path, $"zstd cannot decompress it: {e.Message}");
+        }
+        catch (EndOfStreamException)
+        {
+            // Not the reader stopping early (that is an IOException on the output): the stored file ends too soon.
+            throw Tampered(path, "it ends in the middle of its compressed data");
+        }
+
+        // Reached only when the reader took everything: a reader that stops early (--list) ends the copy with an IOException.
+        if (stored.Sha256 != manifest.Files[manifest.DumpFile].Sha256 || raw.Sha256 != manifest.RawSha256)
+        {
+            throw Tampered(path, "its SHA-256 differs from the manifest's");
+        }
+    }
+
+    private static AgeDecryptor OpenDecryptor(Stream stored, IReadOnlyList<AgeIdentity> identities, ManifestEncryption encryption)
+    {
+        try
+        {
+            return AgeDecryptor.Open(stored, identities, leaveOpen: false, encryption.Recipients.Select(AgeRecipient.Parse).ToList());
+        }
+        catch (ScorecardException e) when (e.ErrorId == "NotAgeEncrypted")
+        {
+            // The manifest says it is encrypted: a file that is not age any more was changed.
+            throw new ScorecardException("ArchiveTampered", ScorecardErrorCategory.InvalidData, e.Message, null, e);
+        }
+    }
+
+    private static ScorecardException Tampered(string path, string detail) =>
+        new("ArchiveTampered", ScorecardErrorCategory.InvalidData,
+            $"The stored archive '{path}' was changed or cut short after it was written ({detail}), so none of it can be trusted. Use another backup.", path);
+}
