@@ -36,6 +36,29 @@ public sealed class ArchiveSource
     public static ArchiveSource FromFile(string path) => new(path, path, null);
 
     /// <summary>
+    /// After pg_restore failed on a stream: reads the stored archive whole once more, to tell a changed or cut file
+    /// (ArchiveTampered, returned) from an archive that is whole but that pg_restore could not use (null). pg_restore may
+    /// stop on garbage before the decompressor reaches the checksum that proves it is garbage.
+    /// </summary>
+    public async Task<ScorecardException?> FindDamageAsync(CancellationToken cancellationToken)
+    {
+        if (_feed is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            await _feed(Stream.Null, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (ScorecardException e)
+        {
+            return e;
+        }
+    }
+
+    /// <summary>
     /// The archive of a backup folder. An encrypted one needs <paramref name="identities"/>: without them this fails with
     /// IdentityRequired. Read whole, the stored file's and the raw archive's SHA-256 are compared with the manifest's.
     /// </summary>

@@ -91,8 +91,16 @@ public static class BackupVerifier
         {
             var tools = await PgTools.LocateAsync(options.PgDumpPath, cancellationToken).ConfigureAwait(false);
             var archive = ArchiveSource.ForBackup(folder, manifest, options.Identities);
-            toc = await ArchiveReader.ReadTocAsync(tools, archive, cancellationToken).ConfigureAwait(false);
-            await ArchiveReader.ReadFullyAsync(tools, archive, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                toc = await ArchiveReader.ReadTocAsync(tools, archive, cancellationToken).ConfigureAwait(false);
+                await ArchiveReader.ReadFullyAsync(tools, archive, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ScorecardException e) when (archive.IsStream)
+            {
+                throw await archive.FindDamageAsync(cancellationToken).ConfigureAwait(false) ?? e;
+            }
+
             return (new BackupCheck("ArchiveReadable", true, $"pg_restore read all {toc.Entries} TOC entries and every data block"), toc);
         }
         catch (ScorecardException e)

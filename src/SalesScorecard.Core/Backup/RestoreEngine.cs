@@ -82,7 +82,14 @@ public static partial class RestoreEngine
         EnsureChecksums(folder, manifest);
         var tools = await PgTools.LocateAsync(options.PgDumpPath, cancellationToken).ConfigureAwait(false);
         reporter.Progress("Restoring", "Comparing the archive's table of contents with the manifest", 8);
-        await ManifestAgreement.EnsureAsync(folder, manifest, tools, archive, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ManifestAgreement.EnsureAsync(folder, manifest, tools, archive, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ScorecardException e) when (archive.IsStream)
+        {
+            throw await archive.FindDamageAsync(cancellationToken).ConfigureAwait(false) ?? e;
+        }
 
         reporter.Progress("Restoring", $"Preparing database {targetDatabase}", 10);
         bool created;
@@ -134,6 +141,11 @@ public static partial class RestoreEngine
                     ? $"pg_restore ran in one transaction, which was rolled back: '{targetDatabase}' is as it was."
                     : $"'{targetDatabase}' holds part of the backup: pg_restore --jobs does not run in one transaction. Drop and " +
                       "recreate it before restoring again.";
+            if (await archive.FindDamageAsync(cancellationToken).ConfigureAwait(false) is { } damage)
+            {
+                throw new ScorecardException(damage.ErrorId, damage.Category, $"{damage.Message} {state}", targetDatabase, damage);
+            }
+
             throw new ScorecardException("RestoreFailed", ScorecardErrorCategory.InvalidOperation,
                 $"pg_restore into '{targetDatabase}' failed (exit code {restore.ExitCode}): {restore.StandardError.TrimEnd()}{hint} {state}", targetDatabase);
         }
