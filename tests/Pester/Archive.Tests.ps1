@@ -5,20 +5,12 @@ BeforeAll {
     $script:Database = New-TestDatabase
     $script:Url = Get-TestDatabaseUrl $Database
     $script:Root = New-TestFolder
-    $script:SavedEnvironment = @{}
-    foreach ($name in 'DATABASE_URL', 'BACKUP_DIR', 'PG_DUMP_PATH', 'BACKUP_RETENTION_DAYS', 'BACKUP_KEEP_MIN', 'SCORECARD_ENV_FILE',
-        'BACKUP_COMPRESSION', 'BACKUP_ENCRYPTION_RECIPIENTS', 'BACKUP_IDENTITY_FILE') {
-        $SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $null)
-    }
+    $script:SavedEnvironment = Clear-BackupSettings
     $script:Original = Get-TableDigest $Database
 
     function New-Destination { Join-Path $Root ([guid]::NewGuid().ToString('N').Substring(0, 8)) }
     function New-TargetName { 'arch_' + [guid]::NewGuid().ToString('N').Substring(0, 10) }
 
-    function Test-DatabaseExists([string] $Name) {
-        (Invoke-TestSql -Database postgres -Sql "SELECT count(*) AS n FROM pg_database WHERE datname = '$Name'").n -eq 1
-    }
 
     # The night the module is not at hand: a shell pipeline of the standard tools ($Producer writes the raw archive)
     # into pg_restore of the test server's version, restoring into a new database.
@@ -57,7 +49,7 @@ BeforeAll {
 AfterAll {
     Remove-TestDatabase $Database
     Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
-    foreach ($name in $SavedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $SavedEnvironment[$name]) }
+    Restore-BackupSettings $SavedEnvironment
 }
 
 Describe 'A zstd backup, made in one pass' {

@@ -5,11 +5,7 @@ BeforeAll {
     $script:Url = Get-TestDatabaseUrl $Database
     $script:Password = Get-TestServerPassword
     $script:Root = New-TestFolder
-    $script:SavedEnvironment = @{}
-    foreach ($name in 'DATABASE_URL', 'BACKUP_DIR', 'PG_DUMP_PATH', 'BACKUP_RETENTION_DAYS', 'BACKUP_KEEP_MIN', 'SCORECARD_ENV_FILE', 'BACKUP_COMPRESSION', 'BACKUP_ENCRYPTION_RECIPIENTS', 'BACKUP_IDENTITY_FILE') {
-        $SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $null)
-    }
+    $script:SavedEnvironment = Clear-BackupSettings
 
     function New-Destination { Join-Path $Root ([guid]::NewGuid().ToString('N').Substring(0, 8)) }
 
@@ -23,18 +19,12 @@ BeforeAll {
         if (Test-Path $Destination) { @(Get-ChildItem $Destination -Directory -Filter '*.partial') | Should -BeNullOrEmpty }
     }
 
-    function Set-ManifestField([string] $Folder, [scriptblock] $Change) {
-        $path = Join-Path $Folder 'manifest.json'
-        $manifest = Get-Content $path -Raw | ConvertFrom-Json -AsHashtable
-        & $Change $manifest
-        $manifest | ConvertTo-Json -Depth 10 | Set-Content $path
-    }
 }
 
 AfterAll {
     Remove-TestDatabase $Database
     Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
-    foreach ($name in $SavedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $SavedEnvironment[$name]) }
+    Restore-BackupSettings $SavedEnvironment
 }
 
 Describe 'Invoke-ScorecardBackup makes a backup that restores whole' {

@@ -6,20 +6,10 @@ BeforeAll {
     $script:Database = New-TestDatabase
     $script:Url = Get-TestDatabaseUrl $Database
     $script:Root = New-TestFolder
-    $script:SavedEnvironment = @{}
-    foreach ($name in 'DATABASE_URL', 'BACKUP_DIR', 'PG_DUMP_PATH', 'BACKUP_RETENTION_DAYS', 'BACKUP_KEEP_MIN', 'SCORECARD_ENV_FILE') {
-        $SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $null)
-    }
+    $script:SavedEnvironment = Clear-BackupSettings
 
     function New-Destination { Join-Path $Root ([guid]::NewGuid().ToString('N').Substring(0, 8)) }
 
-    function Set-ManifestField([string] $Folder, [scriptblock] $Change) {
-        $path = Join-Path $Folder 'manifest.json'
-        $manifest = Get-Content $path -Raw | ConvertFrom-Json -AsHashtable
-        & $Change $manifest
-        $manifest | ConvertTo-Json -Depth 10 | Set-Content $path
-    }
 
     # A backup whose manifest is moved to another time, as a clock that was wrong would have written it.
     function New-BackupDated([string] $Destination, [TimeSpan] $Shift) {
@@ -38,7 +28,7 @@ BeforeAll {
 AfterAll {
     Remove-TestDatabase $Database
     Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
-    foreach ($name in $SavedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $SavedEnvironment[$name]) }
+    Restore-BackupSettings $SavedEnvironment
 }
 
 Describe 'Fault 1: a manifest from the future' {

@@ -6,11 +6,7 @@ BeforeAll {
     $script:Database = New-TestDatabase
     $script:Url = Get-TestDatabaseUrl $Database
     $script:Root = New-TestFolder
-    $script:SavedEnvironment = @{}
-    foreach ($name in 'DATABASE_URL', 'BACKUP_DIR', 'PG_DUMP_PATH', 'BACKUP_RETENTION_DAYS', 'BACKUP_KEEP_MIN', 'SCORECARD_ENV_FILE') {
-        $SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $null)
-    }
+    $script:SavedEnvironment = Clear-BackupSettings
 
     function New-Destination { Join-Path $Root ([guid]::NewGuid().ToString('N').Substring(0, 8)) }
 
@@ -80,7 +76,7 @@ catch { "`$(`$_.FullyQualifiedErrorId)|`$(`$_.CategoryInfo.Category)|`$(`$_.Exce
 AfterAll {
     Remove-TestDatabase $Database
     Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
-    foreach ($name in $SavedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $SavedEnvironment[$name]) }
+    Restore-BackupSettings $SavedEnvironment
 }
 
 Describe 'Process faults' {

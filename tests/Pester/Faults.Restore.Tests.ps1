@@ -5,18 +5,11 @@ BeforeAll {
     $script:Database = New-TestDatabase
     $script:Url = Get-TestDatabaseUrl $Database
     $script:Root = New-TestFolder
-    $script:SavedEnvironment = @{}
-    foreach ($name in 'DATABASE_URL', 'BACKUP_DIR', 'PG_DUMP_PATH', 'BACKUP_RETENTION_DAYS', 'BACKUP_KEEP_MIN', 'SCORECARD_ENV_FILE') {
-        $SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $null)
-    }
+    $script:SavedEnvironment = Clear-BackupSettings
     $script:Good = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (Join-Path $Root 'backups')
 
     function New-DatabaseName([string] $Prefix) { $Prefix + [guid]::NewGuid().ToString('N').Substring(0, 8) }
 
-    function Test-DatabaseExists([string] $Name) {
-        (Invoke-TestSql -Database postgres -Sql "SELECT count(*) AS n FROM pg_database WHERE datname = '$($Name -replace "'", "''")'").n -eq 1
-    }
 
     function Copy-Backup([string] $Suffix) {
         $copy = "$($Good.Path)-$Suffix"
@@ -24,12 +17,6 @@ BeforeAll {
         $copy
     }
 
-    function Set-ManifestField([string] $Folder, [scriptblock] $Change) {
-        $path = Join-Path $Folder 'manifest.json'
-        $manifest = Get-Content $path -Raw | ConvertFrom-Json -AsHashtable
-        & $Change $manifest
-        $manifest | ConvertTo-Json -Depth 10 | Set-Content $path
-    }
 
     # Puts another database's archive, stored as the backup stores its own (zstd), in the backup's place and updates its
     # SHA-256 and size in the manifest, as someone who swaps the file and "fixes" the checksums would.
@@ -52,7 +39,7 @@ BeforeAll {
 AfterAll {
     Remove-TestDatabase $Database
     Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
-    foreach ($name in $SavedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $SavedEnvironment[$name]) }
+    Restore-BackupSettings $SavedEnvironment
 }
 
 Describe 'Restore faults: -Clean over a target another table depends on' {

@@ -226,4 +226,35 @@ function Stop-ScriptedSmtpPeer([Parameter(Mandatory)] $Peer) {
     $Peer.Job | Remove-Job -Force
 }
 
+# The settings the backup tests set: each such test file clears them first, so that the machine's own cannot leak in.
+$BackupSettingNames = 'DATABASE_URL', 'BACKUP_DIR', 'PG_DUMP_PATH', 'BACKUP_RETENTION_DAYS', 'BACKUP_KEEP_MIN', 'SCORECARD_ENV_FILE',
+    'BACKUP_COMPRESSION', 'BACKUP_ENCRYPTION_RECIPIENTS', 'BACKUP_IDENTITY_FILE', 'BACKUP_STALL_SECONDS'
+
+function Clear-BackupSettings {
+    <# Clears every backup setting from the environment; returns what was there, for Restore-BackupSettings. #>
+    $saved = @{}
+    foreach ($name in $BackupSettingNames) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $null)
+    }
+    $saved
+}
+
+function Restore-BackupSettings([Parameter(Mandatory)] [hashtable] $Saved) {
+    foreach ($name in $Saved.Keys) { [Environment]::SetEnvironmentVariable($name, $Saved[$name]) }
+}
+
+function Set-ManifestField {
+    <# Edits a backup's manifest.json as someone with write access to the folder would. #>
+    param([Parameter(Mandatory)] [string] $Folder, [Parameter(Mandatory)] [scriptblock] $Change)
+    $path = Join-Path $Folder 'manifest.json'
+    $manifest = Get-Content $path -Raw | ConvertFrom-Json -AsHashtable
+    & $Change $manifest
+    $manifest | ConvertTo-Json -Depth 10 | Set-Content $path
+}
+
+function Test-DatabaseExists([Parameter(Mandatory)] [string] $Name) {
+    (Invoke-TestSql -Database postgres -Sql "SELECT count(*) AS n FROM pg_database WHERE datname = '$($Name -replace "'", "''")'").n -eq 1
+}
+
 Export-ModuleMember -Function *

@@ -91,6 +91,13 @@ public static class ExternalProcess
             {
                 // The child stopped reading its input (a broken pipe): it ended or died, and its exit code says which.
             }
+            catch
+            {
+                // What fed the child failed (a damaged archive, Ctrl+C): kill it before it sees the end of its input,
+                // which it would take for the end of a whole archive and, restoring, commit.
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
             finally
             {
                 // Whatever happened, the child sees the end of its input and cannot wait for more. The pipe itself is

@@ -49,42 +49,12 @@ public sealed class AgeIdentity
     /// Reads an identity file as age-keygen writes it: '#' comment lines (<c># created:</c>, <c># public key:</c>),
     /// blank lines, and one or more identity lines.
     /// </summary>
-    public static IReadOnlyList<AgeIdentity> ReadFile(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new ScorecardException("IdentityFileNotFound", ScorecardErrorCategory.ObjectNotFound,
-                $"The identity file '{path}' does not exist. Give the file New-ScorecardBackupKey or age-keygen wrote.", path);
-        }
-
-        var identities = new List<AgeIdentity>();
-        var lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNumber++;
-            var entry = line.Trim();
-            if (entry.Length == 0 || entry.StartsWith('#'))
-            {
-                continue;
-            }
-
-            try
-            {
-                identities.Add(Parse(entry));
-            }
-            catch (ScorecardException e)
-            {
-                throw new ScorecardException(e.ErrorId, e.Category, $"Line {lineNumber} of the identity file '{path}': {e.Message}", path);
-            }
-        }
-
-        if (identities.Count == 0)
-        {
-            throw AgeErrors.InvalidIdentity($"The identity file '{path}' holds no identity.", path);
-        }
-
-        return identities;
-    }
+    public static IReadOnlyList<AgeIdentity> ReadFile(string path) =>
+        AgeKeyFile.Read(path, "identity file",
+            () => new ScorecardException("IdentityFileNotFound", ScorecardErrorCategory.ObjectNotFound,
+                $"The identity file '{path}' does not exist. Give the file New-ScorecardBackupKey or age-keygen wrote.", path),
+            () => AgeErrors.InvalidIdentity($"The identity file '{path}' holds no identity.", path),
+            Parse);
 
     public AgeRecipient ToRecipient() => Recipient;
 

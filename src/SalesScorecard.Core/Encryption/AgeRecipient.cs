@@ -81,40 +81,10 @@ public sealed class AgeRecipient : IEquatable<AgeRecipient>
 
     public override int GetHashCode() => _text.GetHashCode(StringComparison.Ordinal);
 
-    private static IReadOnlyList<AgeRecipient> ReadFile(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new ScorecardException("RecipientsFileNotFound", ScorecardErrorCategory.ObjectNotFound,
-                $"The recipients file '{path}' does not exist. Give recipients (age1...) or the path of a file that lists them.", path);
-        }
-
-        var recipients = new List<AgeRecipient>();
-        var lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            lineNumber++;
-            var entry = line.Trim();
-            if (entry.Length == 0 || entry.StartsWith('#'))
-            {
-                continue;
-            }
-
-            try
-            {
-                recipients.Add(Parse(entry));
-            }
-            catch (ScorecardException e)
-            {
-                throw new ScorecardException(e.ErrorId, e.Category, $"Line {lineNumber} of the recipients file '{path}': {e.Message}", path);
-            }
-        }
-
-        if (recipients.Count == 0)
-        {
-            throw AgeErrors.InvalidRecipient($"The recipients file '{path}' lists no recipient.", path);
-        }
-
-        return recipients.Distinct().ToList();
-    }
+    private static IReadOnlyList<AgeRecipient> ReadFile(string path) =>
+        AgeKeyFile.Read(path, "recipients file",
+            () => new ScorecardException("RecipientsFileNotFound", ScorecardErrorCategory.ObjectNotFound,
+                $"The recipients file '{path}' does not exist. Give recipients (age1...) or the path of a file that lists them.", path),
+            () => AgeErrors.InvalidRecipient($"The recipients file '{path}' lists no recipient.", path),
+            Parse);
 }

@@ -1,0 +1,42 @@
+namespace SalesScorecard.Encryption;
+
+/// <summary>
+/// Reads a file of keys as age reads identity and recipients files: one key a line, blank lines and '#' comments
+/// allowed. A bad line is named by its number, never quoted whole.
+/// </summary>
+internal static class AgeKeyFile
+{
+    /// <param name="kind">What the file is, for messages: "identity file" or "recipients file".</param>
+    /// <param name="missing">The error when the file does not exist.</param>
+    /// <param name="empty">The error when it holds no key.</param>
+    public static IReadOnlyList<T> Read<T>(string path, string kind, Func<ScorecardException> missing, Func<ScorecardException> empty, Func<string, T> parse)
+    {
+        if (!File.Exists(path))
+        {
+            throw missing();
+        }
+
+        var keys = new List<T>();
+        var lineNumber = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            lineNumber++;
+            var entry = line.Trim();
+            if (entry.Length == 0 || entry.StartsWith('#'))
+            {
+                continue;
+            }
+
+            try
+            {
+                keys.Add(parse(entry));
+            }
+            catch (ScorecardException e)
+            {
+                throw new ScorecardException(e.ErrorId, e.Category, $"Line {lineNumber} of the {kind} '{path}': {e.Message}", path);
+            }
+        }
+
+        return keys.Count > 0 ? keys.Distinct().ToList() : throw empty();
+    }
+}
