@@ -13,8 +13,8 @@ BeforeAll {
 
 
     # The night the module is not at hand: a shell pipeline of the standard tools ($Producer writes the raw archive)
-    # into pg_restore of the test server's version, restoring into a new database.
-    function Restore-WithNativeTools([string] $Producer) {
+    # into pg_restore of the test server's version, restoring into a new database whose tables must equal the original's.
+    function Assert-RestoresWithNativeTools([string] $Producer) {
         $target = New-TargetName
         Invoke-TestSql -Database postgres -Sql "CREATE DATABASE `"$target`" TEMPLATE template0" | Out-Null
         $uri = [uri]((Get-TestServerUrl) -replace '^postgres(ql)?://', 'http://')
@@ -23,8 +23,12 @@ BeforeAll {
         try {
             & bash -c "set -o pipefail; $Producer | '$pgRestore' -h $($uri.Host) -p $($uri.Port) -U postgres -d $target --single-transaction --exit-on-error"
             $LASTEXITCODE | Should -Be 0
-        } finally { $env:PGPASSWORD = $null }
-        $target
+            $copy = Get-TableDigest $target
+            foreach ($table in $Original.Keys) { $copy[$table] | Should -Be $Original[$table] -Because $table }
+        } finally {
+            $env:PGPASSWORD = $null
+            Remove-TestDatabase $target
+        }
     }
 
     # Changes the stored archive as someone would who also "fixes" its SHA-256 and size in the manifest.
@@ -79,11 +83,7 @@ Describe 'A zstd backup, made in one pass' {
     }
 
     It 'restores with zstd -dc | pg_restore alone, every table identical' {
-        $target = Restore-WithNativeTools "zstd -q -d -c '$($Backup.DumpFile)'"
-        try {
-            $copy = Get-TableDigest $target
-            foreach ($table in $Original.Keys) { $copy[$table] | Should -Be $Original[$table] -Because $table }
-        } finally { Remove-TestDatabase $target }
+        Assert-RestoresWithNativeTools "zstd -q -d -c '$($Backup.DumpFile)'"
     }
 
     It 'restores, tests and drills with the module, reading the archive as a stream' {
@@ -184,11 +184,7 @@ Describe 'Encrypted backups (age)' {
     }
 
     It 'restores with age -d | zstd -dc | pg_restore alone, with the key New-ScorecardBackupKey wrote' {
-        $target = Restore-WithNativeTools "age -d -i '$($ModuleKey.Path)' '$($Encrypted.DumpFile)' | zstd -q -d -c"
-        try {
-            $copy = Get-TableDigest $target
-            foreach ($table in $Original.Keys) { $copy[$table] | Should -Be $Original[$table] -Because $table }
-        } finally { Remove-TestDatabase $target }
+        Assert-RestoresWithNativeTools "age -d -i '$($ModuleKey.Path)' '$($Encrypted.DumpFile)' | zstd -q -d -c"
     }
 
     It 'restores with the module and an identity made by age-keygen' {
