@@ -78,7 +78,7 @@ public static class ArchivePipeline
         }
     }
 
-    /// <summary>A stream that zstd-compresses into <paramref name="output"/>, with frame checksums, on every core but one.</summary>
+    /// <summary>A stream that zstd-compresses into <paramref name="output"/>, with frame checksums, on a worker thread per core.</summary>
     public static CompressionStream OpenCompressor(Stream output, ArchiveCompression compression, bool leaveOpen)
     {
         var stream = new CompressionStream(output, compression.Level, ChunkSize, leaveOpen);

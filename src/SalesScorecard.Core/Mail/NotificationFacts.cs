@@ -30,6 +30,9 @@ public sealed class NotificationFacts
 
     public bool? Verified { get; init; }
 
+    /// <summary>How the archive is stored, e.g. "zstd:3, encrypted (age)"; null when unknown.</summary>
+    public string? Storage { get; init; }
+
     public string? Database { get; init; }
 
     public string? Host { get; init; }
@@ -52,6 +55,7 @@ public sealed class NotificationFacts
             .Select(e => KeyValuePair.Create((string)e.Key, Convert.ToString(e.Value, CultureInfo.InvariantCulture) ?? string.Empty)).ToList(),
         Duration = backup.Duration,
         Verified = backup.Verified,
+        Storage = backup.Compression is null ? null : backup.Encrypted ? $"{backup.Compression}, encrypted (age)" : $"{backup.Compression}, not encrypted",
         Database = backup.Database,
         Host = backup.Host,
     };

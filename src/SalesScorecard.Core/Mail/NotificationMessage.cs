@@ -62,6 +62,7 @@ public static class NotificationMessage
         Add("Total rows", facts.TotalRows);
         Add("Duration", facts.Duration is { } d ? $"{d.TotalSeconds.ToString("0.0", culture)} s" : null);
         Add("Verified", facts.Verified switch { true => "yes, read back whole with pg_restore", false => "no", _ => null });
+        Add("Stored as", facts.Storage);
         Add("Database", facts.Database);
         Add("Server", facts.Host);
         Add("Error", facts.ErrorId);
