@@ -67,9 +67,9 @@ public sealed class RestoreScorecardBackupCommand : ScorecardCmdlet
                     $"The restored database '{TargetDatabase}' does not match the backup: {string.Join("; ", result.Mismatches)}", TargetDatabase));
             }
         }
-        catch (ScorecardException e)
+        catch (Exception e) when (e is not RuntimeException)
         {
-            ThrowScorecardError(e);
+            ThrowScorecardError(AsScorecardFailure(e, "RestoreFailed"));
         }
     }
 }

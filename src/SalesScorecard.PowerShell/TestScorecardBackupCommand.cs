@@ -100,13 +100,9 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
                 WriteScorecardError(failure);
             }
         }
-        catch (ScorecardException e)
-        {
-            ThrowScorecardError(e);
-        }
         catch (Exception e) when (e is not RuntimeException)
         {
-            // A watchdog that fails in a way nobody foresaw must still raise the alarm.
+            // A watchdog that cannot do its work (an identity file gone, a failure nobody foresaw) must still raise the alarm.
             var failure = AsScorecardFailure(e, "BackupTestFailed");
             if (Notify && settings is not null && destination is not null)
             {

@@ -10,7 +10,7 @@ namespace SalesScorecard.Archive;
 public sealed class ArchiveFollower
 {
     // A few chunks of slack: the follower may lag a moment behind the compressor, never far.
-    private readonly Channel<ArchiveChunk> _chunks = Channel.CreateBounded<ArchiveChunk>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+    private readonly Channel<ArchiveChunk> _chunks = Channel.CreateBounded<ArchiveChunk>(new BoundedChannelOptions(8) { SingleWriter = true });
     private volatile bool _stopped;
 
     /// <summary>Ties the follower to its process: once that has ended, nothing more is queued for it.</summary>
@@ -53,14 +53,23 @@ public sealed class ArchiveFollower
                 chunk.Release();
             }
         }
-        catch (ChannelClosedException)
+        catch (Exception e) when (e is ChannelClosedException or OperationCanceledException)
         {
             chunk.Release();
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
         }
     }
 
-    /// <summary>The archive is complete: the follower reads what is queued, then sees the end of its input.</summary>
-    internal void Complete() => _chunks.Writer.TryComplete();
+    /// <summary>
+    /// The archive is complete (<paramref name="failure"/> null): the follower reads what is queued, then sees the end of
+    /// its input. Or the pipeline failed: the follower's feed fails too, and its program is killed before it sees an end.
+    /// </summary>
+    internal void Complete(Exception? failure) =>
+        // Never an IOException: the feed would take that for its program having stopped reading, and end its input.
+        _chunks.Writer.TryComplete(failure is null ? null : new InvalidOperationException("The archive stopped before its end.", failure));
 
     private void Stop()
     {

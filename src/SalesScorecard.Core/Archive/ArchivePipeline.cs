@@ -30,14 +30,16 @@ public static class ArchivePipeline
         CancellationToken cancellationToken)
     {
         using var raw = new HashingStream(Stream.Null);
-        var stored = new HashingStream(SecureFiles.Create(path, FileMode.CreateNew));
+        var file = SecureFiles.Create(path, FileMode.CreateNew);
+        var stored = new HashingStream(file);
         // Stops the reader when the work fails, so that it never waits on a queue nobody empties.
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var chunks = Channel.CreateBounded<ArchiveChunk>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        // Reading runs ahead of the work by a few chunks, so pg_dump never waits on the compressor's pauses.
+        var reader = ReadAllAsync(source, chunks.Writer, stopReading.Token);
+        Exception? failure = null;
         try
         {
-            // Reading runs ahead of the work by a few chunks, so pg_dump never waits on the compressor's pauses.
-            var chunks = Channel.CreateBounded<ArchiveChunk>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
-            var reader = ReadAllAsync(source, chunks.Writer, stopReading.Token);
             await using (var compressor = OpenCompressor(encrypt is null ? stored : encrypt(stored), compression, leaveOpen: encrypt is null))
             {
                 await foreach (var chunk in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -63,17 +65,27 @@ public static class ArchivePipeline
                 await reader.ConfigureAwait(false);
             }
 
+            // On disk before the manifest that vouches for it is written: a power cut must not leave a manifest
+            // pointing at bytes that were only in the page cache.
             await stored.FlushAsync(cancellationToken).ConfigureAwait(false);
+            file.Flush(flushToDisk: true);
             return new StoredArchive(raw.BytesPassed, raw.Sha256, stored.BytesPassed, stored.Sha256);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+            throw;
         }
         finally
         {
             await stopReading.CancelAsync().ConfigureAwait(false);
             foreach (var follower in followers)
             {
-                follower.Complete();
+                // A follower must never take a cut archive for a whole one: on failure it is failed, not ended.
+                follower.Complete(failure);
             }
 
+            await Task.WhenAny(reader).ConfigureAwait(false);
             await stored.DisposeAsync().ConfigureAwait(false);
         }
     }

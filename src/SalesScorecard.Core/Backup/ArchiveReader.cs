@@ -1,5 +1,3 @@
-using SalesScorecard.Archive;
-
 namespace SalesScorecard.Backup;
 
 /// <summary>Proves a pg_dump archive is readable with pg_restore, without a database.</summary>
@@ -8,28 +6,14 @@ public static class ArchiveReader
     private static readonly IReadOnlyDictionary<string, string?> NoConnection = new Dictionary<string, string?>();
     private static readonly string NullDevice = OperatingSystem.IsWindows() ? "NUL" : "/dev/null";
 
-    /// <summary>Runs <c>pg_restore --list</c> and returns the archive's table of contents.</summary>
+    /// <summary>
+    /// Runs <c>pg_restore --list</c> and returns the archive's table of contents. On an archive being written it is
+    /// complete as soon as pg_restore has read that far: pg_dump writes the whole table of contents first.
+    /// </summary>
     public static async Task<ArchiveToc> ReadTocAsync(PgTools tools, ArchiveSource archive, CancellationToken cancellationToken)
     {
         var list = await ExternalProcess.RunAsync(tools.PgRestore, ["--list", .. archive.Arguments], NoConnection, cancellationToken, archive.Feed).ConfigureAwait(false);
         return ParseToc(list, archive.Label);
-    }
-
-    /// <summary>
-    /// Runs <c>pg_restore --list</c> on an archive as it is written: pg_dump writes the whole table of contents first,
-    /// so the listing is complete once it has read that far, and it stops reading.
-    /// </summary>
-    public static async Task<ArchiveToc> ReadTocAsync(PgTools tools, ArchiveFollower follower, string label, CancellationToken cancellationToken)
-    {
-        var list = await ExternalProcess.RunAsync(tools.PgRestore, ["--list"], NoConnection, cancellationToken, follower.FeedAsync).ConfigureAwait(false);
-        return ParseToc(list, label);
-    }
-
-    /// <summary>Reads the whole archive with <c>pg_restore --file</c> to the null device as the pipeline writes it.</summary>
-    public static async Task ReadFullyAsync(PgTools tools, ArchiveFollower follower, string label, CancellationToken cancellationToken)
-    {
-        var read = await ExternalProcess.RunAsync(tools.PgRestore, ["--file", NullDevice], NoConnection, cancellationToken, follower.FeedAsync).ConfigureAwait(false);
-        EnsureReadWhole(read, label);
     }
 
     private static ArchiveToc ParseToc(ProcessResult list, string archive) =>

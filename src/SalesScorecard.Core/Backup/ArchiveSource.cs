@@ -35,6 +35,9 @@ public sealed class ArchiveSource
 
     public static ArchiveSource FromFile(string path) => new(path, path, null);
 
+    /// <summary>The archive as the pipeline writes <paramref name="label"/>, chunk by chunk.</summary>
+    public static ArchiveSource FromFollower(ArchiveFollower follower, string label) => new(label, null, follower.FeedAsync);
+
     /// <summary>
     /// After pg_restore failed on a stream: reads the stored archive whole once more, to tell a changed or cut file
     /// (ArchiveTampered, returned) from an archive that is whole but that pg_restore could not use (null). pg_restore may
@@ -83,16 +86,59 @@ public sealed class ArchiveSource
             $"The backup's archive is encrypted ({encryption.Format}, to {string.Join(", ", encryption.Recipients)}): reading it needs the " +
             "identity (private key) of one of those recipients. Give -IdentityFile, or set BACKUP_IDENTITY_FILE, to the key file.", path);
 
+    /// <summary>
+    /// Copies the raw archive to <paramref name="output"/>, holding back its last block until the stored file has been read
+    /// to its end and both SHA-256 match: whatever reads the output cannot finish (and a restore cannot commit) on an
+    /// archive that turns out to be damaged. Only a failed write means the reader stopped (an IOException it can ignore);
+    /// a failed read of the stored file is ArchiveUnreadable or ArchiveTampered.
+    /// </summary>
     private static async Task CopyRawAsync(string path, BackupManifest manifest, IReadOnlyList<AgeIdentity>? identities, Stream output, CancellationToken cancellationToken)
     {
-        await using var stored = new HashingStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous));
+        await using var stored = new HashingStream(OpenStored(path));
         Func<Stream, Stream>? decrypt = manifest.Encryption is { } encryption
             ? inner => OpenDecryptor(inner, identities!, encryption)
             : null;
         await using var raw = new HashingStream(ArchivePipeline.OpenRaw(stored, decrypt));
+        var pending = new byte[BlockSize];
+        var next = new byte[BlockSize];
+        var pendingLength = await ReadBlockAsync(raw, pending, path, cancellationToken).ConfigureAwait(false);
+        while (pendingLength > 0)
+        {
+            var nextLength = await ReadBlockAsync(raw, next, path, cancellationToken).ConfigureAwait(false);
+            if (nextLength == 0)
+            {
+                // The stored file's hash covers all of it, also what may follow the compressed data.
+                await stored.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+                if (stored.Sha256 != manifest.Files[manifest.DumpFile].Sha256 || raw.Sha256 != manifest.RawSha256)
+                {
+                    throw Tampered(path, "its SHA-256 differs from the manifest's");
+                }
+            }
+
+            await output.WriteAsync(pending.AsMemory(0, pendingLength), cancellationToken).ConfigureAwait(false);
+            (pending, next, pendingLength) = (next, pending, nextLength);
+        }
+    }
+
+    private const int BlockSize = 1 << 20;
+
+    private static FileStream OpenStored(string path)
+    {
         try
         {
-            await raw.CopyToAsync(output, 1 << 20, cancellationToken).ConfigureAwait(false);
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BlockSize, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unreadable(path, e);
+        }
+    }
+
+    private static async Task<int> ReadBlockAsync(Stream raw, byte[] block, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await raw.ReadAtLeastAsync(block, block.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         }
         catch (ZstdException e)
         {
@@ -100,16 +146,16 @@ public sealed class ArchiveSource
         }
         catch (EndOfStreamException)
         {
-            // Not the reader stopping early (that is an IOException on the output): the stored file ends too soon.
             throw Tampered(path, "it ends in the middle of its compressed data");
         }
-
-        // Reached only when the reader took everything: a reader that stops early (--list) ends the copy with an IOException.
-        if (stored.Sha256 != manifest.Files[manifest.DumpFile].Sha256 || raw.Sha256 != manifest.RawSha256)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Tampered(path, "its SHA-256 differs from the manifest's");
+            throw Unreadable(path, e);
         }
     }
+
+    private static ScorecardException Unreadable(string path, Exception e) =>
+        new("ArchiveUnreadable", ScorecardErrorCategory.ReadError, $"The stored archive '{path}' cannot be read: {e.Message}", path, e);
 
     private static AgeDecryptor OpenDecryptor(Stream stored, IReadOnlyList<AgeIdentity> identities, ManifestEncryption encryption)
     {

@@ -51,9 +51,10 @@ internal static class BackupLeftovers
                 log.TryWrite("CLEANUP", DrillDatabase.DescribeDropped(dropped));
             }
         }
-        catch (PostgresException e)
+        catch (NpgsqlException e)
         {
-            log.TryWrite("CLEANUP", $"Could not drop the scratch database of a killed restore drill: {e.MessageText}");
+            // A leftover that cannot go now goes another night: it never fails the backup.
+            log.TryWrite("CLEANUP", $"Could not drop the scratch database of a killed restore drill: {(e as PostgresException)?.MessageText ?? e.Message}");
         }
     }
 }

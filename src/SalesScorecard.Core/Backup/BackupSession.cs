@@ -118,6 +118,7 @@ public sealed class BackupSession : IDisposable
         var started = DateTime.UtcNow;
         string? partial = null;
         StallWatchdog? watchdog = null;
+        CancellationTokenSource? dumpCancellation = null;
         try
         {
             Log.Write("START", $"Backup of {url.Describe()} into {Destination}");
@@ -186,7 +187,8 @@ public sealed class BackupSession : IDisposable
                 Func<long> written = streamed ? () => Interlocked.Read(ref rawBytesRead) : () => SizeOnDisk(dumpPath);
                 // From here on the run waits for pg_dump and the counting; if the archive stops growing, both are stopped.
                 watchdog = new StallWatchdog(written, request.StallTimeout, cancellationToken);
-                using var dumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(watchdog.Token);
+                // Linked to the caller's token too: the readers outlive the watchdog, and Ctrl+C must still reach them.
+                dumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(watchdog.Token, cancellationToken);
                 Func<Stream, CancellationToken, Task>? readArchive = streamed
                     ? async (output, ct) => stored = await ArchivePipeline.WriteAsync(output, dumpPath, request.Compression, Encryptor(request.Recipients),
                         [.. new[] { verifier, lister }.OfType<ArchiveFollower>()], bytes => Interlocked.Exchange(ref rawBytesRead, bytes), ct).ConfigureAwait(false)
@@ -197,15 +199,16 @@ public sealed class BackupSession : IDisposable
                 verifyTask = request.SkipVerify || request.Jobs is not null
                     ? Task.CompletedTask
                     : verifier is not null
-                        ? ArchiveReader.ReadFullyAsync(tools, verifier, dumpPath, dumpCancellation.Token)
+                        ? ArchiveReader.ReadFullyAsync(tools, ArchiveSource.FromFollower(verifier, dumpPath), dumpCancellation.Token)
                         : ArchiveReader.ReadWhileWrittenAsync(tools, dumpPath, dumpTask, dumpCancellation.Token);
                 verifier?.Attach(verifyTask);
                 if (lister is not null)
                 {
-                    streamedTocTask = ArchiveReader.ReadTocAsync(tools, lister, dumpPath, dumpCancellation.Token);
+                    streamedTocTask = ArchiveReader.ReadTocAsync(tools, ArchiveSource.FromFollower(lister, dumpPath), dumpCancellation.Token);
                     lister.Attach(streamedTocTask);
                 }
 
+                var dumped = false;
                 try
                 {
                     counts = new Dictionary<string, long>(await TableCounter.CountAsync(connection, watchdog.Token).ConfigureAwait(false), StringComparer.Ordinal);
@@ -216,21 +219,17 @@ public sealed class BackupSession : IDisposable
                         await Task.WhenAny(dumpTask, Task.Delay(500, watchdog.Token)).ConfigureAwait(false);
                         watchdog.Token.ThrowIfCancellationRequested();
                     }
+
+                    dumped = dumpTask.IsCompletedSuccessfully && dumpTask.Result.ExitCode == 0;
                 }
                 finally
                 {
-                    // Never leave pg_dump or its readers running: if counting failed, stop them, and wait until they are gone.
-                    if (!dumpTask.IsCompleted)
+                    // Never leave pg_dump or its readers running: unless counting and dump went well, stop them all, and
+                    // wait until they are gone.
+                    if (!dumped)
                     {
                         await dumpCancellation.CancelAsync().ConfigureAwait(false);
-                    }
-
-                    await Task.WhenAny(dumpTask).ConfigureAwait(false);
-                    if (!dumpTask.IsCompletedSuccessfully || dumpTask.Result.ExitCode != 0)
-                    {
-                        await dumpCancellation.CancelAsync().ConfigureAwait(false);
-                        await Task.WhenAny(verifyTask).ConfigureAwait(false);
-                        await Task.WhenAny(streamedTocTask ?? Task.CompletedTask).ConfigureAwait(false);
+                        await Task.WhenAll(Task.WhenAny(dumpTask), Task.WhenAny(verifyTask), Task.WhenAny(streamedTocTask ?? Task.CompletedTask)).ConfigureAwait(false);
                     }
                 }
 
@@ -341,6 +340,7 @@ public sealed class BackupSession : IDisposable
         finally
         {
             watchdog?.Dispose();
+            dumpCancellation?.Dispose();
             if (partial is not null && Directory.Exists(partial))
             {
                 Directory.Delete(partial, recursive: true);

@@ -11,6 +11,14 @@ internal static class AgeKeyFile
     /// <param name="empty">The error when it holds no key.</param>
     public static IReadOnlyList<T> Read<T>(string path, string kind, Func<ScorecardException> missing, Func<ScorecardException> empty, Func<string, T> parse)
     {
+        // A secret key pasted where the file's path belongs must not come back in a "file not found" message.
+        if (Path.GetFileName(path).StartsWith("AGE-SECRET-KEY-", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ScorecardException("InvalidKeyFilePath", ScorecardErrorCategory.InvalidArgument,
+                $"An age secret key was given where the path of the {kind} belongs; it is not repeated here. Give the path of the file " +
+                "that holds the key, and treat the key as exposed: it may now be in your shell's history.");
+        }
+
         if (!File.Exists(path))
         {
             throw missing();
@@ -18,7 +26,7 @@ internal static class AgeKeyFile
 
         var keys = new List<T>();
         var lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in ReadLines(path, kind))
         {
             lineNumber++;
             var entry = line.Trim();
@@ -38,5 +46,18 @@ internal static class AgeKeyFile
         }
 
         return keys.Count > 0 ? keys.Distinct().ToList() : throw empty();
+    }
+
+    private static List<string> ReadLines(string path, string kind)
+    {
+        try
+        {
+            return File.ReadLines(path).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ScorecardException("KeyFileUnreadable", ScorecardErrorCategory.PermissionDenied,
+                $"The {kind} '{path}' cannot be read: {e.Message}", path, e);
+        }
     }
 }
