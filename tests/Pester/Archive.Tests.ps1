@@ -235,6 +235,18 @@ Describe 'Encrypted backups (age)' {
         Get-Content (Join-Path $destination 'backup.log') -Raw | Should -Match 'FAILED  EncryptionUnsupported'
     }
 
+    It 'never repeats a secret key given where the path of a key file belongs' {
+        $secret = (Get-Content $StrangerKey.Path | Where-Object { $_ -like 'AGE-SECRET-KEY-*' }).Trim()
+        $output = Invoke-Capturing {
+            $Encrypted | Restore-ScorecardBackup -TargetDatabase (New-TargetName) -DatabaseUrl $Url -IdentityFile $secret -Confirm:$false -ErrorAction Stop
+        }
+        $output | Should -Match 'InvalidKeyFilePath'
+        $output | Should -Not -Match ([regex]::Escape($secret.Substring(20)))
+        $output = Invoke-Capturing { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (New-Destination) -Recipient $secret -ErrorAction Stop }
+        $output | Should -Match 'InvalidKeyFilePath'
+        $output | Should -Not -Match ([regex]::Escape($secret.Substring(20)))
+    }
+
     It 'refuses a malformed recipient with InvalidRecipient' {
         $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (New-Destination) -Recipient 'age1notakey' -ErrorAction Stop } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'InvalidRecipient,*'
