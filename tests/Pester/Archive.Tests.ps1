@@ -62,15 +62,15 @@ Describe 'A zstd backup, made in one pass' {
         $script:Manifest = Get-Content (Join-Path $Backup.Path 'manifest.json') -Raw | ConvertFrom-Json -AsHashtable
     }
 
-    It 'stores <database>.dump.zst, and the manifest records zstd:3 and both SHA-256' {
+    It 'stores <database>.dump.zst, and the manifest records zstd:4 and both SHA-256' {
         Split-Path -Leaf $Backup.DumpFile | Should -Be "$Database.dump.zst"
-        $Backup.Compression | Should -Be 'zstd:3'
+        $Backup.Compression | Should -Be 'zstd:4'
         $Backup.Encrypted | Should -BeFalse
         $Backup.Verified | Should -BeTrue
-        $Manifest.compression | Should -Be 'zstd:3'
+        $Manifest.compression | Should -Be 'zstd:4'
         $Manifest.encryption | Should -BeNullOrEmpty
         $Manifest.files["$Database.dump.zst"].sha256 | Should -Be (Get-FileHash $Backup.DumpFile -Algorithm SHA256).Hash.ToLowerInvariant()
-        Get-Content (Join-Path $Backup.Path 'summary.txt') | Should -Contain 'Compression: zstd:3'
+        Get-Content (Join-Path $Backup.Path 'summary.txt') | Should -Contain 'Compression: zstd:4'
     }
 
     It 'decompresses with the zstd tool to the raw archive whose SHA-256 the manifest holds' {
