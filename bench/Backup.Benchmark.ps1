@@ -155,7 +155,8 @@ try {
     $sizes = @{}
     foreach ($variant in $variants) { $results[$variant.Name] = @() }
     for ($i = 1; $i -le $Runs; $i++) {
-        $line = foreach ($variant in $variants) {
+        Write-Host ("load average before run {0}: {1}" -f $i, (Get-Content -Raw /proc/loadavg).Trim())
+    $line = foreach ($variant in $variants) {
             $run = Measure-Run $variant.Script $postmaster
             $results[$variant.Name] += $run
             $sizes[$variant.Name] = $variant.Folder ? (Get-StoredBytes $variant.Folder) : (Get-Item "$work/plain.dump").Length
