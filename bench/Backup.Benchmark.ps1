@@ -191,7 +191,12 @@ try {
     $plainName = "zstd (zstd:$defaultLevel)"
     $encrypted = Get-Median $results["zstd:$defaultLevel+age"].Seconds
     $unencrypted = Get-Median $results[$plainName].Seconds
-    Write-Host ('Encryption overhead (zstd:{0}+age / zstd:{0}, median wall): {1:0.000} (goal <= 1.10)' -f $defaultLevel, ($encrypted / $unencrypted))
+    Write-Host ('Encryption overhead (zstd:{0}+age / zstd:{0}, median wall): {1:0.000} (goal <= 1.10); by pwsh CPU: {2:0.000}, by tree CPU: {3:0.000}' -f
+        $defaultLevel, ($encrypted / $unencrypted),
+        ((Get-Median $results["zstd:$defaultLevel+age"].PwshCpu) / (Get-Median $results[$plainName].PwshCpu)),
+        ((Get-Median $results["zstd:$defaultLevel+age"].TreeCpu) / (Get-Median $results[$plainName].TreeCpu)))
+    Write-Host ('Per-run wall ratios zstd:{0}+age / zstd:{0} (same round): {1}' -f $defaultLevel,
+        ((0..($Runs - 1) | ForEach-Object { '{0:0.00}' -f ($results["zstd:$defaultLevel+age"][$_].Seconds / $results[$plainName][$_].Seconds) }) -join ', '))
     Write-Host ('Wall ratio of zstd:{0} to pg_dump -Fc: {1:0.000} (goal <= 1.0); stored size ratio: {2:0.000} (goal <= 0.6)' -f
         $defaultLevel, ($unencrypted / $baseSeconds), ($sizes[$plainName] / $sizes[$baseName]))
     Write-Host 'Peak memory goal: PwshPeakMB at ~4.3M rows within 40 MB of the value at ~0.43M rows (compare two runs).'
