@@ -62,15 +62,15 @@ Describe 'A zstd backup, made in one pass' {
         $script:Manifest = Get-Content (Join-Path $Backup.Path 'manifest.json') -Raw | ConvertFrom-Json -AsHashtable
     }
 
-    It 'stores <database>.dump.zst, and the manifest records zstd:4 and both SHA-256' {
+    It 'stores <database>.dump.zst, and the manifest records zstd:1 and both SHA-256' {
         Split-Path -Leaf $Backup.DumpFile | Should -Be "$Database.dump.zst"
-        $Backup.Compression | Should -Be 'zstd:4'
+        $Backup.Compression | Should -Be 'zstd:1'
         $Backup.Encrypted | Should -BeFalse
         $Backup.Verified | Should -BeTrue
-        $Manifest.compression | Should -Be 'zstd:4'
+        $Manifest.compression | Should -Be 'zstd:1'
         $Manifest.encryption | Should -BeNullOrEmpty
         $Manifest.files["$Database.dump.zst"].sha256 | Should -Be (Get-FileHash $Backup.DumpFile -Algorithm SHA256).Hash.ToLowerInvariant()
-        Get-Content (Join-Path $Backup.Path 'summary.txt') | Should -Contain 'Compression: zstd:4'
+        Get-Content (Join-Path $Backup.Path 'summary.txt') | Should -Contain 'Compression: zstd:1'
     }
 
     It 'decompresses with the zstd tool to the raw archive whose SHA-256 the manifest holds' {
@@ -105,8 +105,8 @@ Describe 'A zstd backup, made in one pass' {
 
     It 'takes zstd:N from -Compression and BACKUP_COMPRESSION' {
         (Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (New-Destination) -Compression 'zstd:19').Compression | Should -Be 'zstd:19'
-        $env:BACKUP_COMPRESSION = 'ZSTD:1'
-        try { (Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (New-Destination)).Compression | Should -Be 'zstd:1' } finally { $env:BACKUP_COMPRESSION = $null }
+        $env:BACKUP_COMPRESSION = 'ZSTD:2'
+        try { (Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (New-Destination)).Compression | Should -Be 'zstd:2' } finally { $env:BACKUP_COMPRESSION = $null }
     }
 
     It 'refuses <Value> with InvalidCompression before anything is written' -ForEach @(@{ Value = 'lz4' }, @{ Value = 'zstd:20' }, @{ Value = 'zstd:0' }) {

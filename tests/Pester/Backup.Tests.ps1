@@ -89,7 +89,7 @@ INSERT INTO "New ""Feature""" (note, at, raw) VALUES (E'back\\slash \\\\ and \t 
         $manifest.tocEntries | Should -BeGreaterThan 20
         @($manifest.files.Keys | Sort-Object) | Should -Be @(@("$Database.dump.zst", 'summary.txt') | Sort-Object)
         $manifest.files["$Database.dump.zst"].sha256 | Should -Be $Backup.Sha256
-        $manifest.compression | Should -Be 'zstd:4'
+        $manifest.compression | Should -Be 'zstd:1'
         $manifest.rawSha256 | Should -Match '^[0-9a-f]{64}$'
         $summary = Get-Content (Join-Path $Backup.Path 'summary.txt')
         $summary | Should -Contain "Total Rows: $($Backup.TotalRows)"

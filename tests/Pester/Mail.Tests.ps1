@@ -324,7 +324,7 @@ Describe 'Invoke-ScorecardBackup -Notify' {
         $message.Text | Should -Match ([regex]::Escape($backup.Name))
         $message.Text | Should -Match 'public\.users: 156'
         $message.Text | Should -Match "Total rows: $($backup.TotalRows)"
-        $message.Text | Should -Match "Stored as: zstd:4, not encrypted"
+        $message.Text | Should -Match "Stored as: zstd:1, not encrypted"
         Get-Content (Join-Path $destination 'backup.log') -Raw | Should -Match 'NOTIFY  Sent'
     }
 

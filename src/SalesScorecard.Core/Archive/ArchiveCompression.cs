@@ -12,24 +12,18 @@ public sealed record ArchiveCompression(string Method, int Level)
     public const string PgDump = "pg_dump";
 
     /// <summary>
-    /// Level 4, chosen by measurement on this project's fixtures (md5-like ids, as the app's own): with the
-    /// <see cref="WindowLog"/> window it stores a raw archive in about 0.6 of pg_dump -Fc's size at the CPU cost of
-    /// level 3 (0.88) and below level 6 (0.76); level 9 reaches 0.53 at about twice the CPU. README's Performance
-    /// section has the figures.
+    /// Level 1, chosen by measurement (bench/Backup.Benchmark.ps1, README's Performance section): on the fixtures at
+    /// 4.3M rows, whose ids are random-looking as the app's are, it is the fastest, the smallest (0.93 of pg_dump -Fc's
+    /// file against 0.95 for zstd's own default, level 3, whose higher levels gain nothing more here) and the lightest in
+    /// memory. A larger window did shrink small dumps but cost some 300 MB of memory on large ones.
     /// </summary>
-    public const int DefaultZstdLevel = 4;
-
-    /// <summary>
-    /// A 16 MiB window: a dump repeats itself across rows further apart than the small windows of the low levels see,
-    /// and zstd -d (and every decoder) reads a window this size without being asked to.
-    /// </summary>
-    public const int WindowLog = 24;
+    public const int DefaultZstdLevel = 1;
 
     public static ArchiveCompression Default { get; } = new(Zstd, DefaultZstdLevel);
 
     public bool IsZstd => Method == Zstd;
 
-    /// <summary>The name the manifest records and BACKUP_COMPRESSION takes: <c>zstd:4</c> or <c>pg_dump</c>.</summary>
+    /// <summary>The name the manifest records and BACKUP_COMPRESSION takes: <c>zstd:1</c> or <c>pg_dump</c>.</summary>
     public override string ToString() => IsZstd ? $"{Zstd}:{Level.ToString(CultureInfo.InvariantCulture)}" : PgDump;
 
     /// <summary>Reads <c>zstd</c>, <c>zstd:N</c> (1-19) or <c>pg_dump</c>, any case; null or empty is the default.</summary>

@@ -96,7 +96,6 @@ public static class ArchivePipeline
         var stream = new CompressionStream(output, compression.Level, ChunkSize, leaveOpen);
         // The frame checksum lets zstd itself catch damage in a stored file that is later decompressed.
         stream.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
-        stream.SetParameter(ZSTD_cParameter.ZSTD_c_windowLog, Math.Max(ArchiveCompression.WindowLog, stream.GetParameter(ZSTD_cParameter.ZSTD_c_windowLog)));
         if (Environment.ProcessorCount > 1)
         {
             stream.SetParameter(ZSTD_cParameter.ZSTD_c_nbWorkers, Environment.ProcessorCount);

@@ -30,7 +30,7 @@ public sealed class NotificationFacts
 
     public bool? Verified { get; init; }
 
-    /// <summary>How the archive is stored, e.g. "zstd:4, encrypted (age)"; null when unknown.</summary>
+    /// <summary>How the archive is stored, e.g. "zstd:1, encrypted (age)"; null when unknown.</summary>
     public string? Storage { get; init; }
 
     public string? Database { get; init; }
