@@ -197,6 +197,28 @@ Describe 'Process faults' {
         Get-Content (Join-Path $destination 'backup.log') -Raw | Should -Match "REFUSED BackupAlreadyRunning: .*$holder"
     }
 
+    It 'Fault 5: a count that outlasts pg_dump by the stall limit fails with BackupStalled naming the counting, not pg_dump' -Skip:$IsWindows {
+        # pg_dump leaves the locked table out and finishes; the count in the same snapshot waits on the lock.
+        $pgDump = New-PgDumpWrapper (Join-Path $Root "excluding-$([guid]::NewGuid().ToString('N').Substring(0, 8))") `
+            'case "$1" in --version) exec "$REAL_PG_DUMP" "$@";; esac; exec "$REAL_PG_DUMP" --exclude-table=audit_logs "$@"'
+        $locker = Start-ThreadJob -ScriptBlock {
+            param($helpers, $module, $database)
+            Import-Module $helpers; $env:SCORECARD_TEST_MODULE = $module
+            Invoke-TestSql -Database $database -Sql 'BEGIN; LOCK TABLE audit_logs IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(10); COMMIT' | Out-Null
+        } -ArgumentList (Join-Path $PSScriptRoot 'TestHelpers.psm1'), (Get-TestModulePath), $Database
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            $held = "SELECT count(*) AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = '$Database' AND l.relation = 'audit_logs'::regclass AND l.mode = 'AccessExclusiveLock' AND l.granted"
+            while ((Invoke-TestSql -Database $Database -Sql $held).n -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            $env:PG_DUMP_PATH = $pgDump
+            $env:BACKUP_STALL_SECONDS = '3'
+            try { $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (New-Destination) -ErrorAction Stop } | Should -Throw -PassThru }
+            finally { $env:PG_DUMP_PATH = $null; $env:BACKUP_STALL_SECONDS = $null }
+        } finally { $locker | Wait-Job | Remove-Job -Force }
+        $err.FullyQualifiedErrorId | Should -BeLike 'BackupStalled,*'
+        $err.Exception.Message | Should -Match 'Counting the rows made no progress for 3 s after pg_dump had finished'
+    }
+
     It 'Fault 6: a table locked past the command timeout delays the backup but does not fail it' {
         # Npgsql's CommandTimeout (30 s by default, 2 s here so the test is short) must not cut the counting off:
         # counting waits for the lock as pg_dump does.

@@ -119,6 +119,7 @@ public sealed class BackupSession : IDisposable
         string? partial = null;
         StallWatchdog? watchdog = null;
         CancellationTokenSource? dumpCancellation = null;
+        var countingOutlastedDump = false;
         try
         {
             Log.Write("START", $"Backup of {url.Describe()} into {Destination}");
@@ -228,6 +229,7 @@ public sealed class BackupSession : IDisposable
                     // wait until they are gone.
                     if (!dumped)
                     {
+                        countingOutlastedDump = dumpTask.IsCompleted;
                         await dumpCancellation.CancelAsync().ConfigureAwait(false);
                         await Task.WhenAll(Task.WhenAny(dumpTask), Task.WhenAny(verifyTask), Task.WhenAny(streamedTocTask ?? Task.CompletedTask)).ConfigureAwait(false);
                     }
@@ -314,9 +316,12 @@ public sealed class BackupSession : IDisposable
         }
         catch (OperationCanceledException e) when (watchdog is { Stalled: true } && !cancellationToken.IsCancellationRequested)
         {
-            var failure = new ScorecardException("BackupStalled", ScorecardErrorCategory.OperationTimeout,
-                $"pg_dump wrote nothing to the archive for {watchdog.DescribeLimit()} ({SettingNames.BackupStallSeconds}), so it was stopped and " +
-                "nothing was kept. A stopped pg_dump, a server that stopped answering, or a lock held that long does this.", Destination, e);
+            var what = countingOutlastedDump
+                ? $"Counting the rows made no progress for {watchdog.DescribeLimit()} after pg_dump had finished ({SettingNames.BackupStallSeconds}), " +
+                  "so it was stopped and nothing was kept. A lock held that long on a table, or a server that stopped answering, does this."
+                : $"pg_dump wrote nothing to the archive for {watchdog.DescribeLimit()} ({SettingNames.BackupStallSeconds}), so it was stopped and " +
+                  "nothing was kept. A stopped pg_dump, a server that stopped answering, or a lock held that long does this.";
+            var failure = new ScorecardException("BackupStalled", ScorecardErrorCategory.OperationTimeout, what, Destination, e);
             Log.TryWrite("FAILED", $"{failure.ErrorId}: {failure.Message}");
             throw failure;
         }
