@@ -10,6 +10,20 @@ BeforeAll {
 
     function New-Destination { Join-Path $Root ([guid]::NewGuid().ToString('N').Substring(0, 8)) }
 
+    # Another session holds an ACCESS EXCLUSIVE lock on a table for some seconds; returns its job once the lock is held.
+    function Start-TableLock([string] $Table, [int] $Seconds) {
+        $job = Start-ThreadJob -ScriptBlock {
+            param($helpers, $module, $database, $table, $seconds)
+            Import-Module $helpers; $env:SCORECARD_TEST_MODULE = $module
+            Invoke-TestSql -Database $database -Sql "BEGIN; LOCK TABLE $table IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep($seconds); COMMIT" | Out-Null
+        } -ArgumentList (Join-Path $PSScriptRoot 'TestHelpers.psm1'), (Get-TestModulePath), $Database, $Table, $Seconds
+        $held = "SELECT count(*) AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = '$Database' " +
+            "AND l.relation = '$Table'::regclass AND l.mode = 'AccessExclusiveLock' AND l.granted"
+        $deadline = [DateTime]::UtcNow.AddSeconds(10)
+        while ((Invoke-TestSql -Database $Database -Sql $held).n -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $job
+    }
+
     # A PG_DUMP_PATH whose pg_dump (or, with -Restore, whose pg_restore into a database) writes its pid beside itself
     # and then becomes a long sleep: the process a killed run must not leave behind.
     function New-HangingPgTools([switch] $Restore) {
@@ -201,15 +215,8 @@ Describe 'Process faults' {
         # pg_dump leaves the locked table out and finishes; the count in the same snapshot waits on the lock.
         $pgDump = New-PgDumpWrapper (Join-Path $Root "excluding-$([guid]::NewGuid().ToString('N').Substring(0, 8))") `
             'case "$1" in --version) exec "$REAL_PG_DUMP" "$@";; esac; exec "$REAL_PG_DUMP" --exclude-table=audit_logs "$@"'
-        $locker = Start-ThreadJob -ScriptBlock {
-            param($helpers, $module, $database)
-            Import-Module $helpers; $env:SCORECARD_TEST_MODULE = $module
-            Invoke-TestSql -Database $database -Sql 'BEGIN; LOCK TABLE audit_logs IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(10); COMMIT' | Out-Null
-        } -ArgumentList (Join-Path $PSScriptRoot 'TestHelpers.psm1'), (Get-TestModulePath), $Database
+        $locker = Start-TableLock audit_logs 10
         try {
-            $deadline = [DateTime]::UtcNow.AddSeconds(10)
-            $held = "SELECT count(*) AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = '$Database' AND l.relation = 'audit_logs'::regclass AND l.mode = 'AccessExclusiveLock' AND l.granted"
-            while ((Invoke-TestSql -Database $Database -Sql $held).n -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
             $env:PG_DUMP_PATH = $pgDump
             $env:BACKUP_STALL_SECONDS = '3'
             try { $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (New-Destination) -ErrorAction Stop } | Should -Throw -PassThru }
@@ -225,15 +232,8 @@ Describe 'Process faults' {
         Import-TestAssemblies
         $builder = [SalesScorecard.Settings.DatabaseUrl]::Parse($Url).Builder
         $builder.CommandTimeout = 2
-        $locker = Start-ThreadJob -ScriptBlock {
-            param($helpers, $module, $database)
-            Import-Module $helpers; $env:SCORECARD_TEST_MODULE = $module
-            Invoke-TestSql -Database $database -Sql 'BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(6); COMMIT' | Out-Null
-        } -ArgumentList (Join-Path $PSScriptRoot 'TestHelpers.psm1'), (Get-TestModulePath), $Database
+        $locker = Start-TableLock users 6
         try {
-            $deadline = [DateTime]::UtcNow.AddSeconds(10)
-            $held = "SELECT count(*) AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE d.datname = '$Database' AND l.relation = 'users'::regclass AND l.mode = 'AccessExclusiveLock' AND l.granted"
-            while ((Invoke-TestSql -Database $Database -Sql $held).n -eq 0 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
             $watch = [Diagnostics.Stopwatch]::StartNew()
             $backup = Invoke-ScorecardBackup -DatabaseUrl $builder.ConnectionString -Destination (New-Destination) -ErrorAction Stop
             $watch.Elapsed.TotalSeconds | Should -BeGreaterThan 3   # it really waited for the lock, past the 2 s timeout
