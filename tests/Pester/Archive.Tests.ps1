@@ -5,7 +5,7 @@ BeforeAll {
     $script:Database = New-TestDatabase
     $script:Url = Get-TestDatabaseUrl $Database
     $script:Root = New-TestFolder
-    $script:SavedEnvironment = Clear-BackupSettings
+    $script:SavedEnvironment = Clear-SettingEnvironment
     $script:Original = Get-TableDigest $Database
 
     function New-Destination { Join-Path $Root ([guid]::NewGuid().ToString('N').Substring(0, 8)) }
@@ -53,7 +53,7 @@ BeforeAll {
 AfterAll {
     Remove-TestDatabase $Database
     Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
-    Restore-BackupSettings $SavedEnvironment
+    Restore-SettingEnvironment $SavedEnvironment
 }
 
 Describe 'A zstd backup, made in one pass' {

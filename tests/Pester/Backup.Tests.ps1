@@ -5,7 +5,7 @@ BeforeAll {
     $script:Url = Get-TestDatabaseUrl $Database
     $script:Password = Get-TestServerPassword
     $script:Root = New-TestFolder
-    $script:SavedEnvironment = Clear-BackupSettings
+    $script:SavedEnvironment = Clear-SettingEnvironment
 
     function New-Destination { Join-Path $Root ([guid]::NewGuid().ToString('N').Substring(0, 8)) }
 
@@ -24,7 +24,7 @@ BeforeAll {
 AfterAll {
     Remove-TestDatabase $Database
     Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
-    Restore-BackupSettings $SavedEnvironment
+    Restore-SettingEnvironment $SavedEnvironment
 }
 
 Describe 'Invoke-ScorecardBackup makes a backup that restores whole' {

@@ -6,7 +6,7 @@ BeforeAll {
     $script:Database = New-TestDatabase
     $script:Url = Get-TestDatabaseUrl $Database
     $script:Root = New-TestFolder
-    $script:SavedEnvironment = Clear-BackupSettings
+    $script:SavedEnvironment = Clear-SettingEnvironment
 
     function New-Destination { Join-Path $Root ([guid]::NewGuid().ToString('N').Substring(0, 8)) }
 
@@ -28,7 +28,7 @@ BeforeAll {
 AfterAll {
     Remove-TestDatabase $Database
     Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
-    Restore-BackupSettings $SavedEnvironment
+    Restore-SettingEnvironment $SavedEnvironment
 }
 
 Describe 'Fault 1: a manifest from the future' {
@@ -103,13 +103,9 @@ Describe 'Fault 10: failures that escaped the contract' {
     }
 
     It 'Fault 10: a pg_restore that cannot be run fails with PgDumpNotFound and a FAILED line' -Skip:$IsWindows {
-        $folder = Join-Path $Root 'unrunnable-pg-restore'
-        New-Item -ItemType Directory $folder | Out-Null
-        New-Item -ItemType SymbolicLink -Path (Join-Path $folder 'pg_dump') -Target (Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_dump') | Out-Null
-        Set-Content (Join-Path $folder 'pg_restore') '#!/bin/sh'
-        & chmod 0644 (Join-Path $folder 'pg_restore')
+        $pgDump = New-PgRestoreWrapper (Join-Path $Root 'unrunnable-pg-restore') 'exit 0' -Mode 0644
         $destination = New-Destination
-        $env:PG_DUMP_PATH = Join-Path $folder 'pg_dump'
+        $env:PG_DUMP_PATH = $pgDump
         try {
             $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
         } finally { $env:PG_DUMP_PATH = $null }
@@ -159,15 +155,10 @@ Describe 'Fault 11: messages that say what happened' {
     }
 
     It 'Fault 11: a verifying pg_restore that dies is named, not "Pipe is broken"' -Skip:$IsWindows {
-        $folder = Join-Path $Root 'dying-pg-restore'
-        New-Item -ItemType Directory $folder | Out-Null
-        New-Item -ItemType SymbolicLink -Path (Join-Path $folder 'pg_dump') -Target (Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_dump') | Out-Null
-        $real = Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_restore'
         # The reader that follows the archive as it is written dies after its first bytes; --list and --version work.
-        Set-Content (Join-Path $folder 'pg_restore') "#!/bin/sh`ncase `"`$1`" in --version|--list) exec '$real' `"`$@`";; esac`nhead -c 100 >/dev/null; kill -9 `$`$`n"
-        & chmod 0755 (Join-Path $folder 'pg_restore')
+        $pgDump = New-PgRestoreWrapper (Join-Path $Root 'dying-pg-restore') 'case "$1" in --version|--list) exec "$REAL_PG_RESTORE" "$@";; esac; head -c 100 >/dev/null; kill -9 $$'
         $destination = New-Destination
-        $env:PG_DUMP_PATH = Join-Path $folder 'pg_dump'
+        $env:PG_DUMP_PATH = $pgDump
         try {
             $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -ErrorAction Stop } | Should -Throw -PassThru
         } finally { $env:PG_DUMP_PATH = $null }

@@ -6,7 +6,7 @@ BeforeAll {
     $script:Database = New-TestDatabase
     $script:Url = Get-TestDatabaseUrl $Database
     $script:Root = New-TestFolder
-    $script:SavedEnvironment = Clear-BackupSettings
+    $script:SavedEnvironment = Clear-SettingEnvironment
 
     function New-Destination { Join-Path $Root ([guid]::NewGuid().ToString('N').Substring(0, 8)) }
 
@@ -30,12 +30,7 @@ BeforeAll {
         $folder = Join-Path $Root ('hang-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
         $hang = 'echo $$ > "$(dirname "$0")/pid"; exec sleep 60'
         if (-not $Restore) { return New-PgDumpWrapper $folder "case `"`$1`" in --version) exec `"`$REAL_PG_DUMP`" `"`$@`";; esac; $hang" }
-        $pgDump = New-PgDumpWrapper $folder 'exec "$REAL_PG_DUMP" "$@"'
-        $pgRestore = Join-Path $folder 'pg_restore'
-        Remove-Item $pgRestore
-        Set-Content $pgRestore "#!/bin/sh`ncase `"`$*`" in *--dbname*) $hang;; esac`nexec '$(Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_restore')' `"`$@`"`n" -NoNewline
-        & chmod 0755 $pgRestore
-        $pgDump
+        New-PgRestoreWrapper $folder "case `"`$*`" in *--dbname*) $hang;; esac; exec `"`$REAL_PG_RESTORE`" `"`$@`""
     }
 
     # A separate pwsh PROCESS (a runspace cannot be killed) that imports the module and runs $Command. Settings travel
@@ -90,7 +85,7 @@ catch { "`$(`$_.FullyQualifiedErrorId)|`$(`$_.CategoryInfo.Category)|`$(`$_.Exce
 AfterAll {
     Remove-TestDatabase $Database
     Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
-    Restore-BackupSettings $SavedEnvironment
+    Restore-SettingEnvironment $SavedEnvironment
 }
 
 Describe 'Process faults' {

@@ -5,7 +5,7 @@ BeforeAll {
     $script:Database = New-TestDatabase
     $script:Url = Get-TestDatabaseUrl $Database
     $script:Root = New-TestFolder
-    $script:SavedEnvironment = Clear-BackupSettings
+    $script:SavedEnvironment = Clear-SettingEnvironment
     $script:Good = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (Join-Path $Root 'backups')
 
     function New-DatabaseName([string] $Prefix) { $Prefix + [guid]::NewGuid().ToString('N').Substring(0, 8) }
@@ -39,7 +39,7 @@ BeforeAll {
 AfterAll {
     Remove-TestDatabase $Database
     Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
-    Restore-BackupSettings $SavedEnvironment
+    Restore-SettingEnvironment $SavedEnvironment
 }
 
 Describe 'Restore faults: -Clean over a target another table depends on' {
@@ -175,11 +175,7 @@ Describe 'Restore faults: a failed restore into a database the cmdlet created' {
     It 'Fault 3: a restore stopped (Ctrl+C) while pg_restore runs drops the database it created' -Skip:$IsWindows {
         # The real pg_dump beside a pg_restore that lists archives (and says its version) but hangs when asked to restore one.
         $folder = Join-Path $Root 'hanging-pg-restore'
-        New-Item -ItemType Directory $folder | Out-Null
-        New-Item -ItemType SymbolicLink -Path (Join-Path $folder 'pg_dump') -Target (Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_dump') | Out-Null
-        $realPgRestore = Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_restore'
-        Set-Content (Join-Path $folder 'pg_restore') "#!/bin/sh`ncase `"`$1`" in --list|--version) exec '$realPgRestore' `"`$@`";; esac`necho `$`$ > '$folder/pid'`nexec sleep 60`n" -NoNewline
-        & chmod 0755 (Join-Path $folder 'pg_restore')
+        $null = New-PgRestoreWrapper $folder "case `"`$1`" in --list|--version) exec `"`$REAL_PG_RESTORE`" `"`$@`";; esac; echo `$`$ > '$folder/pid'; exec sleep 60"
         # PG_DUMP_PATH through an .env file: an environment variable would outlive the stopped pipeline.
         $envFile = Join-Path $folder 'hanging.env'
         Set-Content $envFile "PG_DUMP_PATH=$(Join-Path $folder 'pg_dump')"

@@ -10,11 +10,7 @@ BeforeAll {
     Import-Module (Get-TestModulePath) -Force
     $script:SettingNames = [SalesScorecard.Settings.SettingNames]::All.Name + 'SCORECARD_ENV_FILE'
     # The suite must not depend on what the machine's environment happens to hold.
-    $script:SavedEnvironment = @{}
-    foreach ($name in $SettingNames) {
-        $SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $null)
-    }
+    $script:SavedEnvironment = Clear-SettingEnvironment -Names $SettingNames
     $script:Root = New-TestFolder
     $script:Secret = 'Hunter2Secret'
 
@@ -52,7 +48,7 @@ BeforeAll {
 
 AfterAll {
     Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
-    foreach ($name in $SavedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $SavedEnvironment[$name]) }
+    Restore-SettingEnvironment $SavedEnvironment
 }
 
 Describe 'Fault 8: a DATABASE_URL that does not parse is never echoed' {

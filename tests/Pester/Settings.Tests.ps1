@@ -3,11 +3,7 @@ BeforeAll {
     Import-Module (Get-TestModulePath) -Force
     $script:SettingNames = [SalesScorecard.Settings.SettingNames]::All.Name + 'SCORECARD_ENV_FILE'
     # The suite must not depend on what the machine's environment happens to hold.
-    $script:SavedEnvironment = @{}
-    foreach ($name in $SettingNames) {
-        $SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $null)
-    }
+    $script:SavedEnvironment = Clear-SettingEnvironment -Names $SettingNames
     $script:Folder = New-TestFolder
     Push-Location $Folder
 
@@ -18,7 +14,7 @@ BeforeAll {
 AfterAll {
     Pop-Location
     Remove-Item -Recurse -Force $Folder
-    foreach ($name in $SavedEnvironment.Keys) { [Environment]::SetEnvironmentVariable($name, $SavedEnvironment[$name]) }
+    Restore-SettingEnvironment $SavedEnvironment
 }
 
 Describe '.env parsing, as the Node app''s dotenv does it' {

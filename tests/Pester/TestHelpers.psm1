@@ -151,6 +151,21 @@ function New-PgDumpWrapper {
     $script
 }
 
+function New-PgRestoreWrapper {
+    <#
+    A folder with the real pg_dump and a pg_restore shell script beside it (its body may exec the real one,
+    "$REAL_PG_RESTORE", with "$@"). Returns the pg_dump's path, for PG_DUMP_PATH, which finds pg_restore beside it.
+    #>
+    param([Parameter(Mandatory)] [string] $Folder, [Parameter(Mandatory)] [string] $Body, [string] $Mode = '0755')
+    New-Item -ItemType Directory -Path $Folder -Force | Out-Null
+    $pgDump = Join-Path $Folder 'pg_dump'
+    New-Item -ItemType SymbolicLink -Path $pgDump -Target (Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_dump') | Out-Null
+    $script = Join-Path $Folder 'pg_restore'
+    Set-Content -Path $script -Value "#!/bin/sh`nREAL_PG_RESTORE='$(Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_restore')'`n$Body`n" -NoNewline
+    & chmod $Mode $script
+    $pgDump
+}
+
 function Get-DeliveredMessage {
     <# The messages smtp4dev received for one recipient, with their text, HTML and raw source. #>
     param([Parameter(Mandatory)] [string] $To)
@@ -230,17 +245,18 @@ function Stop-ScriptedSmtpPeer([Parameter(Mandatory)] $Peer) {
 $BackupSettingNames = 'DATABASE_URL', 'BACKUP_DIR', 'PG_DUMP_PATH', 'BACKUP_RETENTION_DAYS', 'BACKUP_KEEP_MIN', 'SCORECARD_ENV_FILE',
     'BACKUP_COMPRESSION', 'BACKUP_ENCRYPTION_RECIPIENTS', 'BACKUP_IDENTITY_FILE', 'BACKUP_STALL_SECONDS'
 
-function Clear-BackupSettings {
-    <# Clears every backup setting from the environment; returns what was there, for Restore-BackupSettings. #>
+function Clear-SettingEnvironment {
+    <# Clears settings (the backup ones unless -Names says) from the environment; returns what was there, for Restore-SettingEnvironment. #>
+    param([string[]] $Names = $BackupSettingNames)
     $saved = @{}
-    foreach ($name in $BackupSettingNames) {
+    foreach ($name in $Names) {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)
         [Environment]::SetEnvironmentVariable($name, $null)
     }
     $saved
 }
 
-function Restore-BackupSettings([Parameter(Mandatory)] [hashtable] $Saved) {
+function Restore-SettingEnvironment([Parameter(Mandatory)] [hashtable] $Saved) {
     foreach ($name in $Saved.Keys) { [Environment]::SetEnvironmentVariable($name, $Saved[$name]) }
 }
 
