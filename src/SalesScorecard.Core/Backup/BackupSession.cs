@@ -284,7 +284,7 @@ public sealed class BackupSession : IDisposable
                 Format = format,
                 DumpFile = dumpName,
                 Snapshot = snapshot,
-                SizeBytes = SizeOnDisk(dumpPath),
+                SizeBytes = stored?.StoredBytes ?? SizeOnDisk(dumpPath),
                 TotalRows = counts.Values.Sum(),
                 Tables = counts,
                 TocEntries = tocEntries,
