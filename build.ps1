@@ -99,11 +99,12 @@ function Get-PesterPath {
     $manifest
 }
 
-function Start-Services([switch] $WithSmtp) {
-    $services = [ordered]@{ Postgres = $null; Smtp = $null }
+function Start-Services([switch] $WithSmtp, [switch] $WithS3) {
+    $services = [ordered]@{ Postgres = $null; Smtp = $null; S3 = $null }
     try {
         $services.Postgres = if ($env:SCORECARD_TEST_DATABASE_URL) { Get-ExternalPostgres } else { Start-TestPostgres -Root ([IO.Path]::GetTempPath()) }
         if ($WithSmtp) { $services.Smtp = Start-TestSmtp -RepoRoot $RepoRoot -Root ([IO.Path]::GetTempPath()) }
+        if ($WithS3) { $services.S3 = Start-TestS3 -Root ([IO.Path]::GetTempPath()) }
     } catch {
         Stop-Services $services
         throw
@@ -113,6 +114,7 @@ function Start-Services([switch] $WithSmtp) {
 
 function Stop-Services($Services) {
     if ($Services.Smtp) { Stop-TestSmtp $Services.Smtp }
+    if ($Services.S3) { Stop-TestS3 $Services.S3 }
     if ($Services.Postgres) { Stop-TestPostgres $Services.Postgres }
 }
 
@@ -122,7 +124,7 @@ function Invoke-Test {
     $resultFile = Join-Path $OutDir 'test-results.xml'
     $summaryFile = Join-Path $OutDir 'test-summary.json'
     Remove-Item $resultFile, $summaryFile -ErrorAction SilentlyContinue
-    $services = Start-Services -WithSmtp
+    $services = Start-Services -WithSmtp -WithS3
     $variables = @{
         SCORECARD_TEST_DATABASE_URL = $services.Postgres.Url
         SCORECARD_TEST_PG_BIN       = $services.Postgres.BinDir
@@ -137,6 +139,8 @@ function Invoke-Test {
         SCORECARD_TEST_SMTP_PASS    = $services.Smtp.Password
         SCORECARD_TEST_SMTP_CERT    = $services.Smtp.CertificateFile
         SCORECARD_TEST_SMTP_CERT_SHA256 = $services.Smtp.CertificateSha256
+        SCORECARD_TEST_S3_ENDPOINT  = $services.S3.Endpoint
+        SCORECARD_TEST_S3_BUCKET    = $services.S3.Bucket
         # A zone with a UTC offset and DST changes: upstream's restore moved timestamps by it.
         TZ                          = 'Europe/Sofia'
     }

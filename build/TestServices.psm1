@@ -207,6 +207,49 @@ function Start-TestSmtp {
     }
 }
 
+function Start-TestS3 {
+    <#
+    Starts s3rver, an S3-protocol server, on a free loopback port with one bucket. It knows one access key pair,
+    S3RVER/S3RVER, and rejects any other key id.
+    #>
+    param([Parameter(Mandatory)] [string] $Root, [string] $Bucket = 'scorecard-backups')
+    $s3rver = Get-Command s3rver -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $s3rver) { throw 's3rver is not installed: npm install -g s3rver@3.7.1 (.ci/run does).' }
+    $port = Get-FreeTcpPort
+    $folder = Join-Path $Root ('s3-' + (New-RandomSecret 8))
+    New-Item -ItemType Directory -Path (Join-Path $folder 'data') -Force | Out-Null
+    $log = Join-Path $folder 's3rver.log'
+    $process = Start-Process $s3rver.Source -ArgumentList @('-d', (Join-Path $folder 'data'), '-a', '127.0.0.1', '-p', $port, '--configure-bucket', $Bucket) `
+        -PassThru -RedirectStandardOutput $log -RedirectStandardError "$log.err"
+    $deadline = [DateTime]::UtcNow.AddSeconds(30)
+    while ($true) {
+        if ($process.HasExited) { throw "s3rver exited early (code $($process.ExitCode)); see $log." }
+        try {
+            ([System.Net.Sockets.TcpClient]::new('127.0.0.1', $port)).Dispose()
+            break
+        } catch {
+            if ([DateTime]::UtcNow -gt $deadline) { $process.Kill($true); throw "s3rver did not answer within 30 s; see $log." }
+            Start-Sleep -Milliseconds 100
+        }
+    }
+    [pscustomobject]@{
+        Endpoint = "http://127.0.0.1:$port"
+        Port     = $port
+        Bucket   = $Bucket
+        Process  = $process
+        Folder   = $folder
+        Log      = $log
+    }
+}
+
+function Stop-TestS3([Parameter(Mandatory)] $S3) {
+    if (-not $S3.Process.HasExited) {
+        $S3.Process.Kill($true)
+        $S3.Process.WaitForExit(10000) | Out-Null
+    }
+    Remove-Tree $S3.Folder
+}
+
 function Stop-TestSmtp([Parameter(Mandatory)] $Smtp) {
     if (-not $Smtp.Process.HasExited) {
         $Smtp.Process.Kill($true)
@@ -216,4 +259,4 @@ function Stop-TestSmtp([Parameter(Mandatory)] $Smtp) {
 }
 
 Export-ModuleMember -Function Get-PwshCommand, Get-FreeTcpPort, Start-TestPostgres, Get-ExternalPostgres, Stop-TestPostgres, Invoke-Psql,
-    New-FixtureDatabase, Start-TestSmtp, Stop-TestSmtp
+    New-FixtureDatabase, Start-TestSmtp, Stop-TestSmtp, Start-TestS3, Stop-TestS3

@@ -58,6 +58,12 @@ public sealed class BackupInfo
 
     public string? Error { get; init; }
 
+    /// <summary>Where the offsite copy is (s3://bucket/prefix/name), or null when none was made.</summary>
+    public string? Offsite { get; set; }
+
+    /// <summary>True when every object of the offsite copy read back with its size and SHA-256; false when the copy failed.</summary>
+    public bool? OffsiteVerified { get; set; }
+
     /// <summary>What -Notify did: Sent, "Failed: ..." or "Skipped: not configured ..."; null without -Notify.</summary>
     public string? Notification { get; set; }
 }

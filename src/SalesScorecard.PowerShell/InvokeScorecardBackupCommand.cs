@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using SalesScorecard.Backup;
 using SalesScorecard.Mail;
+using SalesScorecard.Offsite;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.PowerShell;
@@ -53,7 +54,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
             settings = LoadSettings(new Dictionary<string, string?>
             {
                 [SettingNames.DatabaseUrl] = DatabaseUrl,
-                [SettingNames.BackupDir] = ProviderPath(Destination),
+                [SettingNames.BackupDir] = OffsiteLocation.IsOffsite(Destination) ? Destination : ProviderPath(Destination),
                 [SettingNames.BackupRetentionDays] = RetentionDays?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [SettingNames.BackupKeepMin] = KeepLast?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [SettingNames.BackupCompression] = Compression,
@@ -69,8 +70,13 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
         string? destination = null;
         try
         {
-            destination = settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
-            var backup = Backup(settings, destination);
+            // BACKUP_DIR=s3://...: the backup streams straight to the store; only the lock and backup.log stay here.
+            var direct = settings.Get(SettingNames.BackupDir) is { } folder && OffsiteLocation.IsOffsite(folder)
+                ? OffsiteLocation.Parse(folder, SettingNames.BackupDir)
+                : null;
+            destination = direct?.StateFolder(Environment.GetEnvironmentVariable) ?? settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
+            using var store = OffsiteOptions.FromSettings(settings, Environment.GetEnvironmentVariable, direct) is { } options ? OffsiteStore.Open(options) : null;
+            var (backup, offsiteFailure) = Backup(settings, destination, store, direct is not null);
             if (backup is null)
             {
                 return;
@@ -78,10 +84,16 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
 
             if (Notify)
             {
-                backup.Notification = SendNotification(settings, NotificationFacts.FromBackup(backup), destination);
+                var facts = NotificationFacts.FromBackup(backup, offsiteFailure, offsiteFailure is null ? null : TryTail(new BackupLog(destination)));
+                backup.Notification = SendNotification(settings, facts, destination);
             }
 
             WriteObject(backup);
+            if (offsiteFailure is not null)
+            {
+                // The local backup is written first: a script still gets it, and cron and the watchdog see the failure.
+                WriteScorecardError(offsiteFailure);
+            }
         }
         catch (Exception e) when (e is not RuntimeException)
         {
@@ -112,8 +124,11 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
             _ => string.Join(",", Recipient),
         };
 
-    /// <summary>The backup and its retention; null under -WhatIf.</summary>
-    private BackupInfo? Backup(ScorecardSettings settings, string destination)
+    /// <summary>
+    /// The backup, its offsite copy and both retentions; null under -WhatIf. A failed offsite copy is returned, not
+    /// thrown: the local backup it leaves is still the run's result.
+    /// </summary>
+    private (BackupInfo? Backup, ScorecardException? OffsiteFailure) Backup(ScorecardSettings settings, string destination, OffsiteStore? store, bool direct)
     {
         var url = settings.GetDatabaseUrl();
         var retentionDays = settings.GetInt(SettingNames.BackupRetentionDays, 0, 36500);
@@ -130,8 +145,9 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
             Recipients = settings.GetRecipients(CurrentDirectory),
             StallTimeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.BackupStallSeconds, 1, 86400)),
             ModuleVersion = MyInvocation.MyCommand.Module?.Version?.ToString() ?? "0.0.0",
+            DirectStore = direct ? store : null,
         };
-        if (!ShouldProcess($"{url.Describe()} into {destination}", "Back up the database"))
+        if (!ShouldProcess($"{url.Describe()} into {(direct ? store!.Location.ToString() : destination)}", "Back up the database"))
         {
             // -WhatIf: say what retention would remove after a successful backup, and change nothing.
             var plan = BackupCatalog.PlanRetention(BackupCatalog.List(destination), retentionDays, keepLast, DateTime.UtcNow, justMade: null, BackupCatalog.MatchesChecksums);
@@ -140,7 +156,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
                 ShouldProcess(expired.Path, "Remove expired backup");
             }
 
-            return null;
+            return (null, null);
         }
 
         using var session = BackupSession.Open(destination);
@@ -148,9 +164,61 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
         if (!backup.Verified)
         {
             WriteWarning("Retention skipped: it runs only after a verified backup (-SkipVerify was given).");
-            return backup;
+            return (backup, store is null || direct ? null : CopyOffsite(store, backup, session.Log));
         }
 
+        if (!direct)
+        {
+            ApplyLocalRetention(session, retentionDays, keepLast, backup);
+        }
+
+        if (store is null)
+        {
+            return (backup, null);
+        }
+
+        if (!direct && CopyOffsite(store, backup, session.Log) is { } failure)
+        {
+            WriteWarning("Offsite retention skipped: it runs only after a verified copy.");
+            return (backup, failure);
+        }
+
+        ApplyOffsiteRetention(store, session.Log, backup);
+        return (backup, null);
+    }
+
+    private ScorecardException? CopyOffsite(OffsiteStore store, BackupInfo backup, BackupLog log)
+    {
+        try
+        {
+            Run((reporter, ct) => OffsiteBackups.CopyAsync(store, backup, log, reporter, ct));
+            return null;
+        }
+        catch (ScorecardException e)
+        {
+            return e;
+        }
+    }
+
+    private void ApplyOffsiteRetention(OffsiteStore store, BackupLog log, BackupInfo backup)
+    {
+        var plan = Run((_, ct) => OffsiteBackups.PlanRetentionAsync(store, backup.Name, ct));
+        foreach (var suspicious in plan.FutureDated)
+        {
+            WriteWarning(BackupSession.FutureDatedWarning(suspicious));
+        }
+
+        foreach (var expired in plan.Expired)
+        {
+            if (ShouldProcess(expired.Path, "Remove expired offsite copy") && Run((_, ct) => OffsiteBackups.RemoveAsync(store, expired, log, ct)) is { } problem)
+            {
+                WriteWarning($"Retention could not remove the offsite copy {expired.Name}: {problem}");
+            }
+        }
+    }
+
+    private void ApplyLocalRetention(BackupSession session, int retentionDays, int keepLast, BackupInfo backup)
+    {
         var retention = session.PlanRetention(retentionDays, keepLast, backup);
         foreach (var suspicious in retention.FutureDated)
         {
@@ -173,8 +241,6 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
                 }
             }
         }
-
-        return backup;
     }
 
     private string SendNotification(ScorecardSettings settings, NotificationFacts facts, string? destination) =>

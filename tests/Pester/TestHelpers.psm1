@@ -243,7 +243,9 @@ function Stop-ScriptedSmtpPeer([Parameter(Mandatory)] $Peer) {
 
 # The settings the backup tests set: each such test file clears them first, so that the machine's own cannot leak in.
 $BackupSettingNames = 'DATABASE_URL', 'BACKUP_DIR', 'PG_DUMP_PATH', 'BACKUP_RETENTION_DAYS', 'BACKUP_KEEP_MIN', 'SCORECARD_ENV_FILE',
-    'BACKUP_COMPRESSION', 'BACKUP_ENCRYPTION_RECIPIENTS', 'BACKUP_IDENTITY_FILE', 'BACKUP_STALL_SECONDS'
+    'BACKUP_COMPRESSION', 'BACKUP_ENCRYPTION_RECIPIENTS', 'BACKUP_IDENTITY_FILE', 'BACKUP_STALL_SECONDS',
+    'BACKUP_S3_URL', 'BACKUP_S3_ENDPOINT', 'BACKUP_S3_REGION', 'BACKUP_S3_FORCE_PATH_STYLE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'BACKUP_S3_RETENTION_DAYS', 'BACKUP_S3_KEEP_MIN'
 
 function Clear-SettingEnvironment {
     <# Clears settings (the backup ones unless -Names says) from the environment; returns what was there, for Restore-SettingEnvironment. #>
@@ -271,6 +273,53 @@ function Set-ManifestField {
 
 function Test-DatabaseExists([Parameter(Mandatory)] [string] $Name) {
     (Invoke-TestSql -Database postgres -Sql "SELECT count(*) AS n FROM pg_database WHERE datname = '$($Name -replace "'", "''")'").n -eq 1
+}
+
+function Set-TestS3Environment {
+    <#
+    Points the offsite settings at the S3 server build.ps1 started (or at -Endpoint), under a prefix of its own;
+    returns the s3:// address. s3rver knows one key pair, S3RVER/S3RVER.
+    #>
+    param([string] $Prefix = ('t-' + [guid]::NewGuid().ToString('N').Substring(0, 10)), [string] $Endpoint = $env:SCORECARD_TEST_S3_ENDPOINT,
+        [string] $Bucket = $env:SCORECARD_TEST_S3_BUCKET, [string] $AccessKeyId = 'S3RVER')
+    if (-not $Endpoint) { throw 'Run the tests with ./build.ps1 -Task Test: SCORECARD_TEST_S3_ENDPOINT is not set.' }
+    $env:BACKUP_S3_URL = "s3://$Bucket/$Prefix"
+    $env:BACKUP_S3_ENDPOINT = $Endpoint
+    $env:AWS_ACCESS_KEY_ID = $AccessKeyId
+    $env:AWS_SECRET_ACCESS_KEY = 'S3RVER'
+    $env:BACKUP_S3_URL
+}
+
+function Start-PrivateS3 {
+    <# A server of the test's own, for tests that stop it or remove its bucket. #>
+    Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Scope Local
+    Start-TestS3 -Root ([IO.Path]::GetTempPath()) -Bucket 'private-backups'
+}
+
+function Stop-PrivateS3([Parameter(Mandatory)] $S3) {
+    Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Scope Local
+    Stop-TestS3 $S3
+}
+
+function Invoke-Rclone {
+    <#
+    rclone, an S3 client independent of the module, against the test server: its remote 'sc:' is configured by
+    environment variables, so no file holds the key. Returns its output; fails on a non-zero exit code.
+    #>
+    param([Parameter(Mandatory)] [string[]] $Arguments, [string] $Endpoint = $env:SCORECARD_TEST_S3_ENDPOINT)
+    $variables = @{ RCLONE_CONFIG_SC_TYPE = 's3'; RCLONE_CONFIG_SC_PROVIDER = 'Other'; RCLONE_CONFIG_SC_ENDPOINT = $Endpoint
+        RCLONE_CONFIG_SC_ACCESS_KEY_ID = 'S3RVER'; RCLONE_CONFIG_SC_SECRET_ACCESS_KEY = 'S3RVER'; RCLONE_CONFIG_SC_FORCE_PATH_STYLE = 'true'; AWS_CA_BUNDLE = $null }
+    $saved = @{}
+    foreach ($name in $variables.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $variables[$name]) }
+    try {
+        $errors = New-TemporaryFile
+        $output = & rclone @Arguments 2>$errors
+        if ($LASTEXITCODE -ne 0) { throw "rclone $($Arguments -join ' ') failed ($LASTEXITCODE): $(Get-Content $errors -Raw)" }
+        $output
+    } finally {
+        Remove-Item $errors -ErrorAction SilentlyContinue
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
 }
 
 Export-ModuleMember -Function *

@@ -17,12 +17,12 @@ public static class ArchivePipeline
     private const int ChunkSize = 1 << 20;
 
     /// <param name="source">pg_dump's standard output.</param>
-    /// <param name="path">The stored file, created owner-only.</param>
+    /// <param name="target">Where the stored bytes go: the stored file (flushed to disk at the end), or an object being uploaded. Left open.</param>
     /// <param name="encrypt">Wraps the stored file in a stream that encrypts into it, or null to store the compressed bytes.</param>
     /// <param name="progress">Told the raw bytes read so far, after every chunk.</param>
     public static async Task<StoredArchive> WriteAsync(
         Stream source,
-        string path,
+        Stream target,
         ArchiveCompression compression,
         Func<Stream, Stream>? encrypt,
         IReadOnlyList<ArchiveFollower> followers,
@@ -30,8 +30,7 @@ public static class ArchivePipeline
         CancellationToken cancellationToken)
     {
         using var raw = new HashingStream(Stream.Null);
-        var file = SecureFiles.Create(path, FileMode.CreateNew);
-        var stored = new HashingStream(file);
+        var stored = new HashingStream(target, leaveOpen: true);
         // Stops the reader when the work fails, so that it never waits on a queue nobody empties.
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var chunks = Channel.CreateBounded<ArchiveChunk>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
@@ -68,7 +67,7 @@ public static class ArchivePipeline
             // On disk before the manifest that vouches for it is written: a power cut must not leave a manifest
             // pointing at bytes that were only in the page cache.
             await stored.FlushAsync(cancellationToken).ConfigureAwait(false);
-            file.Flush(flushToDisk: true);
+            (target as FileStream)?.Flush(flushToDisk: true);
             return new StoredArchive(raw.BytesPassed, raw.Sha256, stored.BytesPassed, stored.Sha256);
         }
         catch (Exception e)

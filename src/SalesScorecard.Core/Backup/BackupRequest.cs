@@ -27,4 +27,10 @@ public sealed class BackupRequest
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
     public required string ModuleVersion { get; init; }
+
+    /// <summary>
+    /// Streams the archive straight to this store, with no local copy; <see cref="Destination"/> then holds only the
+    /// lock, backup.log and, while the run lasts, its small files. Null for a backup on local disk.
+    /// </summary>
+    public Offsite.OffsiteStore? DirectStore { get; init; }
 }

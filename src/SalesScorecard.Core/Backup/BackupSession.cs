@@ -4,6 +4,7 @@ using Npgsql;
 using SalesScorecard.Archive;
 using SalesScorecard.Database;
 using SalesScorecard.Encryption;
+using SalesScorecard.Offsite;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.Backup;
@@ -120,6 +121,9 @@ public sealed class BackupSession : IDisposable
         StallWatchdog? watchdog = null;
         CancellationTokenSource? dumpCancellation = null;
         var countingOutlastedDump = false;
+        var direct = request.DirectStore;
+        OffsiteUploadStream? upload = null;
+        string? uploadedPrefix = null;
         try
         {
             Log.Write("START", $"Backup of {url.Describe()} into {Destination}");
@@ -132,6 +136,13 @@ public sealed class BackupSession : IDisposable
                     "to disk itself, in plain text. Use zstd compression without -Jobs, or remove the recipients; nothing was written.", Destination);
             }
 
+            if (direct is not null && !streamed)
+            {
+                throw new ScorecardException("OffsiteNeedsStreamedArchive", ScorecardErrorCategory.InvalidArgument,
+                    $"A backup streamed straight to {direct.Location} must be compressed by the module (BACKUP_COMPRESSION=zstd, without -Jobs): " +
+                    "pg_dump would write any other archive to local disk itself. Nothing was written.", direct.Location.Url());
+            }
+
             reporter.Progress("Preflight", "Locating pg_dump", 0);
             var tools = await PgTools.LocateAsync(request.PgDumpPath, cancellationToken).ConfigureAwait(false);
             reporter.Verbose($"pg_dump: {tools.PgDump} ({tools.VersionText})");
@@ -141,7 +152,11 @@ public sealed class BackupSession : IDisposable
             tools.EnsureCanDump(connection.PostgreSqlVersion, connection.ServerVersion);
             await BackupLeftovers.DropAbandonedDrillsAsync(connection, Log, cancellationToken).ConfigureAwait(false);
             var databaseBytes = await ScalarAsync<long>(connection, null, "SELECT pg_database_size(current_database())", cancellationToken).ConfigureAwait(false);
-            EnsureDiskSpace(connection.Database, databaseBytes);
+            if (direct is null)
+            {
+                // Streamed to the store, the archive never lands here: that is the point of it.
+                EnsureDiskSpace(connection.Database, databaseBytes);
+            }
 
             // One point in time: pg_dump imports this transaction's snapshot, and the counts are taken in it.
             await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
@@ -155,6 +170,11 @@ public sealed class BackupSession : IDisposable
             var encrypted = request.Recipients.Count > 0;
             var dumpName = SafeFileName(connection.Database) + (streamed ? encrypted ? ".dump.zst.age" : ".dump.zst" : ".dump");
             var dumpPath = Path.Combine(partial, dumpName);
+            if (direct is not null)
+            {
+                uploadedPrefix = direct.Location.BackupPrefix(name);
+                upload = direct.CreateObject(name, dumpName, cancellationToken);
+            }
             if (request.Jobs is null && !streamed)
             {
                 // Owner-only before pg_dump writes a byte into it; pg_dump truncates, keeping the mode.
@@ -191,8 +211,27 @@ public sealed class BackupSession : IDisposable
                 // Linked to the caller's token too: the readers outlive the watchdog, and Ctrl+C must still reach them.
                 dumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(watchdog.Token, cancellationToken);
                 Func<Stream, CancellationToken, Task>? readArchive = streamed
-                    ? async (output, ct) => stored = await ArchivePipeline.WriteAsync(output, dumpPath, request.Compression, Encryptor(request.Recipients),
-                        [.. new[] { verifier, lister }.OfType<ArchiveFollower>()], bytes => Interlocked.Exchange(ref rawBytesRead, bytes), ct).ConfigureAwait(false)
+                    ? async (output, ct) =>
+                    {
+                        ArchiveFollower[] followers = [.. new[] { verifier, lister }.OfType<ArchiveFollower>()];
+                        if (upload is null)
+                        {
+                            await using var file = SecureFiles.Create(dumpPath, FileMode.CreateNew);
+                            stored = await ArchivePipeline.WriteAsync(output, file, request.Compression, Encryptor(request.Recipients), followers,
+                                bytes => Interlocked.Exchange(ref rawBytesRead, bytes), ct).ConfigureAwait(false);
+                            return;
+                        }
+
+                        try
+                        {
+                            stored = await ArchivePipeline.WriteAsync(output, upload, request.Compression, Encryptor(request.Recipients), followers,
+                                bytes => Interlocked.Exchange(ref rawBytesRead, bytes), ct).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (e is not OperationCanceledException and not ScorecardException)
+                        {
+                            throw direct!.Translate(e, $"upload {dumpName}");
+                        }
+                    }
                     : null;
                 var dumpTask = ExternalProcess.RunAsync(tools.PgDump, arguments, pgEnvironment.Variables, dumpCancellation.Token, readOutput: readArchive);
 
@@ -247,7 +286,10 @@ public sealed class BackupSession : IDisposable
 
             // The snapshot had to live until pg_dump finished; now it can go.
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            SecureFiles.Restrict(dumpPath);
+            if (direct is null)
+            {
+                SecureFiles.Restrict(dumpPath);
+            }
 
             // The reads of a finished file archive are independent: list it, read it whole (unless that was done while
             // it was written) and hash it, side by side. A streamed archive was listed, read and hashed as it passed.
@@ -269,6 +311,11 @@ public sealed class BackupSession : IDisposable
             }
 
             var tocEntries = (await tocTask.ConfigureAwait(false)).Entries;
+            if (upload is not null)
+            {
+                reporter.Progress("Uploading", $"Completing {dumpName} on {direct!.Location} and reading it back", 85);
+                await CompleteUploadAsync(direct, upload, new ManifestFile(stored!.StoredSha256, stored.StoredBytes), cancellationToken).ConfigureAwait(false);
+            }
 
             var manifest = new BackupManifest
             {
@@ -305,6 +352,12 @@ public sealed class BackupSession : IDisposable
             manifest.CompletedAt = DateTime.UtcNow;
             manifest.DurationSeconds = Math.Round((manifest.CompletedAt - started).TotalSeconds, 3);
             SecureFiles.WriteAllTextAtomic(Path.Combine(partial, BackupManifest.FileName), manifest.Serialize());
+            if (direct is not null)
+            {
+                var streamedInfo = await FinishOffsiteAsync(direct, manifest, partial, summaryPath, cancellationToken).ConfigureAwait(false);
+                uploadedPrefix = null;
+                return streamedInfo;
+            }
 
             var final = Path.Combine(Destination, name);
             Directory.Move(partial, final);
@@ -346,11 +399,55 @@ public sealed class BackupSession : IDisposable
         {
             watchdog?.Dispose();
             dumpCancellation?.Dispose();
+            if (upload is not null)
+            {
+                // Aborts the multipart upload unless it was completed.
+                await upload.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (uploadedPrefix is not null)
+            {
+                // Whatever of this backup reached the store without its manifest is removed; it would never count anyway.
+                await direct!.TryRemoveAsync(uploadedPrefix).ConfigureAwait(false);
+            }
+
             if (partial is not null && Directory.Exists(partial))
             {
                 Directory.Delete(partial, recursive: true);
             }
         }
+    }
+
+    private static async Task CompleteUploadAsync(OffsiteStore store, OffsiteUploadStream upload, ManifestFile expected, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await upload.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not ScorecardException)
+        {
+            throw store.Translate(e, $"complete the upload of {upload.Key}");
+        }
+
+        await store.EnsureStoredAsync(upload.Key, expected, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A backup streamed to the store: summary.txt, then manifest.json, each read back; the local folder held only those two.</summary>
+    private async Task<BackupInfo> FinishOffsiteAsync(OffsiteStore store, BackupManifest manifest, string partial, string summaryPath, CancellationToken cancellationToken)
+    {
+        await using (var summary = store.CreateObject(manifest.Name, BackupManifest.SummaryFileName, cancellationToken))
+        {
+            await summary.WriteAsync(await File.ReadAllBytesAsync(summaryPath, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await CompleteUploadAsync(store, summary, manifest.Files[BackupManifest.SummaryFileName], cancellationToken).ConfigureAwait(false);
+        }
+
+        await store.PutManifestAsync(manifest.Name, await File.ReadAllBytesAsync(Path.Combine(partial, BackupManifest.FileName), cancellationToken).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+        var info = store.ToBackupInfo(manifest);
+        Log.Write("SUCCESS", $"{manifest.Name}: {info.Size}, {info.TotalRows} rows in {info.Tables.Count} tables, " +
+                             $"{manifest.DurationSeconds.ToString(CultureInfo.InvariantCulture)} s, verified {info.Verified.ToString().ToLowerInvariant()}");
+        Log.Write("OFFSITE", $"{manifest.Name} streamed to {info.Offsite} with no local copy: {manifest.Files.Count + 1} objects, each read back with its size and SHA-256");
+        return info;
     }
 
     /// <summary>

@@ -43,9 +43,24 @@ public sealed class NotificationFacts
 
     public IReadOnlyList<string> LogTail { get; init; } = [];
 
-    public static NotificationFacts FromBackup(BackupInfo backup) => new()
+    /// <summary>Replaces the standard status line, e.g. for a local backup whose offsite copy failed.</summary>
+    public string? Status { get; init; }
+
+    /// <summary>Where the offsite copy went and whether it was verified; null when none was made.</summary>
+    public string? Offsite { get; init; }
+
+    /// <param name="offsiteFailure">Why the offsite copy failed, for a local backup that is fine without one.</param>
+    public static NotificationFacts FromBackup(BackupInfo backup, ScorecardException? offsiteFailure = null, IReadOnlyList<string>? logTail = null) => new()
     {
-        Success = backup.Status == BackupStatus.Succeeded,
+        Success = backup.Status == BackupStatus.Succeeded && offsiteFailure is null,
+        Headline = offsiteFailure is null ? null : "⚠️ Local backup made, offsite copy FAILED",
+        Status = offsiteFailure is null ? null : "The local backup is fine; its offsite copy failed and does not count",
+        Offsite = backup.Offsite is null ? null : backup.OffsiteVerified == true
+            ? $"{backup.Offsite} (verified: every object read back with its size and SHA-256)"
+            : $"{backup.Offsite} (FAILED: no complete copy is on the store)",
+        ErrorId = offsiteFailure?.ErrorId,
+        ErrorMessage = offsiteFailure?.Message,
+        LogTail = logTail ?? [],
         TimeUtc = backup.CompletedAt ?? DateTime.UtcNow,
         BackupName = backup.Name,
         Location = backup.Path,

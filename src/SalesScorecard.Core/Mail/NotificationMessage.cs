@@ -44,7 +44,7 @@ public static class NotificationMessage
         var culture = settings.Culture;
         var lines = new List<(string, string)>
         {
-            ("Status", facts.Success ? "Backup completed successfully" : facts.StaleSinceUtc is null ? "Backup failed" : "No recent successful backup"),
+            ("Status", facts.Status ?? (facts.Success ? "Backup completed successfully" : facts.StaleSinceUtc is null ? "Backup failed" : "No recent successful backup")),
             ("Time", $"{Local(facts.TimeUtc, settings).ToString("F", culture)} ({settings.TimeZone.Id})"),
         };
 
@@ -63,6 +63,7 @@ public static class NotificationMessage
         Add("Duration", facts.Duration is { } d ? $"{d.TotalSeconds.ToString("0.0", culture)} s" : null);
         Add("Verified", facts.Verified switch { true => "yes, read back whole with pg_restore", false => "no", _ => null });
         Add("Stored as", facts.Storage);
+        Add("Offsite copy", facts.Offsite);
         Add("Database", facts.Database);
         Add("Server", facts.Host);
         Add("Error", facts.ErrorId);

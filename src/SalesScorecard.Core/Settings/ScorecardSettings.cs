@@ -111,6 +111,20 @@ public sealed class ScorecardSettings
                 $"{name} ({DescribeSource(setting)}) must be a whole number from {minimum} to {maximum}; it is '{setting.Value}'.", name);
     }
 
+    /// <summary>A true/false setting (also yes/no, 1/0), or null when it is not set.</summary>
+    public bool? GetBool(string name)
+    {
+        var setting = this[name];
+        return setting.Value?.Trim().ToLowerInvariant() switch
+        {
+            null => null,
+            "true" or "yes" or "1" => true,
+            "false" or "no" or "0" => false,
+            _ => throw new ScorecardException("InvalidSetting", ScorecardErrorCategory.InvalidArgument,
+                $"{name} ({DescribeSource(setting)}) must be true or false; it is '{setting.Value}'.", name),
+        };
+    }
+
     /// <summary>
     /// A folder or file setting as a full path. A relative path from the .env file is taken from that file's folder
     /// (as the app's own scripts did); any other relative path from <paramref name="currentDirectory"/>.

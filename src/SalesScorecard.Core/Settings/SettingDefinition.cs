@@ -25,6 +25,16 @@ public static class SettingNames
     public const string BackupCompression = "BACKUP_COMPRESSION";
     public const string BackupEncryptionRecipients = "BACKUP_ENCRYPTION_RECIPIENTS";
     public const string BackupIdentityFile = "BACKUP_IDENTITY_FILE";
+    public const string BackupS3Url = "BACKUP_S3_URL";
+    public const string BackupS3Endpoint = "BACKUP_S3_ENDPOINT";
+    public const string BackupS3Region = "BACKUP_S3_REGION";
+    public const string BackupS3ForcePathStyle = "BACKUP_S3_FORCE_PATH_STYLE";
+    public const string AwsAccessKeyId = "AWS_ACCESS_KEY_ID";
+    public const string AwsSecretAccessKey = "AWS_SECRET_ACCESS_KEY";
+    public const string AwsSessionToken = "AWS_SESSION_TOKEN";
+    public const string AwsProfile = "AWS_PROFILE";
+    public const string BackupS3RetentionDays = "BACKUP_S3_RETENTION_DAYS";
+    public const string BackupS3KeepMin = "BACKUP_S3_KEEP_MIN";
 
     /// <summary>Names the .env file when no -EnvFile is given.</summary>
     public const string EnvFileVariable = "SCORECARD_ENV_FILE";
@@ -51,6 +61,16 @@ public static class SettingNames
         new(BackupCompression, "zstd", IsSecret: false, "zstd (level 1), zstd:N for a level from 1 to 19, or pg_dump for pg_dump's own compression in a .dump file."),
         new(BackupEncryptionRecipients, null, IsSecret: false, "age X25519 recipients (age1...) to encrypt backups to, comma separated, or the path of a recipients file."),
         new(BackupIdentityFile, null, IsSecret: false, "The age identity file (private key) that reads encrypted backups; keep it off the machine that makes them."),
+        new(BackupS3Url, null, IsSecret: false, "s3://bucket/prefix: every verified backup is copied there (offsite copies); without it none is."),
+        new(BackupS3Endpoint, null, IsSecret: false, "Empty for AWS S3; the https://... (or http://...) address of any other S3-compatible store."),
+        new(BackupS3Region, null, IsSecret: false, "The bucket's region; default: AWS_REGION, else us-east-1."),
+        new(BackupS3ForcePathStyle, null, IsSecret: false, "true for path-style addresses (host/bucket/key), which most S3-compatible stores need; default: true with BACKUP_S3_ENDPOINT, false for AWS."),
+        new(AwsAccessKeyId, null, IsSecret: false, "Access key id for the store; without it (and AWS_PROFILE) the AWS SDK's default credentials are used."),
+        new(AwsSecretAccessKey, null, IsSecret: true, "Secret access key for the store."),
+        new(AwsSessionToken, null, IsSecret: true, "Session token, for temporary credentials."),
+        new(AwsProfile, null, IsSecret: false, "A profile of the AWS shared credentials file to use instead of AWS_ACCESS_KEY_ID."),
+        new(BackupS3RetentionDays, null, IsSecret: false, "Offsite copies older than this many days are removed after a verified copy; default: BACKUP_RETENTION_DAYS."),
+        new(BackupS3KeepMin, null, IsSecret: false, "The newest this many offsite copies are always kept; default: BACKUP_KEEP_MIN."),
     ];
 
     public static SettingDefinition Find(string name) =>

@@ -1,0 +1,66 @@
+using SalesScorecard.Backup;
+
+namespace SalesScorecard.Offsite;
+
+/// <summary>The offsite side of a backup run: the copy of a verified local backup, and retention on the store.</summary>
+public static class OffsiteBackups
+{
+    /// <summary>
+    /// Copies a verified local backup to the store and records the outcome on <paramref name="backup"/> and in backup.log
+    /// (an OFFSITE line either way), and returns the copy. A failed copy is OffsiteCopyFailed, which says the local backup is fine.
+    /// </summary>
+    public static async Task<OffsiteCopy> CopyAsync(OffsiteStore store, BackupInfo backup, BackupLog log, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        backup.Offsite = store.Location.Url(backup.Name);
+        backup.OffsiteVerified = false;
+        try
+        {
+            var manifest = RestoreEngine.ReadManifest(backup.Path);
+            var copy = await store.CopyBackupAsync(backup.Path, manifest, reporter, cancellationToken).ConfigureAwait(false);
+            backup.OffsiteVerified = copy.Verified;
+            log.Write("OFFSITE", $"{backup.Name} copied to {copy.Url}: {copy.Objects} objects, {Bytes.Format(copy.Bytes)}, each read back with its size and SHA-256");
+            return copy;
+        }
+        catch (ScorecardException e)
+        {
+            var failure = CopyFailed(backup, store, e);
+            log.TryWrite("OFFSITE", $"{backup.Name} was not copied to {backup.Offsite}: {e.ErrorId}: {e.Message}");
+            log.TryWrite("FAILED", $"{failure.ErrorId}: {failure.Message}");
+            throw failure;
+        }
+    }
+
+    public static ScorecardException CopyFailed(BackupInfo backup, OffsiteStore store, ScorecardException cause) =>
+        new("OffsiteCopyFailed", ScorecardErrorCategory.WriteError,
+            $"The local backup {backup.Name} is fine ({backup.Path}, verified). Its offsite copy to {store.Location} failed and does not count " +
+            $"({cause.ErrorId}): {cause.Message}", store.Location.Url(backup.Name), cause);
+
+    /// <summary>
+    /// Which stored backups expire: the same rules as on disk (<see cref="BackupCatalog.PlanRetention"/>), with the store's
+    /// own days and keep-floor. A backup counts toward the floor only while every object its manifest names is there with its size.
+    /// </summary>
+    public static async Task<RetentionPlan> PlanRetentionAsync(OffsiteStore store, string? justMade, CancellationToken cancellationToken)
+    {
+        var backups = await store.ListAsync(cancellationToken).ConfigureAwait(false);
+        var objects = await store.ListObjectsAsync(store.Location.KeyPrefix, cancellationToken).ConfigureAwait(false);
+        var manifests = backups.ToDictionary(b => b.Info.Name, b => b.Manifest, StringComparer.Ordinal);
+        return BackupCatalog.PlanRetention(backups.Select(b => b.Info), store.Options.RetentionDays, store.Options.KeepMin, DateTime.UtcNow, justMade,
+            backup => OffsiteStore.HasAllObjects(store.Location, manifests[backup.Name], objects));
+    }
+
+    /// <summary>Removes an expired stored backup; returns why it could not, or null.</summary>
+    public static async Task<string?> RemoveAsync(OffsiteStore store, BackupInfo backup, BackupLog log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.RemoveBackupAsync(backup.Name, cancellationToken).ConfigureAwait(false);
+            log.TryWrite("RETAIN", $"Removed the offsite copy {backup.Offsite} (from {backup.StartedAt:yyyy-MM-dd HH:mm:ss} UTC, {backup.Size}).");
+            return null;
+        }
+        catch (ScorecardException e)
+        {
+            log.TryWrite("RETAIN", $"Could not remove the offsite copy {backup.Offsite}: {e.Message}");
+            return e.Message;
+        }
+    }
+}

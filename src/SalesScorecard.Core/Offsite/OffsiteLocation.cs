@@ -1,0 +1,52 @@
+namespace SalesScorecard.Offsite;
+
+/// <summary>An <c>s3://bucket/prefix</c> address: the bucket, and the prefix (no leading or trailing '/') that holds the backups.</summary>
+public sealed record OffsiteLocation(string Bucket, string Prefix)
+{
+    public const string Scheme = "s3://";
+
+    public static bool IsOffsite(string? value) => value?.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <param name="setting">Names the setting in the error, which never quotes more than the address.</param>
+    public static OffsiteLocation Parse(string value, string setting)
+    {
+        var rest = IsOffsite(value) ? value[Scheme.Length..] : null;
+        var slash = rest?.IndexOf('/') ?? -1;
+        var bucket = rest is null ? "" : slash < 0 ? rest : rest[..slash];
+        var prefix = rest is null || slash < 0 ? "" : rest[(slash + 1)..].Trim('/');
+        // Bucket names are 3-63 lower-case letters, digits, dots and hyphens on every store we know of.
+        if (bucket.Length is < 3 or > 63 || !bucket.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-') ||
+            prefix.Contains("//", StringComparison.Ordinal) || prefix.Split('/').Any(part => part is "." or ".."))
+        {
+            throw new ScorecardException("InvalidSetting", ScorecardErrorCategory.InvalidArgument,
+                $"{setting} must read s3://bucket or s3://bucket/prefix (a bucket name of 3 to 63 lower-case letters, digits, dots and hyphens); " +
+                $"it is '{(value.Length > 200 ? value[..200] + "..." : value)}'.", setting);
+        }
+
+        return new OffsiteLocation(bucket, prefix);
+    }
+
+    /// <summary>The key prefix of everything under this location, ending in '/' unless it is the bucket's root.</summary>
+    public string KeyPrefix => Prefix.Length == 0 ? "" : Prefix + "/";
+
+    /// <summary>The key prefix of one backup's objects, ending in '/'.</summary>
+    public string BackupPrefix(string backupName) => KeyPrefix + backupName + "/";
+
+    public string Url(string? backupName = null) => $"{Scheme}{Bucket}/{KeyPrefix}{(backupName is null ? "" : backupName)}".TrimEnd('/');
+
+    public override string ToString() => Url();
+
+    /// <summary>
+    /// The local folder that holds the lock and backup.log of backups streamed straight to this location: under
+    /// $XDG_STATE_HOME (~/.local/state) on Linux and macOS, %LOCALAPPDATA% on Windows.
+    /// </summary>
+    public string StateFolder(Func<string, string?> environment)
+    {
+        var root = OperatingSystem.IsWindows()
+            ? Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData)
+            : environment("XDG_STATE_HOME") is { Length: > 0 } state
+                ? state
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        return Path.Combine(root, "SalesScorecard", "offsite", Bucket, Prefix.Length == 0 ? "_" : Prefix.Replace('/', '_'));
+    }
+}

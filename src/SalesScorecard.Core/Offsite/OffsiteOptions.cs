@@ -1,0 +1,78 @@
+using SalesScorecard.Settings;
+
+namespace SalesScorecard.Offsite;
+
+/// <summary>How to reach the store that holds offsite copies, and how long copies are kept there.</summary>
+public sealed class OffsiteOptions
+{
+    public required OffsiteLocation Location { get; init; }
+
+    /// <summary>Null for AWS S3 itself.</summary>
+    public Uri? Endpoint { get; init; }
+
+    public required string Region { get; init; }
+
+    public bool ForcePathStyle { get; init; }
+
+    public string? AccessKeyId { get; init; }
+
+    public string? SecretAccessKey { get; init; }
+
+    public string? SessionToken { get; init; }
+
+    public string? Profile { get; init; }
+
+    public int RetentionDays { get; init; }
+
+    public int KeepMin { get; init; }
+
+    /// <summary>How a message names the store: the endpoint (or AWS and the region) and the address, never a key.</summary>
+    public string Describe() => $"{Location} on {(Endpoint is null ? $"AWS S3 ({Region})" : Endpoint.GetLeftPart(UriPartial.Authority))}";
+
+    /// <summary>The offsite settings, or null when BACKUP_S3_URL is not set. <paramref name="location"/> overrides BACKUP_S3_URL.</summary>
+    public static OffsiteOptions? FromSettings(ScorecardSettings settings, Func<string, string?> environment, OffsiteLocation? location = null)
+    {
+        location ??= settings.Get(SettingNames.BackupS3Url) is { } url ? OffsiteLocation.Parse(url, SettingNames.BackupS3Url) : null;
+        if (location is null)
+        {
+            return null;
+        }
+
+        var endpoint = settings.Get(SettingNames.BackupS3Endpoint) is { } text ? ParseEndpoint(text) : null;
+        var accessKey = settings.Get(SettingNames.AwsAccessKeyId);
+        var secret = settings.Get(SettingNames.AwsSecretAccessKey);
+        if ((accessKey is null) != (secret is null))
+        {
+            var (given, missing) = accessKey is null
+                ? (SettingNames.AwsSecretAccessKey, SettingNames.AwsAccessKeyId)
+                : (SettingNames.AwsAccessKeyId, SettingNames.AwsSecretAccessKey);
+            throw new ScorecardException("InvalidSetting", ScorecardErrorCategory.InvalidArgument,
+                $"{given} is set but {missing} is not: give both, or neither to use AWS_PROFILE or the AWS SDK's default credentials.", missing);
+        }
+
+        return new OffsiteOptions
+        {
+            Location = location,
+            Endpoint = endpoint,
+            Region = settings.Get(SettingNames.BackupS3Region) ?? environment("AWS_REGION") ?? environment("AWS_DEFAULT_REGION") ?? "us-east-1",
+            ForcePathStyle = settings.GetBool(SettingNames.BackupS3ForcePathStyle) ?? endpoint is not null,
+            AccessKeyId = accessKey,
+            SecretAccessKey = secret,
+            SessionToken = settings.Get(SettingNames.AwsSessionToken),
+            Profile = settings.Get(SettingNames.AwsProfile),
+            RetentionDays = settings.Get(SettingNames.BackupS3RetentionDays) is null
+                ? settings.GetInt(SettingNames.BackupRetentionDays, 0, 36500)
+                : settings.GetInt(SettingNames.BackupS3RetentionDays, 0, 36500),
+            KeepMin = settings.Get(SettingNames.BackupS3KeepMin) is null
+                ? settings.GetInt(SettingNames.BackupKeepMin, 1, 10000)
+                : settings.GetInt(SettingNames.BackupS3KeepMin, 1, 10000),
+        };
+    }
+
+    private static Uri ParseEndpoint(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.UserInfo.Length == 0
+            ? uri
+            : throw new ScorecardException("InvalidSetting", ScorecardErrorCategory.InvalidArgument,
+                $"{SettingNames.BackupS3Endpoint} must be an https://host[:port] (or http://) address without credentials in it; leave it empty for AWS S3.",
+                SettingNames.BackupS3Endpoint);
+}
