@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using SalesScorecard.Backup;
+using SalesScorecard.Offsite;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.PowerShell;
@@ -21,12 +22,25 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
     [Parameter(Mandatory = true, ParameterSetName = "Latest")]
     public SwitchParameter Latest { get; set; }
 
+    /// <summary>Lists the copies on the store BACKUP_S3_URL names instead of the local backups.</summary>
+    [Parameter]
+    public SwitchParameter Offsite { get; set; }
+
     protected override void EndProcessing()
     {
         try
         {
-            var destination = LoadSettings(new Dictionary<string, string?> { [SettingNames.BackupDir] = ProviderPath(Destination) })
-                .GetPath(SettingNames.BackupDir, CurrentDirectory)!;
+            var settings = LoadSettings(new Dictionary<string, string?>
+            {
+                [SettingNames.BackupDir] = OffsiteLocation.IsOffsite(Destination) ? Destination : ProviderPath(Destination),
+            });
+            if (Offsite || OffsiteLocation.IsOffsite(settings.Get(SettingNames.BackupDir)))
+            {
+                WriteOffsite(settings);
+                return;
+            }
+
+            var destination = settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
             if (Latest)
             {
                 if (BackupCatalog.Latest(destination) is { } latest)
@@ -41,15 +55,44 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
                 return;
             }
 
-            var patterns = (Name ?? ["*"]).Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();
-            foreach (var backup in BackupCatalog.List(destination).Where(b => patterns.Any(p => p.IsMatch(b.Name))))
-            {
-                WriteObject(backup);
-            }
+            WriteMatching(BackupCatalog.List(destination));
         }
         catch (ScorecardException e)
         {
             ThrowScorecardError(e);
+        }
+    }
+
+    /// <summary>The backups on the store: -Destination s3://..., BACKUP_DIR=s3://... or, with -Offsite, BACKUP_S3_URL.</summary>
+    private void WriteOffsite(ScorecardSettings settings)
+    {
+        var direct = settings.Get(SettingNames.BackupDir) is { } folder && OffsiteLocation.IsOffsite(folder) ? OffsiteLocation.Parse(folder, SettingNames.BackupDir) : null;
+        var options = OffsiteOptions.FromSettings(settings, Environment.GetEnvironmentVariable, direct)
+            ?? throw OffsiteOptions.NotConfigured();
+        using var store = OffsiteStore.Open(options);
+        if (Latest)
+        {
+            if (Run((_, ct) => OffsiteBackups.LatestAsync(store, ct)) is { } latest)
+            {
+                WriteObject(latest);
+            }
+            else
+            {
+                WriteScorecardError(new ScorecardException("BackupNotFound", ScorecardErrorCategory.ObjectNotFound, $"There is no complete backup in {store.Location}.", store.Location.Url()));
+            }
+
+            return;
+        }
+
+        WriteMatching(Run(async (_, ct) => (await store.ListAsync(ct).ConfigureAwait(false)).Select(b => b.Info).ToList()));
+    }
+
+    private void WriteMatching(IEnumerable<BackupInfo> backups)
+    {
+        var patterns = (Name ?? ["*"]).Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();
+        foreach (var backup in backups.Where(b => patterns.Any(p => p.IsMatch(b.Name))))
+        {
+            WriteObject(backup);
         }
     }
 }

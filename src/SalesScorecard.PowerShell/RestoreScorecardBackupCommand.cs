@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using SalesScorecard.Backup;
+using SalesScorecard.Offsite;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.PowerShell;
@@ -50,16 +51,23 @@ public sealed class RestoreScorecardBackupCommand : ScorecardCmdlet
                 [SettingNames.BackupIdentityFile] = ProviderPath(IdentityFile),
             });
             var url = settings.GetDatabaseUrl();
-            var folder = InputObject?.Path ?? ProviderPath(Path)!;
+            // A backup on the store (s3://bucket/prefix/backup-...) is streamed into pg_restore, never copied to disk first.
+            var source = InputObject?.Path ?? (OffsiteLocation.IsOffsite(Path) ? Path! : ProviderPath(Path)!);
+            var offsite = OffsiteLocation.IsOffsite(source) ? OffsiteLocation.ParseBackup(source, nameof(Path)) : default;
+            using var store = offsite.Location is null ? null : OffsiteStore.Open(OffsiteOptions.FromSettings(settings, Environment.GetEnvironmentVariable, offsite.Location)!);
             var action = Clean ? "Restore, dropping and replacing the objects the backup holds" : "Restore into";
-            if (!ShouldProcess($"database '{TargetDatabase}' on {url.Host}:{url.Port} from {folder}", action))
+            if (!ShouldProcess($"database '{TargetDatabase}' on {url.Host}:{url.Port} from {source}", action))
             {
                 return;
             }
 
             var pgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory);
             var options = new RestoreOptions { Clean = Clean, Jobs = Jobs, NoOwner = NoOwner, PgDumpPath = pgDumpPath, Identities = settings.GetIdentities(CurrentDirectory) };
-            var result = Run((reporter, ct) => RestoreEngine.RestoreAsync(url, folder, TargetDatabase!, options, reporter, ct));
+            var result = Run(async (reporter, ct) =>
+            {
+                var backup = store is null ? StoredBackup.Local(source) : await StoredBackup.OffsiteAsync(store, offsite.Name, ct).ConfigureAwait(false);
+                return await RestoreEngine.RestoreAsync(url, backup, TargetDatabase!, options, reporter, ct).ConfigureAwait(false);
+            });
             WriteObject(result);
             if (!result.Passed)
             {

@@ -21,7 +21,8 @@ public sealed partial class HoursTimeSpanAttribute : ArgumentTransformationAttri
                 match.Groups["s"].Success ? int.Parse(match.Groups["s"].Value, CultureInfo.InvariantCulture) : 0);
         }
 
-        return value;
+        // A bare number is hours, as an admin writing -MaxAge 26 means, never 26 ticks of a TimeSpan.
+        return value is int or long ? TimeSpan.FromHours(Convert.ToDouble(value, CultureInfo.InvariantCulture)) : value;
     }
 
     [GeneratedRegex(@"^(?<h>\d+):(?<m>[0-5]\d)(?::(?<s>[0-5]\d))?$")]

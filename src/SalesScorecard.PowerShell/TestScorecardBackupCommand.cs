@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using SalesScorecard.Backup;
 using SalesScorecard.Mail;
+using SalesScorecard.Offsite;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.PowerShell;
@@ -17,12 +18,18 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
+    /// <summary>The newest backup; with -Offsite the newest copy on the store, which -Offsite tests anyway.</summary>
     [Parameter(Mandatory = true, ParameterSetName = "Latest")]
+    [Parameter(ParameterSetName = "Offsite")]
     public SwitchParameter Latest { get; set; }
 
     [Parameter(ParameterSetName = "Latest")]
     [ValidateNotNullOrEmpty]
     public string? Destination { get; set; }
+
+    /// <summary>Tests the newest copy on the store BACKUP_S3_URL names, by streaming it.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = "Offsite")]
+    public SwitchParameter Offsite { get; set; }
 
     [Parameter]
     public SwitchParameter RestoreDrill { get; set; }
@@ -53,29 +60,51 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
             settings = LoadSettings(new Dictionary<string, string?>
             {
                 [SettingNames.DatabaseUrl] = DatabaseUrl,
-                [SettingNames.BackupDir] = ProviderPath(Destination),
+                [SettingNames.BackupDir] = OffsiteLocation.IsOffsite(Destination) ? Destination : ProviderPath(Destination),
                 [SettingNames.BackupIdentityFile] = ProviderPath(IdentityFile),
             });
-            destination = settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
+            var direct = settings.Get(SettingNames.BackupDir) is { } folder && OffsiteLocation.IsOffsite(folder) ? OffsiteLocation.Parse(folder, SettingNames.BackupDir) : null;
+            destination = direct?.StateFolder(Environment.GetEnvironmentVariable) ?? settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
+            var source = InputObject?.Path ?? (OffsiteLocation.IsOffsite(Path) ? Path : ProviderPath(Path));
+            var named = source is not null && OffsiteLocation.IsOffsite(source) ? OffsiteLocation.ParseBackup(source, nameof(Path)) : default;
+            var testsStore = named.Location is not null || Offsite || (ParameterSetName == "Latest" && direct is not null);
+            var options = OffsiteOptions.FromSettings(settings, Environment.GetEnvironmentVariable, named.Location ?? direct);
+            if (testsStore && options is null)
+            {
+                throw OffsiteOptions.NotConfigured();
+            }
+
+            using var store = options is null ? null : OffsiteStore.Open(options);
             var latest = ParameterSetName switch
             {
+                _ when named.Location is not null => new BackupInfo { Name = named.Name, Path = source!, Status = BackupStatus.Succeeded },
                 "InputObject" => InputObject,
-                "Path" => BackupCatalog.Read(ProviderPath(Path)!),
+                "Path" => BackupCatalog.Read(source!),
+                _ when testsStore => Run((_, ct) => OffsiteBackups.LatestAsync(store!, ct)),
                 _ => BackupCatalog.Latest(destination),
             };
-            var failure = latest is null ? BackupCatalog.NoBackup(destination) : null;
+            var failure = latest is null
+                ? testsStore
+                    ? new ScorecardException("BackupNotFound", ScorecardErrorCategory.ObjectNotFound, $"There is no complete backup in {store!.Location}.", store.Location.Url())
+                    : BackupCatalog.NoBackup(destination)
+                : null;
 
             BackupTestResult? result = null;
             if (latest is not null)
             {
-                var options = new BackupTestOptions
+                var testOptions = new BackupTestOptions
                 {
                     RestoreDrillServer = RestoreDrill ? settings.GetDatabaseUrl() : null,
                     MaxAge = MaxAge,
                     PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
                     Identities = settings.GetIdentities(CurrentDirectory),
+                    // The watchdog also watches the store: offsite copies that stopped must raise the alarm while local backups go on.
+                    OffsiteToWatch = !testsStore && ParameterSetName == "Latest" ? store : null,
                 };
-                result = Run((reporter, ct) => BackupVerifier.TestAsync(latest.Path, options, reporter, ct));
+                result = testsStore
+                    ? Run((reporter, ct) => BackupVerifier.TestOffsiteAsync(store!, latest.Name, testOptions, reporter, ct))
+                    : Run((reporter, ct) => BackupVerifier.TestAsync(latest.Path, testOptions, reporter, ct));
+
                 if (!result.Passed)
                 {
                     var failed = string.Join("; ", result.Checks.Where(c => !c.Passed).Select(c => $"{c.Check}: {c.Detail}"));
@@ -86,7 +115,7 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
             // Mail before reporting: with -ErrorAction Stop the error ends the command, and the alert must still go out.
             if (Notify && NotificationFacts.FromBackupTest(result, latest, MaxAge, DateTime.UtcNow) is { } facts)
             {
-                var logFolder = latest is null ? destination : System.IO.Path.GetDirectoryName(latest.Path)!;
+                var logFolder = latest is null || testsStore ? destination : System.IO.Path.GetDirectoryName(latest.Path)!;
                 Run((reporter, ct) => BackupNotifications.NotifyAsync(settings, CurrentDirectory, facts, new BackupLog(logFolder), reporter, ct));
             }
 

@@ -44,3 +44,207 @@ Describe 'A verified backup copied offsite' {
         Get-Content (Join-Path $Destination 'backup.log') | Where-Object { $_ -match "OFFSITE\s+$($Backup.Name) copied to $([regex]::Escape($Backup.Offsite))" } | Should -HaveCount 1
     }
 }
+
+Describe 'Backups on the store, read back' {
+    BeforeAll {
+        $script:Remote = Set-TestS3Environment
+        $script:Prefix = $Remote -replace '^s3://', ''
+        $script:Destination = New-Destination
+        $script:First = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Destination
+        $script:Second = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Destination
+    }
+
+    It 'lists them from their manifests, newest first, as the same objects the local listing gives' {
+        $listed = @(Get-ScorecardBackup -Offsite)
+        $listed.Name | Should -Be @($Second.Name, $First.Name)
+        $listed[0] | Should -BeOfType ([SalesScorecard.BackupInfo])
+        $listed[0].Path | Should -Be "$Remote/$($Second.Name)"
+        $listed[0].TotalRows | Should -Be $Second.TotalRows
+        $listed[0].Sha256 | Should -Be $Second.Sha256
+        (Get-ScorecardBackup -Offsite -Latest).Name | Should -Be $Second.Name
+    }
+
+    It 'never lists a backup whose manifest is not on the store (a copy cut short)' {
+        $orphan = Join-Path (New-TestFolder) 'backup-2020-01-01T00-00-00'
+        New-Item -ItemType Directory $orphan | Out-Null
+        Copy-Item (Join-Path $First.Path '*.zst') $orphan
+        Invoke-Rclone @('copy', $orphan, "sc:$Prefix/backup-2020-01-01T00-00-00") | Out-Null
+        (Get-ScorecardBackup -Offsite).Name | Should -Not -Contain 'backup-2020-01-01T00-00-00'
+    }
+
+    It 'passes Test-ScorecardBackup -Offsite with a restore drill, streamed from the store' {
+        $result = Test-ScorecardBackup -Offsite -RestoreDrill -DatabaseUrl $Url
+        $result.Name | Should -Be $Second.Name
+        $result.Passed | Should -BeTrue -Because ($result.Checks | Out-String)
+        $result.Checks.Check | Should -Contain 'RowCounts'
+        (Get-ScorecardBackup -Offsite -Name $First.Name | Test-ScorecardBackup).Passed | Should -BeTrue
+    }
+
+    It 'restores from the store into a new database with every row' {
+        $target = New-TargetName
+        try {
+            $result = Restore-ScorecardBackup -Path "$Remote/$($First.Name)" -TargetDatabase $target -DatabaseUrl $Url -Confirm:$false
+            $result.Passed | Should -BeTrue
+            $copy = Get-TableDigest $target
+            foreach ($table in $Original.Keys) { $copy[$table] | Should -Be $Original[$table] -Because $table }
+        } finally { Remove-TestDatabase $target }
+    }
+
+    It 'uploads exactly the bytes of the local backup: rclone downloads them, and the module and the native tools restore that copy' {
+        $downloaded = Join-Path (New-TestFolder) $First.Name
+        Invoke-Rclone @('copy', "sc:$Prefix/$($First.Name)", $downloaded) | Out-Null
+        foreach ($file in Get-ChildItem $First.Path -File) {
+            (Get-FileHash (Join-Path $downloaded $file.Name)).Hash | Should -Be (Get-FileHash $file.FullName).Hash -Because $file.Name
+        }
+        $target = New-TargetName
+        try {
+            (Restore-ScorecardBackup -Path $downloaded -TargetDatabase $target -DatabaseUrl $Url -Confirm:$false).Passed | Should -BeTrue
+        } finally { Remove-TestDatabase $target }
+
+        $native = New-TargetName
+        Invoke-TestSql -Database postgres -Sql "CREATE DATABASE `"$native`" TEMPLATE template0" | Out-Null
+        $uri = [uri]((Get-TestServerUrl) -replace '^postgres(ql)?://', 'http://')
+        $env:PGPASSWORD = Get-TestServerPassword
+        try {
+            $archive = Join-Path $downloaded (Get-Content (Join-Path $downloaded 'manifest.json') -Raw | ConvertFrom-Json).dumpFile
+            & bash -c "set -o pipefail; zstd -dc '$archive' | '$(Join-Path $env:SCORECARD_TEST_PG_BIN 'pg_restore')' -h $($uri.Host) -p $($uri.Port) -U postgres -d $native --single-transaction --exit-on-error"
+            $LASTEXITCODE | Should -Be 0
+            $copy = Get-TableDigest $native
+            foreach ($table in $Original.Keys) { $copy[$table] | Should -Be $Original[$table] -Because $table }
+        } finally {
+            $env:PGPASSWORD = $null
+            Remove-TestDatabase $native
+        }
+    }
+
+    It 'refuses to test or restore a copy whose archive was changed on the store after upload' {
+        $changed = Join-Path (New-TestFolder) $First.Name
+        Invoke-Rclone @('copy', "sc:$Prefix/$($First.Name)", $changed) | Out-Null
+        $archive = Get-ChildItem $changed -Filter '*.zst'
+        $bytes = [IO.File]::ReadAllBytes($archive.FullName)
+        $bytes[[int]($bytes.Length / 2)] = $bytes[[int]($bytes.Length / 2)] -bxor 0xFF
+        [IO.File]::WriteAllBytes($archive.FullName, $bytes)
+        Invoke-Rclone @('copyto', $archive.FullName, "sc:$Prefix/$($First.Name)/$($archive.Name)") | Out-Null
+
+        $result = Test-ScorecardBackup -Path "$Remote/$($First.Name)" -ErrorAction SilentlyContinue -ErrorVariable failure
+        $result.Passed | Should -BeFalse
+        ($result.Checks | Where-Object Check -eq 'ArchiveReadable').Detail | Should -Match 'changed or cut short'
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'BackupTestFailed*'
+
+        $target = New-TargetName
+        { Restore-ScorecardBackup -Path "$Remote/$($First.Name)" -TargetDatabase $target -DatabaseUrl $Url -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ArchiveTampered*'
+        Test-DatabaseExists $target | Should -BeFalse
+    }
+
+    It 'shows the offsite settings in Get-ScorecardConfig, the secret and the session token masked' {
+        $secret = 'secret-' + [guid]::NewGuid().ToString('N')
+        $saved = $env:AWS_SECRET_ACCESS_KEY
+        $env:AWS_SECRET_ACCESS_KEY = $secret
+        $env:AWS_SESSION_TOKEN = "token-$secret"
+        try {
+            $config = Get-ScorecardConfig
+            ($config | Where-Object Name -eq 'BACKUP_S3_URL').Value | Should -Be $Remote
+            ($config | Where-Object Name -eq 'AWS_ACCESS_KEY_ID').Value | Should -Be 'S3RVER'
+            ($config | Out-String -Width 500) | Should -Not -Match $secret
+        } finally { $env:AWS_SECRET_ACCESS_KEY = $saved; $env:AWS_SESSION_TOKEN = $null }
+    }
+}
+
+Describe 'An encrypted backup copied offsite' {
+    BeforeAll {
+        $script:Remote = Set-TestS3Environment
+        $folder = New-TestFolder
+        $script:Identity = Join-Path $folder 'key.txt'
+        $key = New-ScorecardBackupKey -Path $Identity
+        $script:Backup = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (New-Destination) -Recipient $key.Recipient
+    }
+
+    It 'carries the same encrypted bytes, and is tested whole from the store with the identity' {
+        $Backup.OffsiteVerified | Should -BeTrue
+        $result = Test-ScorecardBackup -Offsite -IdentityFile $Identity
+        $result.Passed | Should -BeTrue -Because ($result.Checks | Out-String)
+        ($result.Checks | Where-Object Check -eq 'ArchiveReadable').Passed | Should -BeTrue
+    }
+}
+
+Describe 'A backup streamed straight to the store' {
+    BeforeAll {
+        $script:Remote = Set-TestS3Environment
+        $script:State = New-TestFolder
+        $script:SavedState = $env:XDG_STATE_HOME
+        $env:XDG_STATE_HOME = $State
+        $script:Backup = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Remote
+    }
+
+    AfterAll { $env:XDG_STATE_HOME = $SavedState }
+
+    It 'leaves no copy of the archive on local disk, only the lock and backup.log' {
+        $Backup.Path | Should -Be "$Remote/$($Backup.Name)"
+        $Backup.OffsiteVerified | Should -BeTrue
+        $files = Get-ChildItem $State -Recurse -File
+        $files.Name | Should -Not -Contain $Backup.DumpFile.Split('/')[-1]
+        ($files | Where-Object Name -eq 'backup.log' | Get-Content) -match "OFFSITE\s+$($Backup.Name) streamed to" | Should -HaveCount 1
+    }
+
+    It 'is listed, tested and restored like any other copy' {
+        (Get-ScorecardBackup -Destination $Remote).Name | Should -Contain $Backup.Name
+        (Test-ScorecardBackup -Offsite).Passed | Should -BeTrue
+        $target = New-TargetName
+        try {
+            (Restore-ScorecardBackup -InputObject (Get-ScorecardBackup -Offsite -Latest) -TargetDatabase $target -DatabaseUrl $Url -Confirm:$false).Passed | Should -BeTrue
+        } finally { Remove-TestDatabase $target }
+    }
+}
+
+Describe 'Retention on the store' {
+    BeforeAll {
+        $script:Remote = Set-TestS3Environment
+        $script:Prefix = $Remote -replace '^s3://', ''
+        $script:Destination = New-Destination
+        $script:Old = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Destination
+        # Someone else's object in the prefix and one beside it: retention must never touch either.
+        $stranger = Join-Path (New-TestFolder) 'notes.txt'
+        Set-Content $stranger 'not a backup'
+        Invoke-Rclone @('copyto', $stranger, "sc:$Prefix/notes.txt") | Out-Null
+        Invoke-Rclone @('copyto', $stranger, "sc:$Prefix-other/$($Old.Name)/manifest.json") | Out-Null
+        $env:BACKUP_S3_RETENTION_DAYS = '0'
+        $env:BACKUP_S3_KEEP_MIN = '1'
+        Start-Sleep -Seconds 1
+        $script:New = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Destination
+    }
+
+    AfterAll { $env:BACKUP_S3_RETENTION_DAYS = $null; $env:BACKUP_S3_KEEP_MIN = $null }
+
+    It 'removes expired copies after a verified copy, keeps the floor, and touches nothing else' {
+        (Get-ScorecardBackup -Offsite).Name | Should -Be @($New.Name)
+        Test-Path $Old.Path | Should -BeTrue -Because 'local retention has its own settings'
+        (Invoke-Rclone @('lsf', "sc:$Prefix")) | Should -Contain 'notes.txt'
+        (Invoke-Rclone @('lsf', '-R', "sc:$Prefix-other")) | Should -Contain "$($Old.Name)/manifest.json"
+        Get-Content (Join-Path $Destination 'backup.log') | Where-Object { $_ -match "RETAIN\s+Removed the offsite copy $([regex]::Escape("$Remote/$($Old.Name)"))" } | Should -HaveCount 1
+    }
+}
+
+Describe 'The watchdog watches the store too' {
+    It 'fails OffsiteFreshness when the offsite copies stopped while local backups go on' {
+        $destination = New-Destination
+        Set-TestS3Environment | Out-Null
+        Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination | Out-Null
+        # Copies go to an empty prefix from now on, as if they had stopped: the local backup is fresh, the store is not.
+        Set-TestS3Environment | Out-Null
+        $result = Test-ScorecardBackup -Latest -Destination $destination -MaxAge 24 -ErrorAction SilentlyContinue -ErrorVariable failure
+        ($result.Checks | Where-Object Check -eq 'Freshness').Passed | Should -BeTrue
+        $offsite = $result.Checks | Where-Object Check -eq 'OffsiteFreshness'
+        $offsite.Passed | Should -BeFalse
+        $offsite.Detail | Should -Match 'no complete offsite copy'
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'BackupTestFailed*'
+    }
+
+    It 'passes OffsiteFreshness when the newest copy is young enough' {
+        $destination = New-Destination
+        Set-TestS3Environment | Out-Null
+        Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination | Out-Null
+        $result = Test-ScorecardBackup -Latest -Destination $destination -MaxAge 24
+        ($result.Checks | Where-Object Check -eq 'OffsiteFreshness').Passed | Should -BeTrue
+    }
+}

@@ -62,23 +62,33 @@ public sealed class ArchiveSource
     }
 
     /// <summary>
-    /// The archive of a backup folder. An encrypted one needs <paramref name="identities"/>: without them this fails with
-    /// IdentityRequired. Read whole, the stored file's and the raw archive's SHA-256 are compared with the manifest's.
+    /// The archive of a backup, on disk or on the store. An encrypted one needs <paramref name="identities"/>: without
+    /// them this fails with IdentityRequired. Read whole, the stored file's and the raw archive's SHA-256 are compared
+    /// with the manifest's. A file pg_dump compressed itself is opened by pg_restore when it is on disk, and streamed to
+    /// it from the store.
     /// </summary>
-    public static ArchiveSource ForBackup(string folder, BackupManifest manifest, IReadOnlyList<AgeIdentity>? identities)
+    public static ArchiveSource ForBackup(StoredBackup backup, IReadOnlyList<AgeIdentity>? identities)
     {
-        var path = Path.Combine(folder, manifest.DumpFile);
-        if (!manifest.IsStreamed)
+        var manifest = backup.Manifest;
+        var label = backup.Describe(manifest.DumpFile);
+        if (!manifest.IsStreamed && backup.LocalPath(manifest.DumpFile) is { } path)
         {
             return FromFile(path);
         }
 
-        if (manifest.Encryption is { } encryption && identities is not { Count: > 0 })
+        if (manifest.Format == "directory")
         {
-            throw IdentityRequired(path, encryption);
+            throw new ScorecardException("OffsiteArchiveNotStreamable", ScorecardErrorCategory.InvalidOperation,
+                $"The backup '{manifest.Name}' is a directory-format archive (made with -Jobs): pg_restore cannot read it as a stream. Copy its " +
+                $"folder from {backup.Label} to local disk (aws s3 cp --recursive, rclone copy), then restore or test that folder.", label);
         }
 
-        return new ArchiveSource(path, null, (input, cancellationToken) => CopyRawAsync(path, manifest, identities, input, cancellationToken));
+        if (manifest.Encryption is { } encryption && identities is not { Count: > 0 })
+        {
+            throw IdentityRequired(label, encryption);
+        }
+
+        return new ArchiveSource(label, null, (input, cancellationToken) => CopyRawAsync(backup, identities, input, cancellationToken));
     }
 
     public static ScorecardException IdentityRequired(string path, ManifestEncryption encryption) =>
@@ -92,13 +102,16 @@ public sealed class ArchiveSource
     /// archive that turns out to be damaged. Only a failed write means the reader stopped (an IOException it can ignore);
     /// a failed read of the stored file is ArchiveUnreadable or ArchiveTampered.
     /// </summary>
-    private static async Task CopyRawAsync(string path, BackupManifest manifest, IReadOnlyList<AgeIdentity>? identities, Stream output, CancellationToken cancellationToken)
+    private static async Task CopyRawAsync(StoredBackup backup, IReadOnlyList<AgeIdentity>? identities, Stream output, CancellationToken cancellationToken)
     {
-        await using var stored = new HashingStream(OpenStored(path));
+        var manifest = backup.Manifest;
+        var path = backup.Describe(manifest.DumpFile);
+        await using var stored = new HashingStream(await backup.OpenAsync(manifest.DumpFile, cancellationToken).ConfigureAwait(false));
         Func<Stream, Stream>? decrypt = manifest.Encryption is { } encryption
             ? inner => OpenDecryptor(inner, identities!, encryption)
             : null;
-        await using var raw = new HashingStream(ArchivePipeline.OpenRaw(stored, decrypt));
+        // pg_dump's own compression: the stored file is the archive pg_restore reads.
+        await using var raw = new HashingStream(manifest.IsStreamed ? ArchivePipeline.OpenRaw(stored, decrypt) : stored, leaveOpen: !manifest.IsStreamed);
         var pending = new byte[BlockSize];
         var next = new byte[BlockSize];
         var pendingLength = await ReadBlockAsync(raw, pending, path, cancellationToken).ConfigureAwait(false);
@@ -109,7 +122,7 @@ public sealed class ArchiveSource
             {
                 // The stored file's hash covers all of it, also what may follow the compressed data.
                 await stored.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
-                if (stored.Sha256 != manifest.Files[manifest.DumpFile].Sha256 || raw.Sha256 != manifest.RawSha256)
+                if (stored.Sha256 != manifest.Files[manifest.DumpFile].Sha256 || (manifest.IsStreamed && raw.Sha256 != manifest.RawSha256))
                 {
                     throw Tampered(path, "its SHA-256 differs from the manifest's");
                 }
@@ -121,18 +134,6 @@ public sealed class ArchiveSource
     }
 
     private const int BlockSize = 1 << 20;
-
-    private static FileStream OpenStored(string path)
-    {
-        try
-        {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BlockSize, FileOptions.SequentialScan | FileOptions.Asynchronous);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw Unreadable(path, e);
-        }
-    }
 
     private static async Task<int> ReadBlockAsync(Stream raw, byte[] block, string path, CancellationToken cancellationToken)
     {
@@ -148,7 +149,7 @@ public sealed class ArchiveSource
         {
             throw Tampered(path, "it ends in the middle of its compressed data");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException)
         {
             throw Unreadable(path, e);
         }

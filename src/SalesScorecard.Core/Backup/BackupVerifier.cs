@@ -1,5 +1,6 @@
 using System.Globalization;
 using SalesScorecard.Encryption;
+using SalesScorecard.Offsite;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.Backup;
@@ -15,52 +16,88 @@ public sealed class BackupTestOptions
 
     /// <summary>The age identities for an encrypted backup; without them only its header is checked.</summary>
     public IReadOnlyList<AgeIdentity>? Identities { get; init; }
+
+    /// <summary>With <see cref="MaxAge"/>: the store whose newest copy must be as fresh (check OffsiteFreshness); null for none.</summary>
+    public OffsiteStore? OffsiteToWatch { get; init; }
 }
 
 /// <summary>Proves a backup is whole: manifest, checksums, a full read of the archive, and optionally a restore drill.</summary>
 public static class BackupVerifier
 {
-    public static async Task<BackupTestResult> TestAsync(string folder, BackupTestOptions options, IOperationReporter reporter, CancellationToken cancellationToken)
+    public static Task<BackupTestResult> TestAsync(string folder, BackupTestOptions options, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var manifest = BackupCatalog.TryReadManifest(folder, out var problem);
+        return TestAsync(Path.GetFileName(folder), folder, manifest is null ? null : StoredBackup.Local(folder, manifest), problem, options, reporter, cancellationToken);
+    }
+
+    /// <summary>Tests a backup on the store by streaming it: nothing of it is written to local disk.</summary>
+    public static async Task<BackupTestResult> TestOffsiteAsync(OffsiteStore store, string name, BackupTestOptions options, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var manifest = await store.TryReadManifestAsync(name, cancellationToken).ConfigureAwait(false);
+        return await TestAsync(name, store.Location.Url(name), manifest is null ? null : StoredBackup.Offsite(store, manifest),
+            $"{store.Location.Url(name)} has no usable manifest.json: the copy never finished, or was removed or changed.", options, reporter, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<BackupTestResult> TestAsync(
+        string name, string location, StoredBackup? backup, string? problem, BackupTestOptions options, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var checks = new List<BackupCheck>();
-        var name = Path.GetFileName(folder);
-        var manifest = BackupCatalog.TryReadManifest(folder, out var problem);
+        var manifest = backup?.Manifest;
         checks.Add(manifest is null
             ? new BackupCheck("Manifest", false, problem!)
             : new BackupCheck("Manifest", manifest.Status == BackupStatus.Succeeded,
                 $"{manifest.Status}: {manifest.Tables.Count} tables, {manifest.TotalRows} rows, pg_dump --format={manifest.Format}"));
 
-        if (manifest is not null)
+        if (backup is not null && manifest is not null)
         {
             reporter.Progress("Testing", $"{name}: checksums", 10);
-            var mismatches = RestoreEngine.FindChecksumMismatches(folder, manifest);
-            checks.Add(new BackupCheck("Checksum", mismatches.Count == 0,
-                mismatches.Count == 0 ? $"{manifest.Files.Count} files match their SHA-256" : string.Join("; ", mismatches)));
+            checks.Add(await CheckChecksumsAsync(backup, cancellationToken).ConfigureAwait(false));
 
             reporter.Progress("Testing", $"{name}: reading the archive", 30);
             if (manifest.Encryption is { } encryption && options.Identities is not { Count: > 0 })
             {
-                checks.Add(CheckEncryptedHeader(folder, manifest, encryption));
+                checks.Add(await CheckEncryptedHeaderAsync(backup, encryption, cancellationToken).ConfigureAwait(false));
             }
             else
             {
-                var (readable, toc) = await CheckArchiveAsync(folder, manifest, options, cancellationToken).ConfigureAwait(false);
+                var (readable, toc) = await CheckArchiveAsync(backup, options, cancellationToken).ConfigureAwait(false);
                 checks.Add(readable);
-                checks.Add(CheckTableOfContents(folder, manifest, toc));
+                checks.Add(await CheckTableOfContentsAsync(backup, toc, cancellationToken).ConfigureAwait(false));
             }
 
             if (options.RestoreDrillServer is { } server)
             {
-                checks.AddRange(await RestoreDrillAsync(server, folder, options, reporter, cancellationToken).ConfigureAwait(false));
+                checks.AddRange(await RestoreDrillAsync(server, backup, options, reporter, cancellationToken).ConfigureAwait(false));
             }
         }
 
         if (options.MaxAge is { } maxAge)
         {
             checks.Add(CheckFreshness(manifest, maxAge, DateTime.UtcNow));
+            if (options.OffsiteToWatch is { } store)
+            {
+                checks.Add(await OffsiteBackups.CheckFreshnessAsync(store, maxAge, cancellationToken).ConfigureAwait(false));
+            }
         }
 
-        return new BackupTestResult { Name = name, Path = folder, Checks = checks };
+        return new BackupTestResult { Name = name, Path = location, Checks = checks };
+    }
+
+    private static async Task<BackupCheck> CheckChecksumsAsync(StoredBackup backup, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var mismatches = await backup.FindChecksumMismatchesAsync(cancellationToken).ConfigureAwait(false);
+            return new BackupCheck("Checksum", mismatches.Count == 0, mismatches.Count > 0
+                ? string.Join("; ", mismatches)
+                : backup.IsOffsite
+                    ? $"{backup.Manifest.Files.Count} objects have their sizes, and all but the archive their SHA-256 (the archive's is compared as it is read)"
+                    : $"{backup.Manifest.Files.Count} files match their SHA-256");
+        }
+        catch (ScorecardException e)
+        {
+            return new BackupCheck("Checksum", false, $"{e.ErrorId}: {e.Message}");
+        }
     }
 
     public static BackupCheck CheckFreshness(BackupManifest? manifest, TimeSpan maxAge, DateTime now)
@@ -83,14 +120,13 @@ public static class BackupVerifier
     }
 
     /// <summary>Reads the archive whole; returns its table of contents too when pg_restore could list it.</summary>
-    private static async Task<(BackupCheck Check, ArchiveToc? Toc)> CheckArchiveAsync(
-        string folder, BackupManifest manifest, BackupTestOptions options, CancellationToken cancellationToken)
+    private static async Task<(BackupCheck Check, ArchiveToc? Toc)> CheckArchiveAsync(StoredBackup backup, BackupTestOptions options, CancellationToken cancellationToken)
     {
         ArchiveToc? toc = null;
         try
         {
             var tools = await PgTools.LocateAsync(options.PgDumpPath, cancellationToken).ConfigureAwait(false);
-            var archive = ArchiveSource.ForBackup(folder, manifest, options.Identities);
+            var archive = ArchiveSource.ForBackup(backup, options.Identities);
             try
             {
                 toc = await ArchiveReader.ReadTocAsync(tools, archive, cancellationToken).ConfigureAwait(false);
@@ -113,12 +149,12 @@ public static class BackupVerifier
     /// What can be checked of an encrypted archive without its identity, which the machine that makes backups should not
     /// hold: the age header's shape and that it has a stanza for each recipient the manifest names.
     /// </summary>
-    private static BackupCheck CheckEncryptedHeader(string folder, BackupManifest manifest, ManifestEncryption encryption)
+    private static async Task<BackupCheck> CheckEncryptedHeaderAsync(StoredBackup backup, ManifestEncryption encryption, CancellationToken cancellationToken)
     {
         const string needsIdentity = "reading it whole and comparing its table of contents need the identity (-IdentityFile or BACKUP_IDENTITY_FILE)";
         try
         {
-            using var file = File.OpenRead(Path.Combine(folder, manifest.DumpFile));
+            await using var file = await backup.OpenAsync(backup.Manifest.DumpFile, cancellationToken).ConfigureAwait(false);
             var header = AgeHeader.Inspect(file);
             var stanzas = header.Stanzas.Count(s => s.Type == "X25519");
             return new BackupCheck("EncryptedHeader", stanzas == encryption.Recipients.Count, stanzas == encryption.Recipients.Count
@@ -132,21 +168,21 @@ public static class BackupVerifier
     }
 
     /// <summary>The archive's own table of contents, and summary.txt, against the manifest: catches what a matching SHA-256 cannot.</summary>
-    private static BackupCheck CheckTableOfContents(string folder, BackupManifest manifest, ArchiveToc? toc)
+    private static async Task<BackupCheck> CheckTableOfContentsAsync(StoredBackup backup, ArchiveToc? toc, CancellationToken cancellationToken)
     {
         if (toc is null)
         {
             return new BackupCheck("TableOfContents", false, "Not compared: pg_restore cannot list the archive.");
         }
 
-        var mismatches = ManifestAgreement.FindMismatches(folder, manifest, toc);
+        var mismatches = await ManifestAgreement.FindMismatchesAsync(backup, toc, cancellationToken).ConfigureAwait(false);
         return new BackupCheck("TableOfContents", mismatches.Count == 0, mismatches.Count == 0
             ? $"The archive dumps {toc.Database} in {toc.Entries} TOC entries with the data of {toc.TableData.Count} tables, as manifest.json and {BackupManifest.SummaryFileName} say"
             : string.Join("; ", mismatches));
     }
 
     private static async Task<IReadOnlyList<BackupCheck>> RestoreDrillAsync(
-        DatabaseUrl server, string folder, BackupTestOptions options, IOperationReporter reporter, CancellationToken cancellationToken)
+        DatabaseUrl server, StoredBackup backup, BackupTestOptions options, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         DrillDatabase? drill = null;
         var scratch = "(not created)";
@@ -156,7 +192,7 @@ public static class BackupVerifier
             scratch = drill.Name;
             reporter.Progress("Testing", $"Restore drill into {scratch}", 50);
             var restore = new RestoreOptions { PgDumpPath = options.PgDumpPath, Identities = options.Identities };
-            var result = await RestoreEngine.RestoreAsync(server, folder, scratch, restore, reporter, cancellationToken).ConfigureAwait(false);
+            var result = await RestoreEngine.RestoreAsync(server, backup, scratch, restore, reporter, cancellationToken).ConfigureAwait(false);
             return
             [
                 new BackupCheck("RestoreDrill", true, $"Restored into {scratch} on {result.Host} in {result.Duration.TotalSeconds:0.0} s"),

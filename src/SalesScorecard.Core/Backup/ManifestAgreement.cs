@@ -9,20 +9,21 @@ public static class ManifestAgreement
     private const int MaxNamesShown = 5;
 
     /// <summary>Reads the archive's table of contents and fails with BackupManifestMismatch where the backup disagrees with itself.</summary>
-    public static async Task EnsureAsync(string folder, BackupManifest manifest, PgTools tools, ArchiveSource archive, CancellationToken cancellationToken)
+    public static async Task EnsureAsync(StoredBackup backup, PgTools tools, ArchiveSource archive, CancellationToken cancellationToken)
     {
         var toc = await ArchiveReader.ReadTocAsync(tools, archive, cancellationToken).ConfigureAwait(false);
-        var problems = FindMismatches(folder, manifest, toc);
+        var problems = await FindMismatchesAsync(backup, toc, cancellationToken).ConfigureAwait(false);
         if (problems.Count > 0)
         {
             throw new ScorecardException("BackupManifestMismatch", ScorecardErrorCategory.InvalidData,
-                $"The backup '{manifest.Name}' does not hold what its manifest says; nothing was restored. {string.Join("; ", problems)}", folder);
+                $"The backup '{backup.Manifest.Name}' does not hold what its manifest says; nothing was restored. {string.Join("; ", problems)}", backup.Label);
         }
     }
 
     /// <summary>Every disagreement between the manifest, the archive's table of contents and summary.txt, one line each.</summary>
-    public static IReadOnlyList<string> FindMismatches(string folder, BackupManifest manifest, ArchiveToc toc)
+    public static async Task<IReadOnlyList<string>> FindMismatchesAsync(StoredBackup backup, ArchiveToc toc, CancellationToken cancellationToken)
     {
+        var manifest = backup.Manifest;
         var problems = new List<string>();
         if (toc.Database != manifest.Database)
         {
@@ -63,12 +64,13 @@ public static class ManifestAgreement
             problems.Add($"manifest.json lists tables that have no TABLE DATA in the archive: {Join(missing)}");
         }
 
-        problems.AddRange(FindSummaryMismatches(folder, manifest));
+        problems.AddRange(await FindSummaryMismatchesAsync(backup, cancellationToken).ConfigureAwait(false));
         return problems;
     }
 
-    private static List<string> FindSummaryMismatches(string folder, BackupManifest manifest)
+    private static async Task<List<string>> FindSummaryMismatchesAsync(StoredBackup backup, CancellationToken cancellationToken)
     {
+        var manifest = backup.Manifest;
         if (!manifest.Files.ContainsKey(BackupManifest.SummaryFileName))
         {
             return [$"manifest.json does not list {BackupManifest.SummaryFileName}, whose hashed row counts vouch for its own"];
@@ -77,9 +79,9 @@ public static class ManifestAgreement
         IReadOnlyList<string> recorded;
         try
         {
-            recorded = BackupManifest.SummaryCountLines(File.ReadAllText(Path.Combine(folder, BackupManifest.SummaryFileName)));
+            recorded = BackupManifest.SummaryCountLines(await backup.ReadTextAsync(BackupManifest.SummaryFileName, cancellationToken).ConfigureAwait(false));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ScorecardException)
         {
             return [$"{BackupManifest.SummaryFileName} cannot be read: {e.Message}"];
         }

@@ -41,13 +41,13 @@ public static partial class RestoreEngine
         return problems;
     }
 
-    public static void EnsureChecksums(string folder, BackupManifest manifest)
+    public static async Task EnsureChecksumsAsync(StoredBackup backup, CancellationToken cancellationToken)
     {
-        var problems = FindChecksumMismatches(folder, manifest);
+        var problems = await backup.FindChecksumMismatchesAsync(cancellationToken).ConfigureAwait(false);
         if (problems.Count > 0)
         {
             throw new ScorecardException("BackupChecksumMismatch", ScorecardErrorCategory.InvalidData,
-                $"The backup '{manifest.Name}' is damaged; nothing was restored. {string.Join("; ", problems)}", folder);
+                $"The backup '{backup.Manifest.Name}' is damaged; nothing was restored. {string.Join("; ", problems)}", backup.Label);
         }
     }
 
@@ -60,7 +60,7 @@ public static partial class RestoreEngine
     /// </summary>
     public static async Task<RestoreResult> RestoreAsync(
         DatabaseUrl serverUrl,
-        string folder,
+        StoredBackup backup,
         string targetDatabase,
         RestoreOptions options,
         IOperationReporter reporter,
@@ -69,22 +69,22 @@ public static partial class RestoreEngine
         var watch = Stopwatch.StartNew();
         var (clean, jobs, noOwner) = (options.Clean, options.Jobs, options.NoOwner);
         EnsureRestorableInto(targetDatabase, clean, jobs);
-        var manifest = ReadManifest(folder);
-        var archive = ArchiveSource.ForBackup(folder, manifest, options.Identities);
+        var manifest = backup.Manifest;
+        var archive = ArchiveSource.ForBackup(backup, options.Identities);
         if (jobs is not null && archive.IsStream)
         {
             throw new ScorecardException("JobsNeedPlainArchive", ScorecardErrorCategory.InvalidArgument,
                 $"-Jobs cannot be used with the backup '{manifest.Name}': it is stored compressed{(manifest.Encryption is null ? "" : " and encrypted")}, " +
-                "so pg_restore reads it as a stream, in order, and cannot run parallel jobs on it. Restore without -Jobs; nothing was restored.", folder);
+                "so pg_restore reads it as a stream, in order, and cannot run parallel jobs on it. Restore without -Jobs; nothing was restored.", backup.Label);
         }
 
         reporter.Progress("Restoring", "Checking SHA-256 of every file", 5);
-        EnsureChecksums(folder, manifest);
+        await EnsureChecksumsAsync(backup, cancellationToken).ConfigureAwait(false);
         var tools = await PgTools.LocateAsync(options.PgDumpPath, cancellationToken).ConfigureAwait(false);
         reporter.Progress("Restoring", "Comparing the archive's table of contents with the manifest", 8);
         try
         {
-            await ManifestAgreement.EnsureAsync(folder, manifest, tools, archive, cancellationToken).ConfigureAwait(false);
+            await ManifestAgreement.EnsureAsync(backup, tools, archive, cancellationToken).ConfigureAwait(false);
         }
         catch (ScorecardException e) when (archive.IsStream)
         {

@@ -48,6 +48,41 @@ public static class OffsiteBackups
             backup => OffsiteStore.HasAllObjects(store.Location, manifests[backup.Name], objects));
     }
 
+    /// <summary>The newest stored backup, or null; one dated in the future only when there is no other (as on disk).</summary>
+    public static async Task<BackupInfo?> LatestAsync(OffsiteStore store, CancellationToken cancellationToken)
+    {
+        var now = DateTime.UtcNow;
+        return (await store.ListAsync(cancellationToken).ConfigureAwait(false))
+            .Select(b => b.Info)
+            .Where(b => b.Status == BackupStatus.Succeeded)
+            .OrderBy(b => BackupCatalog.IsFutureDated(b, now))
+            .FirstOrDefault();
+    }
+
+    /// <summary>
+    /// The watchdog's check of the store, beside its check of the local backups: the newest offsite copy must be
+    /// younger than <paramref name="maxAge"/>, so that copies that stopped are noticed while local backups go on.
+    /// </summary>
+    public static async Task<BackupCheck> CheckFreshnessAsync(OffsiteStore store, TimeSpan maxAge, CancellationToken cancellationToken)
+    {
+        const string check = "OffsiteFreshness";
+        try
+        {
+            if (await LatestAsync(store, cancellationToken).ConfigureAwait(false) is not { } latest)
+            {
+                return new BackupCheck(check, false, $"There is no complete offsite copy in {store.Location}.");
+            }
+
+            var manifest = await store.ReadManifestAsync(latest.Name, cancellationToken).ConfigureAwait(false);
+            var freshness = BackupVerifier.CheckFreshness(manifest, maxAge, DateTime.UtcNow);
+            return new BackupCheck(check, freshness.Passed, $"Newest offsite copy {latest.Offsite}: {freshness.Detail}");
+        }
+        catch (ScorecardException e)
+        {
+            return new BackupCheck(check, false, $"{e.ErrorId}: {e.Message}");
+        }
+    }
+
     /// <summary>Removes an expired stored backup; returns why it could not, or null.</summary>
     public static async Task<string?> RemoveAsync(OffsiteStore store, BackupInfo backup, BackupLog log, CancellationToken cancellationToken)
     {

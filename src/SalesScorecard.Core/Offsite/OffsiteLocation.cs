@@ -26,6 +26,21 @@ public sealed record OffsiteLocation(string Bucket, string Prefix)
         return new OffsiteLocation(bucket, prefix);
     }
 
+    /// <summary>A backup's address, <c>s3://bucket/prefix/backup-...</c>: the location that holds it, and its name.</summary>
+    public static (OffsiteLocation Location, string Name) ParseBackup(string value, string parameter)
+    {
+        var trimmed = value.TrimEnd('/');
+        var slash = trimmed.LastIndexOf('/');
+        var name = slash < 0 ? "" : trimmed[(slash + 1)..];
+        if (!name.StartsWith(Backup.BackupCatalog.FolderPrefix, StringComparison.Ordinal) || slash <= Scheme.Length)
+        {
+            throw new ScorecardException("InvalidSetting", ScorecardErrorCategory.InvalidArgument,
+                $"{parameter} must name one backup on the store, s3://bucket/prefix/backup-...; it is '{(value.Length > 200 ? value[..200] + "..." : value)}'.", parameter);
+        }
+
+        return (Parse(trimmed[..slash], parameter), name);
+    }
+
     /// <summary>The key prefix of everything under this location, ending in '/' unless it is the bucket's root.</summary>
     public string KeyPrefix => Prefix.Length == 0 ? "" : Prefix + "/";
 

@@ -69,6 +69,11 @@ public sealed class OffsiteOptions
         };
     }
 
+    public static ScorecardException NotConfigured() =>
+        new("OffsiteNotConfigured", ScorecardErrorCategory.InvalidArgument,
+            $"-Offsite works on the store that {SettingNames.BackupS3Url} names, and it is not set: set it (s3://bucket/prefix), with BACKUP_S3_ENDPOINT " +
+            "for a store other than AWS S3, and the store's keys.", SettingNames.BackupS3Url);
+
     private static Uri ParseEndpoint(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.UserInfo.Length == 0
             ? uri

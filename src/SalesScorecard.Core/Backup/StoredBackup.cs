@@ -1,0 +1,105 @@
+using SalesScorecard.Offsite;
+
+namespace SalesScorecard.Backup;
+
+/// <summary>
+/// A backup's files where they are kept, with the manifest that vouches for them: a local folder, or a backup's prefix
+/// on an offsite store, whose objects are read as streams and never copied to disk first.
+/// </summary>
+public sealed class StoredBackup
+{
+    private readonly OffsiteStore? _store;
+
+    private StoredBackup(string label, BackupManifest manifest, OffsiteStore? store)
+    {
+        Label = label;
+        Manifest = manifest;
+        _store = store;
+    }
+
+    /// <summary>The folder, or the s3:// address of the backup.</summary>
+    public string Label { get; }
+
+    public BackupManifest Manifest { get; }
+
+    public bool IsOffsite => _store is not null;
+
+    public static StoredBackup Local(string folder, BackupManifest manifest) => new(folder, manifest, null);
+
+    /// <summary>A local backup folder, or BackupManifestInvalid.</summary>
+    public static StoredBackup Local(string folder) => new(folder, RestoreEngine.ReadManifest(folder), null);
+
+    public static StoredBackup Offsite(OffsiteStore store, BackupManifest manifest) => new(store.Location.Url(manifest.Name), manifest, store);
+
+    /// <summary>A stored backup with its manifest, or OffsiteBackupNotFound.</summary>
+    public static async Task<StoredBackup> OffsiteAsync(OffsiteStore store, string name, CancellationToken cancellationToken) =>
+        Offsite(store, await store.ReadManifestAsync(name, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>A file of the backup, for messages.</summary>
+    public string Describe(string relative) => IsOffsite ? $"{Label}/{relative}" : Path.Combine(Label, relative);
+
+    /// <summary>The file's path when it is on local disk, where pg_restore may open it itself; null offsite.</summary>
+    public string? LocalPath(string relative) => IsOffsite ? null : Path.Combine(Label, relative);
+
+    public async Task<Stream> OpenAsync(string relative, CancellationToken cancellationToken)
+    {
+        if (_store is not null)
+        {
+            return await _store.OpenBackupFileAsync(Manifest.Name, relative, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return new FileStream(Path.Combine(Label, relative), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ScorecardException("ArchiveUnreadable", ScorecardErrorCategory.ReadError, $"'{Describe(relative)}' cannot be read: {e.Message}", Describe(relative), e);
+        }
+    }
+
+    public async Task<string> ReadTextAsync(string relative, CancellationToken cancellationToken)
+    {
+        await using var stream = await OpenAsync(relative, cancellationToken).ConfigureAwait(false);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Files whose size or SHA-256 differ from the manifest's, or that are missing, one line each. On the store every
+    /// object's size is compared, and every file's SHA-256 but the archive's, which is compared as the archive is read
+    /// (so a test or restore downloads it once).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> FindChecksumMismatchesAsync(CancellationToken cancellationToken)
+    {
+        if (_store is null)
+        {
+            return RestoreEngine.FindChecksumMismatches(Label, Manifest);
+        }
+
+        var prefix = _store.Location.BackupPrefix(Manifest.Name);
+        var objects = await _store.ListObjectsAsync(prefix, cancellationToken).ConfigureAwait(false);
+        var problems = new List<string>();
+        foreach (var (relative, expected) in Manifest.Files)
+        {
+            if (!objects.TryGetValue(prefix + relative, out var size))
+            {
+                problems.Add($"{relative}: missing");
+            }
+            else if (size != expected.Bytes)
+            {
+                problems.Add($"{relative}: {size} bytes, the manifest says {expected.Bytes}");
+            }
+            else if (relative != Manifest.DumpFile)
+            {
+                var (_, sha256) = await _store.HashObjectAsync(prefix + relative, cancellationToken).ConfigureAwait(false);
+                if (sha256 != expected.Sha256)
+                {
+                    problems.Add($"{relative}: SHA-256 {sha256[..12]}…, the manifest says {expected.Sha256[..12]}…");
+                }
+            }
+        }
+
+        return problems;
+    }
+}
