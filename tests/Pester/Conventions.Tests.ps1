@@ -1,0 +1,158 @@
+# The cmdlet conventions of issue 12: pipeline binding of schedules, ObjectNotFound for a plain name, -WhatIf/-Confirm
+# that ask exactly what they should (answered by a scripted host), and -Credential for every database connection.
+BeforeDiscovery {
+    $script:NoCron = -not $IsLinux -or -not (Get-Command crontab -ErrorAction SilentlyContinue)
+}
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-TestModulePath) -Force
+    $script:SavedEnvironment = Clear-SettingEnvironment
+    $script:Root = New-TestFolder
+    $script:Database = New-TestDatabase
+    $script:Url = Get-TestDatabaseUrl $Database
+    $script:Password = Get-TestServerPassword
+    # The same database, no password in the URL: the password comes from -Credential only.
+    $script:BareUrl = $Url -replace '^(postgres(?:ql)?://[^:@/]+):[^@]*@', '$1@'
+    $script:Credential = [pscredential]::new('postgres', (ConvertTo-SecureString $Password -AsPlainText -Force))
+    $script:SeedUser = '08d281be-572e-4590-ab5a-199793077bf7'
+
+    function New-Destination { Join-Path $Root ([guid]::NewGuid().ToString('N').Substring(0, 8)) }
+
+    # A PowerShell host whose user answers every confirmation prompt with one choice ('Yes' or 'No'), counting them:
+    # the real prompt path (ShouldProcess -> PromptForChoice), without a console.
+    if (-not ('ConventionsTests.AnsweringHost' -as [type])) {
+        Add-Type -TypeDefinition @'
+using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Globalization;
+using System.Management.Automation;
+using System.Management.Automation.Host;
+using System.Security;
+
+namespace ConventionsTests
+{
+    public sealed class AnsweringHost : PSHost
+    {
+        private readonly AnsweringUI _ui;
+        private readonly Guid _id = Guid.NewGuid();
+
+        public AnsweringHost(string answer) { _ui = new AnsweringUI(answer); }
+
+        public List<string> Prompts { get { return _ui.Prompts; } }
+        public override CultureInfo CurrentCulture { get { return CultureInfo.InvariantCulture; } }
+        public override CultureInfo CurrentUICulture { get { return CultureInfo.InvariantCulture; } }
+        public override Guid InstanceId { get { return _id; } }
+        public override string Name { get { return "AnsweringHost"; } }
+        public override PSHostUserInterface UI { get { return _ui; } }
+        public override Version Version { get { return new Version(1, 0); } }
+        public override void EnterNestedPrompt() { throw new NotSupportedException(); }
+        public override void ExitNestedPrompt() { throw new NotSupportedException(); }
+        public override void NotifyBeginApplication() { }
+        public override void NotifyEndApplication() { }
+        public override void SetShouldExit(int exitCode) { }
+    }
+
+    public sealed class AnsweringUI : PSHostUserInterface
+    {
+        private readonly string _answer;
+
+        public AnsweringUI(string answer) { _answer = answer; }
+
+        public List<string> Prompts { get; } = new List<string>();
+        public override PSHostRawUserInterface RawUI { get { return null; } }
+
+        public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice)
+        {
+            Prompts.Add(message);
+            for (var i = 0; i < choices.Count; i++)
+            {
+                if (choices[i].Label.Replace("&", "") == _answer) { return i; }
+            }
+            throw new InvalidOperationException("The prompt offers no '" + _answer + "'.");
+        }
+
+        public override Dictionary<string, PSObject> Prompt(string caption, string message, Collection<FieldDescription> descriptions) { throw new NotSupportedException(message); }
+        public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName) { throw new NotSupportedException(message); }
+        public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName, PSCredentialTypes allowedCredentialTypes, PSCredentialUIOptions options) { throw new NotSupportedException(message); }
+        public override string ReadLine() { throw new NotSupportedException(); }
+        public override SecureString ReadLineAsSecureString() { throw new NotSupportedException(); }
+        public override void Write(string value) { }
+        public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) { }
+        public override void WriteLine(string value) { }
+        public override void WriteErrorLine(string value) { }
+        public override void WriteDebugLine(string message) { }
+        public override void WriteProgress(long sourceId, ProgressRecord record) { }
+        public override void WriteVerboseLine(string message) { }
+        public override void WriteWarningLine(string message) { }
+    }
+}
+'@
+    }
+
+    # Runs a script in a runspace of the answering host; returns the prompts it saw, the output and the errors.
+    function Invoke-Answering([ValidateSet('Yes', 'No')] [string] $Answer, [string] $Script, [object[]] $Arguments = @()) {
+        $answering = [ConventionsTests.AnsweringHost]::new($Answer)
+        $runspace = [runspacefactory]::CreateRunspace($answering)
+        $runspace.Open()
+        $shell = [powershell]::Create()
+        $shell.Runspace = $runspace
+        try {
+            $null = $shell.AddCommand('Import-Module').AddArgument((Get-TestModulePath)).AddStatement().AddScript($Script)
+            foreach ($argument in $Arguments) { $null = $shell.AddArgument($argument) }
+            $output = $shell.Invoke()
+            [pscustomobject]@{ Prompts = @($answering.Prompts); Output = @($output); Errors = @($shell.Streams.Error) }
+        } finally {
+            $shell.Dispose()
+            $runspace.Dispose()
+        }
+    }
+
+    $script:Shared = New-Destination
+    $script:SharedBackup = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Shared
+}
+
+AfterAll {
+    Remove-TestDatabase $Database
+    Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
+    Restore-SettingEnvironment $SavedEnvironment
+}
+
+Describe 'Get-ScorecardBackupSchedule | Unregister-ScorecardBackupSchedule' -Skip:$NoCron {
+    BeforeAll {
+        $script:SavedCrontab = & crontab -l 2>$null
+        $script:HadCrontab = $LASTEXITCODE -eq 0
+        '# the admin''s own line', '0 3 * * 0 /usr/local/bin/rotate-logs' -join "`n" | & crontab -
+        $script:Original = (& crontab -l) -join "`n"
+        $script:EnvFile = Join-Path $Root 'schedule.env'
+        Set-Content -Path $EnvFile -Value "DATABASE_URL=$Url"
+        & chmod 0600 $EnvFile
+        $script:JobDestination = New-Destination
+    }
+
+    AfterAll {
+        if ($HadCrontab) { $SavedCrontab -join "`n" | & crontab - } else { & crontab -r 2>$null }
+    }
+
+    BeforeEach {
+        Register-ScorecardBackupSchedule -Name ConvPipe -EnvFile $EnvFile -Destination $JobDestination -Force | Out-Null
+    }
+
+    It 'removes each piped entry once, with no false ScheduleNotFound' {
+        $removed = Get-ScorecardBackupSchedule -Name ConvPipe | Unregister-ScorecardBackupSchedule -PassThru -ErrorVariable failures
+        $failures | Should -BeNullOrEmpty
+        $removed.Kind | Should -Be @('Backup', 'Watchdog')
+        (& crontab -l) -join "`n" | Should -Be $Original
+    }
+
+    It 'removes only the kind given with -Kind' {
+        $removed = Unregister-ScorecardBackupSchedule -Name ConvPipe -Kind Watchdog -PassThru
+        $removed.Kind | Should -Be 'Watchdog'
+        (Get-ScorecardBackupSchedule -Name ConvPipe).Kind | Should -Be 'Backup'
+        $err = { Unregister-ScorecardBackupSchedule -Name ConvPipe -Kind Watchdog -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'ScheduleNotFound,*'
+        Unregister-ScorecardBackupSchedule -Name ConvPipe
+        (& crontab -l) -join "`n" | Should -Be $Original
+    }
+}
