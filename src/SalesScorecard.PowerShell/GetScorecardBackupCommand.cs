@@ -42,9 +42,21 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
             }
 
             var patterns = (Name ?? ["*"]).Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();
-            foreach (var backup in BackupCatalog.List(destination).Where(b => patterns.Any(p => p.IsMatch(b.Name))))
+            var backups = BackupCatalog.List(destination).Where(b => patterns.Any(p => p.IsMatch(b.Name))).ToList();
+            foreach (var backup in backups)
             {
                 WriteObject(backup);
+            }
+
+            // As Get-Process does: a plain name that matches nothing is an error, a wildcard that matches nothing is not.
+            foreach (var name in (Name ?? []).Where(n => !WildcardPattern.ContainsWildcardCharacters(n)))
+            {
+                var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
+                if (!backups.Any(b => pattern.IsMatch(b.Name)))
+                {
+                    WriteScorecardError(new ScorecardException("BackupNotFound", ScorecardErrorCategory.ObjectNotFound,
+                        $"No backup named '{name}' is in {destination}.", name));
+                }
             }
         }
         catch (ScorecardException e)

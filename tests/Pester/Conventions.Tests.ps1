@@ -119,6 +119,32 @@ AfterAll {
     Restore-SettingEnvironment $SavedEnvironment
 }
 
+Describe 'Get-ScorecardBackup -Name' {
+    It 'writes BackupNotFound (ObjectNotFound, non-terminating) for a plain name that matches nothing' {
+        $found = Get-ScorecardBackup -Destination $Shared -Name 'backup-nosuch' -ErrorVariable failures -ErrorAction SilentlyContinue
+        $found | Should -BeNullOrEmpty
+        @($failures).Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'BackupNotFound,*'
+        $failures[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $failures[0].TargetObject | Should -Be 'backup-nosuch'
+    }
+
+    It 'still returns the names that exist, with one error per name that does not' {
+        $found = Get-ScorecardBackup -Destination $Shared -Name 'nosuch-1', $SharedBackup.Name, 'nosuch-2' -ErrorVariable failures -ErrorAction SilentlyContinue
+        $found.Name | Should -Be $SharedBackup.Name
+        $failures.TargetObject | Should -Be @('nosuch-1', 'nosuch-2')
+    }
+
+    It 'stays silent for a wildcard that matches nothing' {
+        Get-ScorecardBackup -Destination $Shared -Name 'nosuch*' -ErrorVariable failures -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $failures | Should -BeNullOrEmpty
+    }
+
+    It 'finds a plain name in any case, without an error' {
+        (Get-ScorecardBackup -Destination $Shared -Name $SharedBackup.Name.ToUpperInvariant() -ErrorAction Stop).Name | Should -Be $SharedBackup.Name
+    }
+}
+
 Describe 'Get-ScorecardBackupSchedule | Unregister-ScorecardBackupSchedule' -Skip:$NoCron {
     BeforeAll {
         $script:SavedCrontab = & crontab -l 2>$null
