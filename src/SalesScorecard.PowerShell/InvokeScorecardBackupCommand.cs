@@ -7,7 +7,7 @@ namespace SalesScorecard.PowerShell;
 
 [Cmdlet(VerbsLifecycle.Invoke, "ScorecardBackup", SupportsShouldProcess = true)]
 [OutputType(typeof(BackupInfo))]
-public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
+public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]

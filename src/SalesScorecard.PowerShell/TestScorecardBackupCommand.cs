@@ -7,7 +7,7 @@ namespace SalesScorecard.PowerShell;
 
 [Cmdlet(VerbsDiagnostic.Test, "ScorecardBackup", DefaultParameterSetName = "Path")]
 [OutputType(typeof(BackupTestResult))]
-public sealed class TestScorecardBackupCommand : ScorecardCmdlet
+public sealed class TestScorecardBackupCommand : ScorecardDatabaseCmdlet
 {
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
     public BackupInfo? InputObject { get; set; }

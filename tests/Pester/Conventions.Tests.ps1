@@ -145,6 +145,62 @@ Describe 'Get-ScorecardBackup -Name' {
     }
 }
 
+Describe '-Credential for the database' {
+    It 'backs up from a URL without a password, the password given as -Credential, and the password is nowhere' {
+        $destination = New-Destination
+        $text = Invoke-Capturing { Invoke-ScorecardBackup -DatabaseUrl $BareUrl -Credential $Credential -Destination $destination -Verbose -ErrorAction Stop }
+        $backup = Get-ScorecardBackup -Destination $destination -Latest
+        $backup.Status | Should -Be 'Succeeded'
+        $text | Should -Not -Match ([regex]::Escape($Password))
+        foreach ($file in Get-ChildItem $destination -Recurse -File) {
+            [IO.File]::ReadAllText($file.FullName) | Should -Not -Match ([regex]::Escape($Password)) -Because $file.Name
+        }
+        Get-ChildItem $destination -Recurse -Force -Filter '.pgpass-*' | Should -BeNullOrEmpty
+    }
+
+    It 'restores, and runs a restore drill, with the password given as -Credential' {
+        $target = 'conv_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        try {
+            ($SharedBackup | Restore-ScorecardBackup -TargetDatabase $target -DatabaseUrl $BareUrl -Credential $Credential -Confirm:$false).Passed | Should -BeTrue
+        } finally { Remove-TestDatabase $target }
+        $drill = Test-ScorecardBackup -InputObject $SharedBackup -RestoreDrill -DatabaseUrl $BareUrl -Credential $Credential
+        ($drill.Checks | Where-Object Check -eq 'RestoreDrill').Passed | Should -BeTrue
+    }
+
+    It 'changes a user and reads the database with the password given as -Credential' {
+        $user = Set-ScorecardUser -Identity $SeedUser -DisplayName 'Credential Given' -DatabaseUrl $BareUrl -Credential $Credential -PassThru -Confirm:$false
+        $user.DisplayName | Should -Be 'Credential Given'
+        (Invoke-TestSql -Database $Database -Sql "SELECT ""displayName"" FROM users WHERE id = '$SeedUser'").displayName | Should -Be 'Credential Given'
+        (Get-ScorecardUser -Identity $SeedUser -DatabaseUrl $BareUrl -Credential $Credential).DisplayName | Should -Be 'Credential Given'
+        (Test-ScorecardDatabase -DatabaseUrl $BareUrl -Credential $Credential).Database | Should -Be $Database
+    }
+
+    It 'overrides the password in DATABASE_URL: a wrong one in -Credential is DatabaseAuthenticationFailed, and never shown' {
+        $wrong = 'Wr0ng-' + [guid]::NewGuid().ToString('N')
+        $credential = [pscredential]::new('postgres', (ConvertTo-SecureString $wrong -AsPlainText -Force))
+        $err = { Test-ScorecardDatabase -DatabaseUrl $Url -Credential $credential -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'DatabaseAuthenticationFailed,*'
+        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $text = Invoke-Capturing { Set-ScorecardUser -Identity $SeedUser -DisplayName 'Never' -DatabaseUrl $Url -Credential $credential -Verbose -ErrorAction Stop }
+        $text | Should -Match 'DatabaseAuthenticationFailed'
+        $text | Should -Not -Match $wrong
+        $text | Should -Not -Match ([regex]::Escape($Password))
+    }
+
+    It 'overrides the user in DATABASE_URL' {
+        $credential = [pscredential]::new('conv_nobody', (ConvertTo-SecureString $Password -AsPlainText -Force))
+        $err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Credential $credential -Destination (New-Destination) -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'DatabaseAuthenticationFailed,*'
+        $err.Exception.Message | Should -Match "user 'conv_nobody'"
+    }
+
+    It 'says how to give the password when neither the URL nor -Credential has one' {
+        $err = { Test-ScorecardDatabase -DatabaseUrl $BareUrl -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'DatabaseAuthenticationFailed,*'
+        $err.Exception.Message | Should -Match '-Credential'
+    }
+}
+
 Describe 'Get-ScorecardBackupSchedule | Unregister-ScorecardBackupSchedule' -Skip:$NoCron {
     BeforeAll {
         $script:SavedCrontab = & crontab -l 2>$null
