@@ -131,13 +131,19 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
             StallTimeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.BackupStallSeconds, 1, 86400)),
             ModuleVersion = MyInvocation.MyCommand.Module?.Version?.ToString() ?? "0.0.0",
         };
-        if (!ShouldProcess($"{url.Describe()} into {destination}", "Back up the database"))
+        // In ShouldProcess(target, action)'s words, through the overload that tells -WhatIf from a declined prompt.
+        var operation = $"Performing the operation \"Back up the database\" on target \"{url.Describe()} into {destination}\".";
+        if (!ShouldProcess(operation, $"Are you sure you want to perform this action?\n{operation}", "Confirm", out var reason))
         {
-            // -WhatIf: say what retention would remove after a successful backup, and change nothing.
-            var plan = BackupCatalog.PlanRetention(BackupCatalog.List(destination), retentionDays, keepLast, DateTime.UtcNow, justMade: null, BackupCatalog.MatchesChecksums);
-            foreach (var expired in plan.Expired)
+            // -WhatIf: say what retention would remove after a successful backup. A user who declined the backup at a
+            // -Confirm prompt is not asked about a retention that will not run.
+            if (reason == ShouldProcessReason.WhatIf)
             {
-                ShouldProcess(expired.Path, "Remove expired backup");
+                var plan = BackupCatalog.PlanRetention(BackupCatalog.List(destination), retentionDays, keepLast, DateTime.UtcNow, justMade: null, BackupCatalog.MatchesChecksums);
+                foreach (var expired in plan.Expired)
+                {
+                    ShouldProcess(expired.Path, "Remove expired backup");
+                }
             }
 
             return null;

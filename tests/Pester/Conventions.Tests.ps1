@@ -145,6 +145,90 @@ Describe 'Get-ScorecardBackup -Name' {
     }
 }
 
+Describe 'Invoke-ScorecardBackup -Confirm asks about retention only when the backup runs' {
+    BeforeEach {
+        $script:Destination = New-Destination
+        $script:Old = foreach ($daysAgo in 50, 45) {
+            $backup = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Destination -RetentionDays 10000
+            Set-ManifestField $backup.Path { param($m) $m.startedAt = [DateTime]::UtcNow.AddDays(-$daysAgo).ToString('o') }
+            $backup.Name
+        }
+        $script:Before = (Get-ChildItem $Destination -Directory).Name
+    }
+
+    It 'asks once, and nothing about expired backups, when the user answers No' {
+        $run = Invoke-Answering No 'param($url, $destination) Invoke-ScorecardBackup -DatabaseUrl $url -Destination $destination -RetentionDays 30 -KeepLast 1 -Confirm' $Url, $Destination
+        $run.Prompts.Count | Should -Be 1
+        $run.Prompts[0] | Should -Match 'Back up the database'
+        $run.Output | Should -BeNullOrEmpty
+        $run.Errors | Should -BeNullOrEmpty
+        (Get-ChildItem $Destination -Directory).Name | Should -Be $Before
+    }
+
+    It 'asks about each expired backup after a backup the user accepted, and removes them' {
+        $run = Invoke-Answering Yes 'param($url, $destination) Invoke-ScorecardBackup -DatabaseUrl $url -Destination $destination -RetentionDays 30 -KeepLast 1 -Confirm' $Url, $Destination
+        $run.Prompts.Count | Should -Be 3
+        $run.Prompts[1..2] | ForEach-Object { $_ | Should -Match 'Remove expired backup' }
+        $run.Errors | Should -BeNullOrEmpty
+        (Get-ChildItem $Destination -Directory).Name | Should -Be @($run.Output[0].Name)
+    }
+}
+
+Describe 'Test-ScorecardBackup -WhatIf and -Confirm' {
+    BeforeAll {
+        $script:MailKeys = 'SMTP_HOST', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASS', 'SMTP_FROM', 'SMTP_SECURITY', 'SMTP_TRUSTED_CERT', 'BACKUP_NOTIFICATION_EMAIL'
+        $script:SavedMail = Clear-SettingEnvironment -Names $MailKeys
+        $env:SMTP_HOST = $env:SCORECARD_TEST_SMTP_HOST
+        $env:SMTP_PORT = $env:SCORECARD_TEST_SMTP_PORT
+        $env:SMTP_USER = $env:SCORECARD_TEST_SMTP_USER
+        $env:SMTP_PASS = $env:SCORECARD_TEST_SMTP_PASS
+        $env:SMTP_TRUSTED_CERT = $env:SCORECARD_TEST_SMTP_CERT
+        # Nothing listens there: a drill that ran would fail its RestoreDrill check.
+        $script:NowhereUrl = "postgresql://postgres:unused@127.0.0.1:$(Get-UnusedPort)/postgres"
+
+        function New-Recipient { "conv-$([guid]::NewGuid().ToString('N').Substring(0, 10))@example.org" }
+    }
+
+    AfterAll { Restore-SettingEnvironment $SavedMail }
+
+    It 'makes no drill database under -WhatIf: it does not connect, and says what it would do' {
+        $transcript = Join-Path $Root "whatif-$([guid]::NewGuid().ToString('N')).txt"
+        Start-Transcript -Path $transcript | Out-Null
+        try { $result = Test-ScorecardBackup -InputObject $SharedBackup -RestoreDrill -DatabaseUrl $NowhereUrl -WhatIf } finally { Stop-Transcript | Out-Null }
+        $result.Passed | Should -BeTrue
+        $result.Checks.Check | Should -Not -Contain 'RestoreDrill'
+        Get-Content $transcript -Raw | Should -Match 'What if: .*"Restore drill: create, restore into and drop" on target "a scratch database on 127\.0\.0\.1'
+    }
+
+    It 'runs no drill when the user answers No at -Confirm' {
+        $run = Invoke-Answering No 'param($backup, $url) Test-ScorecardBackup -InputObject $backup -RestoreDrill -DatabaseUrl $url -Confirm' $SharedBackup, $NowhereUrl
+        $run.Prompts.Count | Should -Be 1
+        $run.Prompts[0] | Should -Match 'Restore drill'
+        $run.Output[0].Checks.Check | Should -Not -Contain 'RestoreDrill'
+        $run.Errors | Should -BeNullOrEmpty
+    }
+
+    It 'sends no alert under -WhatIf, and the same call without it does' {
+        $whatIf = New-Recipient
+        $env:BACKUP_NOTIFICATION_EMAIL = $whatIf
+        Test-ScorecardBackup -InputObject $SharedBackup -MaxAge '00:00:01' -Notify -WhatIf -ErrorAction SilentlyContinue | Out-Null
+        $real = New-Recipient
+        $env:BACKUP_NOTIFICATION_EMAIL = $real
+        Test-ScorecardBackup -InputObject $SharedBackup -MaxAge '00:00:01' -Notify -ErrorAction SilentlyContinue | Out-Null
+        Wait-Delivered $real | Should -Not -BeNullOrEmpty
+        Get-DeliveredMessage -To $whatIf | Should -BeNullOrEmpty
+    }
+
+    It 'never prompts the watchdog, even with $ConfirmPreference at Medium' {
+        $to = New-Recipient
+        $env:BACKUP_NOTIFICATION_EMAIL = $to
+        $run = Invoke-Answering No 'param($destination) $ConfirmPreference = ''Medium''; Test-ScorecardBackup -Latest -Destination $destination -MaxAge ''00:00:01'' -Notify' $Shared
+        $run.Prompts.Count | Should -Be 0
+        $run.Errors[0].FullyQualifiedErrorId | Should -BeLike 'BackupTestFailed,*'
+        Wait-Delivered $to | Should -Not -BeNullOrEmpty
+    }
+}
+
 Describe '-Credential for the database' {
     It 'backs up from a URL without a password, the password given as -Credential, and the password is nowhere' {
         $destination = New-Destination
