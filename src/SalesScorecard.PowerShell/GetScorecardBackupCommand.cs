@@ -55,7 +55,7 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
                 return;
             }
 
-            WriteMatching(BackupCatalog.List(destination));
+            WriteMatching(BackupCatalog.List(destination), destination);
         }
         catch (ScorecardException e)
         {
@@ -84,15 +84,27 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
             return;
         }
 
-        WriteMatching(Run(async (_, ct) => (await store.ListAsync(ct).ConfigureAwait(false)).Select(b => b.Info).ToList()));
+        WriteMatching(Run(async (_, ct) => (await store.ListAsync(ct).ConfigureAwait(false)).Select(b => b.Info).ToList()), store.Location.Url());
     }
 
-    private void WriteMatching(IEnumerable<BackupInfo> backups)
+    private void WriteMatching(IEnumerable<BackupInfo> all, string where)
     {
         var patterns = (Name ?? ["*"]).Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToList();
-        foreach (var backup in backups.Where(b => patterns.Any(p => p.IsMatch(b.Name))))
+        var backups = all.Where(b => patterns.Any(p => p.IsMatch(b.Name))).ToList();
+        foreach (var backup in backups)
         {
             WriteObject(backup);
+        }
+
+        // As Get-Process does: a plain name that matches nothing is an error, a wildcard that matches nothing is not.
+        foreach (var name in (Name ?? []).Where(n => !WildcardPattern.ContainsWildcardCharacters(n)))
+        {
+            var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
+            if (!backups.Any(b => pattern.IsMatch(b.Name)))
+            {
+                WriteScorecardError(new ScorecardException("BackupNotFound", ScorecardErrorCategory.ObjectNotFound,
+                    $"No backup named '{name}' is in {where}.", name));
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ namespace SalesScorecard.PowerShell;
 
 [Cmdlet(VerbsLifecycle.Invoke, "ScorecardBackup", SupportsShouldProcess = true)]
 [OutputType(typeof(BackupInfo))]
-public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
+public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
@@ -147,13 +147,19 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
             ModuleVersion = MyInvocation.MyCommand.Module?.Version?.ToString() ?? "0.0.0",
             DirectStore = direct ? store : null,
         };
-        if (!ShouldProcess($"{url.Describe()} into {(direct ? store!.Location.ToString() : destination)}", "Back up the database"))
+        // In ShouldProcess(target, action)'s words, through the overload that tells -WhatIf from a declined prompt.
+        var operation = $"Performing the operation \"Back up the database\" on target \"{url.Describe()} into {(direct ? store!.Location.ToString() : destination)}\".";
+        if (!ShouldProcess(operation, $"Are you sure you want to perform this action?\n{operation}", "Confirm", out var reason))
         {
-            // -WhatIf: say what retention would remove after a successful backup, and change nothing.
-            var plan = BackupCatalog.PlanRetention(BackupCatalog.List(destination), retentionDays, keepLast, DateTime.UtcNow, justMade: null, BackupCatalog.MatchesChecksums);
-            foreach (var expired in plan.Expired)
+            // -WhatIf: say what retention would remove after a successful backup. A user who declined the backup at a
+            // -Confirm prompt is not asked about a retention that will not run.
+            if (reason == ShouldProcessReason.WhatIf)
             {
-                ShouldProcess(expired.Path, "Remove expired backup");
+                var plan = BackupCatalog.PlanRetention(BackupCatalog.List(destination), retentionDays, keepLast, DateTime.UtcNow, justMade: null, BackupCatalog.MatchesChecksums);
+                foreach (var expired in plan.Expired)
+                {
+                    ShouldProcess(expired.Path, "Remove expired backup");
+                }
             }
 
             return (null, null);

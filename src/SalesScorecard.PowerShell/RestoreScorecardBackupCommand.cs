@@ -7,7 +7,7 @@ namespace SalesScorecard.PowerShell;
 
 [Cmdlet(VerbsData.Restore, "ScorecardBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = "Path")]
 [OutputType(typeof(RestoreResult))]
-public sealed class RestoreScorecardBackupCommand : ScorecardCmdlet
+public sealed class RestoreScorecardBackupCommand : ScorecardDatabaseCmdlet
 {
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
     public BackupInfo? InputObject { get; set; }

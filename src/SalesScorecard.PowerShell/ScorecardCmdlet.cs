@@ -24,6 +24,9 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
 
     protected CancellationToken CancellationToken => _stopping.Token;
 
+    /// <summary>User and password that override those in DATABASE_URL; only a cmdlet that connects has them.</summary>
+    private protected virtual System.Net.NetworkCredential? DatabaseCredential => null;
+
     protected override void StopProcessing() => _stopping.Cancel();
 
     public void Dispose()
@@ -57,7 +60,7 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
             EnvFile is null ? null : GetUnresolvedProviderPathFromPSPath(EnvFile),
             Environment.GetEnvironmentVariable,
             CurrentDirectory);
-        var settings = ScorecardSettings.Load(parameters ?? new Dictionary<string, string?>(), Environment.GetEnvironmentVariable, envFile);
+        var settings = ScorecardSettings.Load(parameters ?? new Dictionary<string, string?>(), Environment.GetEnvironmentVariable, envFile, DatabaseCredential);
         foreach (var warning in settings.EnvFile?.Warnings ?? [])
         {
             WriteWarning(warning.ToString());

@@ -6,9 +6,10 @@ using SalesScorecard.Settings;
 
 namespace SalesScorecard.PowerShell;
 
-[Cmdlet(VerbsDiagnostic.Test, "ScorecardBackup", DefaultParameterSetName = "Path")]
+// Low: the drill's database is a scratch one and the mail an alert; the nightly watchdog must never stop at a prompt.
+[Cmdlet(VerbsDiagnostic.Test, "ScorecardBackup", DefaultParameterSetName = "Path", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(BackupTestResult))]
-public sealed class TestScorecardBackupCommand : ScorecardCmdlet
+public sealed class TestScorecardBackupCommand : ScorecardDatabaseCmdlet
 {
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
     public BackupInfo? InputObject { get; set; }
@@ -94,7 +95,7 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
             {
                 var testOptions = new BackupTestOptions
                 {
-                    RestoreDrillServer = RestoreDrill ? settings.GetDatabaseUrl() : null,
+                    RestoreDrillServer = RestoreDrill ? DrillServer(settings) : null,
                     MaxAge = MaxAge,
                     PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
                     Identities = settings.GetIdentities(CurrentDirectory),
@@ -115,8 +116,7 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
             // Mail before reporting: with -ErrorAction Stop the error ends the command, and the alert must still go out.
             if (Notify && NotificationFacts.FromBackupTest(result, latest, MaxAge, DateTime.UtcNow) is { } facts)
             {
-                var logFolder = latest is null || testsStore ? destination : System.IO.Path.GetDirectoryName(latest.Path)!;
-                Run((reporter, ct) => BackupNotifications.NotifyAsync(settings, CurrentDirectory, facts, new BackupLog(logFolder), reporter, ct));
+                SendNotification(settings, facts, latest is null || testsStore ? destination : System.IO.Path.GetDirectoryName(latest.Path)!);
             }
 
             if (result is not null)
@@ -135,11 +135,27 @@ public sealed class TestScorecardBackupCommand : ScorecardCmdlet
             var failure = AsScorecardFailure(e, "BackupTestFailed");
             if (Notify && settings is not null && destination is not null)
             {
-                var facts = NotificationFacts.FromFailure(failure.ErrorId, failure.Message, []);
-                Run((reporter, ct) => BackupNotifications.NotifyAsync(settings, CurrentDirectory, facts, new BackupLog(destination), reporter, ct));
+                SendNotification(settings, NotificationFacts.FromFailure(failure.ErrorId, failure.Message, []), destination);
             }
 
             ThrowScorecardError(failure);
+        }
+    }
+
+    /// <summary>The server the drill makes its scratch database on; null under -WhatIf or when the user declines.</summary>
+    private DatabaseUrl? DrillServer(ScorecardSettings settings)
+    {
+        var server = settings.GetDatabaseUrl();
+        return ShouldProcess($"a scratch database on {server.Host}:{server.Port}", "Restore drill: create, restore into and drop") ? server : null;
+    }
+
+    /// <summary>Mails the alert unless -WhatIf (or the user declines).</summary>
+    private void SendNotification(ScorecardSettings settings, NotificationFacts facts, string logFolder)
+    {
+        var recipients = settings.Get(SettingNames.BackupNotificationEmail) ?? "(no recipient configured)";
+        if (ShouldProcess(recipients, "Send the alert mail"))
+        {
+            Run((reporter, ct) => BackupNotifications.NotifyAsync(settings, CurrentDirectory, facts, new BackupLog(logFolder), reporter, ct));
         }
     }
 }

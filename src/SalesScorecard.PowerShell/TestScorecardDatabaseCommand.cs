@@ -6,7 +6,7 @@ namespace SalesScorecard.PowerShell;
 
 [Cmdlet(VerbsDiagnostic.Test, "ScorecardDatabase")]
 [OutputType(typeof(DatabaseInfo))]
-public sealed class TestScorecardDatabaseCommand : ScorecardCmdlet
+public sealed class TestScorecardDatabaseCommand : ScorecardDatabaseCmdlet
 {
     /// <summary>Overrides DATABASE_URL from the environment and the .env file.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]

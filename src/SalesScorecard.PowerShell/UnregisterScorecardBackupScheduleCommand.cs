@@ -11,6 +11,13 @@ public sealed class UnregisterScorecardBackupScheduleCommand : ScorecardCmdlet
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "SalesScorecardBackup";
 
+    /// <summary>
+    /// Only the entries of these kinds; default: all of that name. Bound from a piped <see cref="ScheduleEntry"/>, so
+    /// that each piped entry removes itself only (the backup and the watchdog share a Name).
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public ScheduleKind[]? Kind { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -19,17 +26,18 @@ public sealed class UnregisterScorecardBackupScheduleCommand : ScorecardCmdlet
         try
         {
             var scheduler = BackupSchedulers.ForThisMachine();
-            var existing = RunQuick(ct => scheduler.ListAsync(Name, ct));
+            var existing = RunQuick(ct => scheduler.ListAsync(Name, ct)).Where(e => Kind is null || Kind.Contains(e.Kind)).ToList();
             if (existing.Count == 0)
             {
+                var what = Kind is null ? "schedule" : $"{string.Join(" or ", Kind)} schedule";
                 WriteScorecardError(new ScorecardException("ScheduleNotFound", ScorecardErrorCategory.ObjectNotFound,
-                    $"No schedule named '{Name}' is registered for this user.", Name));
+                    $"No {what} named '{Name}' is registered for this user.", Name));
                 return;
             }
 
-            if (ShouldProcess($"{Name} ({string.Join(", ", existing.Select(e => e.Kind))})", "Remove the scheduled jobs"))
+            if (ShouldProcess($"{Name} ({string.Join(", ", existing.Select(e => e.Kind))})", existing.Count == 1 ? "Remove the scheduled job" : "Remove the scheduled jobs"))
             {
-                var removed = RunQuick(ct => scheduler.UnregisterAsync(Name, ct));
+                var removed = RunQuick(ct => scheduler.UnregisterAsync(Name, Kind, ct));
                 if (PassThru)
                 {
                     WriteObject(removed, enumerateCollection: true);

@@ -10,7 +10,7 @@ namespace SalesScorecard.PowerShell;
 /// What the user cmdlets share: -DatabaseUrl, and one connection with prepared statements for the whole pipeline,
 /// opened on the first record and closed at the end (or on Ctrl+C).
 /// </summary>
-public abstract class UserAdminCmdlet : ScorecardCmdlet
+public abstract class UserAdminCmdlet : ScorecardDatabaseCmdlet
 {
     private UserStore? _store;
 

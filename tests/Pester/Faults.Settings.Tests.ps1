@@ -34,15 +34,6 @@ BeforeAll {
 
     function New-Recipient { "fault-$([guid]::NewGuid().ToString('N').Substring(0, 10))@example.org" }
 
-    function Wait-Delivered([string] $To) {
-        $deadline = [DateTime]::UtcNow.AddSeconds(10)
-        do {
-            $messages = @(Get-DeliveredMessage -To $To)
-            if ($messages) { return $messages }
-            Start-Sleep -Milliseconds 200
-        } while ([DateTime]::UtcNow -lt $deadline)
-    }
-
     function Get-Mode([string] $Path) { (& stat -c '%A' $Path) }
 }
 

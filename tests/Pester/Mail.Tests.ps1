@@ -31,16 +31,6 @@ BeforeAll {
     }
 
     function New-Recipient { "admin-$([guid]::NewGuid().ToString('N').Substring(0, 10))@example.org" }
-
-    function Wait-Delivered([string] $To, [int] $Count = 1) {
-        $deadline = [DateTime]::UtcNow.AddSeconds(10)
-        do {
-            $messages = @(Get-DeliveredMessage -To $To)
-            if ($messages.Count -ge $Count) { return $messages }
-            Start-Sleep -Milliseconds 200
-        } while ([DateTime]::UtcNow -lt $deadline)
-        $messages
-    }
 }
 
 AfterAll {

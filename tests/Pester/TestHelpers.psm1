@@ -183,6 +183,18 @@ function Get-DeliveredMessage {
     }
 }
 
+function Wait-Delivered {
+    <# The messages smtp4dev received for one recipient, once at least -Count have arrived (or after 10 seconds). #>
+    param([Parameter(Mandatory)] [string] $To, [int] $Count = 1)
+    $deadline = [DateTime]::UtcNow.AddSeconds(10)
+    do {
+        $messages = @(Get-DeliveredMessage -To $To)
+        if ($messages.Count -ge $Count) { return $messages }
+        Start-Sleep -Milliseconds 200
+    } while ([DateTime]::UtcNow -lt $deadline)
+    $messages
+}
+
 function Start-ScriptedSmtpPeer {
     <#
     A plain-text SMTP server on loopback that answers as told, for replies smtp4dev cannot give: a 4xx greeting, a 550

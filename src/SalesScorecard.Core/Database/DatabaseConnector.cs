@@ -51,11 +51,11 @@ public static class DatabaseConnector
         {
             PostgresException { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification } pg =>
                 new ScorecardException("DatabaseAuthenticationFailed", ScorecardErrorCategory.AuthenticationError,
-                    $"PostgreSQL refused the login ({server}): {pg.MessageText}. Check the user and password in DATABASE_URL; " +
-                    "characters such as @ : / ? # % in the password must be percent-encoded.", url.Host, e),
+                    $"PostgreSQL refused the login ({server}): {pg.MessageText}. Check the user and password (in DATABASE_URL or -Credential); " +
+                    "in DATABASE_URL, characters such as @ : / ? # % in the password must be percent-encoded.", url.Host, e),
             NpgsqlException when url.Builder.Password is null && e.Message.Contains("password", StringComparison.OrdinalIgnoreCase) =>
                 new ScorecardException("DatabaseAuthenticationFailed", ScorecardErrorCategory.AuthenticationError,
-                    $"PostgreSQL asked for a password and DATABASE_URL has none ({server}).", url.Host, e),
+                    $"PostgreSQL asked for a password and none was given ({server}): give -Credential, or put it in DATABASE_URL.", url.Host, e),
             PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName } =>
                 new ScorecardException("DatabaseNotFound", ScorecardErrorCategory.ObjectNotFound,
                     $"The database '{url.Database}' does not exist on {url.Host}:{url.Port} (user '{url.Username}').", url.Database, e),

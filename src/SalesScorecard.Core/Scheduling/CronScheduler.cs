@@ -36,15 +36,15 @@ public sealed class CronScheduler : IBackupScheduler
         return Parse(string.Join("\n", entries));
     }
 
-    /// <summary>Removes exactly our lines of that name; returns what was removed.</summary>
-    public async Task<IReadOnlyList<ScheduleEntry>> UnregisterAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Removes exactly our lines of that name (and of those kinds, when given); returns what was removed.</summary>
+    public async Task<IReadOnlyList<ScheduleEntry>> UnregisterAsync(string name, IReadOnlyCollection<ScheduleKind>? kinds, CancellationToken cancellationToken)
     {
         var text = await ReadAsync(cancellationToken).ConfigureAwait(false);
         var lines = SplitLines(text);
-        var removed = Parse(string.Join("\n", lines.Where(line => IsOurs(line, name))));
+        var removed = Parse(string.Join("\n", lines.Where(line => IsOurs(line, name, kinds))));
         if (removed.Count > 0)
         {
-            lines.RemoveAll(line => IsOurs(line, name));
+            lines.RemoveAll(line => IsOurs(line, name, kinds));
             await WriteAsync(lines, cancellationToken).ConfigureAwait(false);
         }
 
@@ -63,9 +63,9 @@ public sealed class CronScheduler : IBackupScheduler
         // cron turns an unescaped % into a newline.
         $"{at.Minute} {at.Hour} * * * {command.Replace("%", "\\%", StringComparison.Ordinal)} {MarkerPrefix}{name}:{kind}";
 
-    private static bool IsOurs(string line, string name) =>
-        line.TrimEnd().EndsWith($"{MarkerPrefix}{name}:{ScheduleKind.Backup}", StringComparison.Ordinal) ||
-        line.TrimEnd().EndsWith($"{MarkerPrefix}{name}:{ScheduleKind.Watchdog}", StringComparison.Ordinal);
+    /// <summary>Whether the line is our entry of that name and of one of <paramref name="kinds"/> (null: any kind).</summary>
+    private static bool IsOurs(string line, string name, IReadOnlyCollection<ScheduleKind>? kinds = null) =>
+        (kinds ?? Enum.GetValues<ScheduleKind>()).Any(kind => line.TrimEnd().EndsWith($"{MarkerPrefix}{name}:{kind}", StringComparison.Ordinal));
 
     private static List<ScheduleEntry> Parse(string crontab)
     {

@@ -9,8 +9,8 @@ public interface IBackupScheduler
     /// <summary>Adds the request's entries, replacing any of that name; returns them.</summary>
     Task<IReadOnlyList<ScheduleEntry>> RegisterAsync(ScheduleRequest request, CancellationToken cancellationToken);
 
-    /// <summary>Removes exactly the entries of that name; returns them.</summary>
-    Task<IReadOnlyList<ScheduleEntry>> UnregisterAsync(string name, CancellationToken cancellationToken);
+    /// <summary>Removes exactly the entries of that name and of those kinds (null: every kind); returns them.</summary>
+    Task<IReadOnlyList<ScheduleEntry>> UnregisterAsync(string name, IReadOnlyCollection<ScheduleKind>? kinds, CancellationToken cancellationToken);
 }
 
 public static class BackupSchedulers

@@ -58,9 +58,9 @@ public sealed class WindowsTaskScheduler : IBackupScheduler
         return entries;
     }
 
-    public async Task<IReadOnlyList<ScheduleEntry>> UnregisterAsync(string name, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ScheduleEntry>> UnregisterAsync(string name, IReadOnlyCollection<ScheduleKind>? kinds, CancellationToken cancellationToken)
     {
-        var existing = await ListAsync(name, cancellationToken).ConfigureAwait(false);
+        var existing = (await ListAsync(name, cancellationToken).ConfigureAwait(false)).Where(e => kinds is null || kinds.Contains(e.Kind)).ToList();
         foreach (var entry in existing)
         {
             await SchTasks(["/Delete", "/TN", TaskName(entry.Name, entry.Kind), "/F"], cancellationToken).ConfigureAwait(false);

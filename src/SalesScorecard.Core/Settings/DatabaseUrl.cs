@@ -31,6 +31,26 @@ public sealed partial class DatabaseUrl
     public DatabaseUrl WithDatabase(string database) =>
         new(new NpgsqlConnectionStringBuilder(Builder.ConnectionString) { Database = database });
 
+    /// <summary>
+    /// The same server and database as another user or with another password: a credential given apart from the URL
+    /// (a PSCredential), so that the password needs to be in neither the URL nor the shell's history.
+    /// </summary>
+    /// <param name="userName">Replaces the URL's user; null or empty keeps it.</param>
+    /// <param name="password">Replaces the URL's password; empty means none.</param>
+    public DatabaseUrl WithCredential(string? userName, string password)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(Builder.ConnectionString)
+        {
+            Password = password.Length == 0 ? null : password,
+        };
+        if (!string.IsNullOrEmpty(userName))
+        {
+            builder.Username = userName;
+        }
+
+        return new DatabaseUrl(builder);
+    }
+
     /// <summary>Host, port, database and user, for messages. Never the password.</summary>
     public string Describe() => $"{Host}:{Port}, database '{Database}', user '{Username ?? "(none)"}'";
 

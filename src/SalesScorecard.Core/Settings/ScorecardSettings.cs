@@ -1,3 +1,4 @@
+using System.Net;
 using SalesScorecard.Archive;
 using SalesScorecard.Encryption;
 
@@ -23,10 +24,13 @@ public sealed class ScorecardSettings
 {
     private readonly Dictionary<string, ResolvedSetting> _settings;
 
-    private ScorecardSettings(Dictionary<string, ResolvedSetting> settings, DotEnvFile? envFile)
+    private readonly NetworkCredential? _databaseCredential;
+
+    private ScorecardSettings(Dictionary<string, ResolvedSetting> settings, DotEnvFile? envFile, NetworkCredential? databaseCredential)
     {
         _settings = settings;
         EnvFile = envFile;
+        _databaseCredential = databaseCredential;
     }
 
     /// <summary>The .env file that was read, if any; its warnings are the caller's to show.</summary>
@@ -35,10 +39,12 @@ public sealed class ScorecardSettings
     /// <param name="parameters">Values given explicitly, by setting name; null values are ignored.</param>
     /// <param name="environment">Reads a process environment variable.</param>
     /// <param name="envFilePath">The .env file to read, or null for none.</param>
+    /// <param name="databaseCredential">User and password that override those in DATABASE_URL; null for none.</param>
     public static ScorecardSettings Load(
         IReadOnlyDictionary<string, string?> parameters,
         Func<string, string?> environment,
-        string? envFilePath)
+        string? envFilePath,
+        NetworkCredential? databaseCredential = null)
     {
         var envFile = envFilePath is null ? null : DotEnvFile.Load(envFilePath);
         var settings = new Dictionary<string, ResolvedSetting>(StringComparer.Ordinal);
@@ -55,7 +61,7 @@ public sealed class ScorecardSettings
                 : new ResolvedSetting(definition, definition.DefaultValue, SettingSource.Default);
         }
 
-        return new ScorecardSettings(settings, envFile);
+        return new ScorecardSettings(settings, envFile, databaseCredential);
     }
 
     /// <summary>
@@ -159,10 +165,12 @@ public sealed class ScorecardSettings
     public IReadOnlyList<AgeIdentity>? GetIdentities(string currentDirectory) =>
         GetPath(SettingNames.BackupIdentityFile, currentDirectory) is { } path ? AgeIdentity.ReadFile(path) : null;
 
-    /// <summary>The database connection the settings describe.</summary>
+    /// <summary>The database connection the settings describe, with the database credential's user and password if one was given.</summary>
     public DatabaseUrl GetDatabaseUrl() =>
         Get(SettingNames.DatabaseUrl) is { } url
-            ? DatabaseUrl.Parse(url)
+            ? _databaseCredential is { } credential
+                ? DatabaseUrl.Parse(url).WithCredential(credential.UserName, credential.Password)
+                : DatabaseUrl.Parse(url)
             : throw new ScorecardException("DatabaseUrlMissing", ScorecardErrorCategory.InvalidArgument,
                 $"No database is configured: give -DatabaseUrl, or set {SettingNames.DatabaseUrl} in the environment or the .env file" +
                 (EnvFile is null ? " (no .env file was found)." : $" ('{EnvFile.Path}')."));
