@@ -21,10 +21,6 @@ public sealed class TestScorecardDatabaseCommand : ScorecardDatabaseCmdlet
             WriteVerbose($"Connecting to {url.Describe()}.");
             WriteObject(Run((_, ct) => DatabaseInspector.InspectAsync(url, ct)));
         }
-        catch (System.Data.Common.DbException e)
-        {
-            ThrowScorecardError(DatabaseConnector.Failure(e, "Counting the rows"));
-        }
         catch (ScorecardException e)
         {
             ThrowScorecardError(e);

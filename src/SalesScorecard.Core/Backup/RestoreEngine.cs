@@ -155,7 +155,14 @@ public static partial class RestoreEngine
         IReadOnlyList<KeyValuePair<string, long>> restored;
         await using (var connection = await DatabaseConnector.OpenAsync(targetUrl, cancellationToken).ConfigureAwait(false))
         {
-            restored = await TableCounter.CountAsync(connection, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                restored = await TableCounter.CountAsync(connection, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NpgsqlException e)
+            {
+                throw DatabaseConnector.Failure(e, $"pg_restore finished, but counting the rows restored into '{targetDatabase}'");
+            }
         }
 
         return new RestoreResult
