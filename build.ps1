@@ -169,20 +169,29 @@ function Invoke-Test {
 
 function Invoke-Demo {
     Invoke-Build
-    $services = Start-Services
+    $services = Start-Services -WithSmtp
     try {
         New-FixtureDatabase -Server $services.Postgres -Name 'scorecard_demo' -FixtureDir $FixtureDir
         $demoDir = Join-Path $OutDir 'demo'
+        if (Test-Path $demoDir) { Remove-Item -Recurse -Force $demoDir }
         New-Item -ItemType Directory -Path $demoDir -Force | Out-Null
         $envFile = Join-Path $demoDir '.env'
         $url = $services.Postgres.Url -replace '/postgres$', '/scorecard_demo'
         Set-Content -Path $envFile -Value @(
-            '# Written by build.ps1 -Task Demo for a throwaway local cluster.'
+            '# Written by build.ps1 -Task Demo for a throwaway local cluster and a throwaway smtp4dev.'
             "DATABASE_URL=$url"
             "BACKUP_DIR=$(Join-Path $demoDir 'backups')"
+            "SMTP_HOST=$($services.Smtp.Host)"
+            "SMTP_PORT=$($services.Smtp.SmtpPort)"
+            "SMTP_USER=$($services.Smtp.User)"
+            "SMTP_PASS=$($services.Smtp.Password)"
+            "SMTP_TRUSTED_CERT=$($services.Smtp.CertificateFile)"
+            'SMTP_FROM=Sales Scorecard <backups@demo.example>'
+            'BACKUP_NOTIFICATION_EMAIL=dba@demo.example'
         )
         if ($IsLinux -or $IsMacOS) { & chmod 0600 $envFile }
-        $code = Invoke-Pwsh (Join-Path $RepoRoot 'build/Invoke-Demo.ps1') @('-ModulePath', (Join-Path $ModuleDir 'SalesScorecard.psd1'), '-EnvFile', $envFile)
+        $code = Invoke-Pwsh (Join-Path $RepoRoot 'build/Invoke-Demo.ps1') @('-ModulePath', (Join-Path $ModuleDir 'SalesScorecard.psd1'), '-EnvFile', $envFile,
+            '-MailApi', $services.Smtp.ApiUrl, '-MailFolder', $demoDir)
         if ($code -ne 0) { throw "The demo failed (exit code $code)." }
     } finally {
         Stop-Services $services

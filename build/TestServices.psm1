@@ -55,7 +55,9 @@ function Remove-Tree([string] $Path) {
 
 function Invoke-AsPostgresUser([string] $Program, [string[]] $Arguments) {
     if (Test-IsRoot) {
-        & runuser -u postgres -- $Program @Arguments
+        # From a folder the postgres user may enter: else every tool says "could not change directory to ...".
+        Push-Location ([IO.Path]::GetTempPath())
+        try { & runuser -u postgres -- $Program @Arguments } finally { Pop-Location }
     } else {
         & $Program @Arguments
     }
