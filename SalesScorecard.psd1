@@ -1,5 +1,7 @@
 @{
     RootModule             = 'SalesScorecard.PowerShell.dll'
+    # Imported before RootModule: it loads Core and its libraries (bin/) into the module's own load context.
+    NestedModules          = @('SalesScorecard.LoadContext.dll')
     ModuleVersion          = '0.1.0'
     CompatiblePSEditions   = @('Core')
     GUID                   = '5b0f7f0e-3c52-4d3a-9a43-8c3d2f6f1e27'
