@@ -9,7 +9,9 @@
     CompanyName            = 'SalesScorecard'
     Copyright              = '(c) SalesScorecard. MIT License.'
     Description            = 'Verified PostgreSQL backups, notifications, SMTP diagnosis and user administration for the Sales Scorecard platform.'
-    PowerShellVersion      = '7.4'
+    # The oldest PowerShell the test suite runs on. Npgsql 10 and MailKit 4.18 need System.Diagnostics.DiagnosticSource 9
+    # and System.Formats.Asn1 10, newer than the .NET 8 under PowerShell 7.4 ships.
+    PowerShellVersion      = '7.6'
     FormatsToProcess       = @('SalesScorecard.format.ps1xml')
     FunctionsToExport      = @()
     CmdletsToExport        = @(

@@ -24,8 +24,8 @@ Describe 'The built module' {
         $assembly.Version.ToString(3) | Should -Be $version.ToString(3)
     }
 
-    It 'requires PowerShell 7.4 on the Core edition' {
-        $Manifest.PowerShellVersion | Should -Be '7.4'
+    It 'requires PowerShell 7.6, the oldest the suite runs on, on the Core edition' {
+        $Manifest.PowerShellVersion | Should -Be '7.6'
         $Manifest.CompatiblePSEditions | Should -Be @('Core')
     }
 
