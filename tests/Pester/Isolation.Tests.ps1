@@ -74,7 +74,7 @@ BeforeAll {
 
         if ($Order -eq 'OtherVersionsFirst') { Use-OtherVersions; Use-SalesScorecard } else { Use-SalesScorecard; Use-OtherVersions }
         # Which copy of each library the session holds, and in which load context.
-        $result.Loaded = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -in 'Npgsql', 'MailKit', 'MimeKit', 'BouncyCastle.Cryptography', 'SalesScorecard.Core' } |
+        $result.Loaded = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -in 'Npgsql', 'MailKit', 'MimeKit', 'BouncyCastle.Cryptography', 'SalesScorecard.Core', 'System.Diagnostics.DiagnosticSource' } |
             ForEach-Object { '{0} {1} {2}' -f $_.GetName().Name, $_.GetName().Version, [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name } | Sort-Object)
         $result | ConvertTo-Json -Compress
     }.ToString()
@@ -127,8 +127,11 @@ Describe 'Isolation: SalesScorecard beside other versions of Npgsql, MailKit, Mi
         (Wait-Delivered $run.OtherTo).Subject | Should -Be 'Sent by the other MailKit'
         (Wait-Delivered $run.ModuleTo).Subject | Should -BeLike '✅ Database Backup Successful*'
         # The default load context holds only the other versions; the module's own copies sit in its context.
-        @($result.Loaded -like '* Default') | Should -Be @('BouncyCastle.Cryptography 2.0.0.0 Default', 'MailKit 4.2.0.0 Default',
-            'MimeKit 4.18.0.0 Default', 'Npgsql 8.0.5.0 Default')
+        @($result.Loaded -like '* Default' -notlike 'System.*') | Should -Be @('BouncyCastle.Cryptography 2.0.0.0 Default',
+            'MailKit 4.2.0.0 Default', 'MimeKit 4.18.0.0 Default', 'Npgsql 8.0.5.0 Default')
+        # The runtime's own DiagnosticSource serves both (one Activity.Current), not the older copy Npgsql's package brings.
+        @($result.Loaded -like 'System.Diagnostics.DiagnosticSource *') | Should -HaveCount 1
+        $result.Loaded | Should -Contain "System.Diagnostics.DiagnosticSource $([System.Diagnostics.Activity].Assembly.GetName().Version) Default"
         foreach ($name in 'SalesScorecard.Core', 'Npgsql', 'MailKit', 'MimeKit', 'BouncyCastle.Cryptography') {
             @($result.Loaded -like "$name * SalesScorecard").Count | Should -Be 1 -Because "$name must load once, privately"
         }
