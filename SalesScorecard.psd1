@@ -1,5 +1,7 @@
 @{
     RootModule             = 'SalesScorecard.PowerShell.dll'
+    # Imported before RootModule: it loads Core and its libraries (bin/) into the module's own load context.
+    NestedModules          = @('SalesScorecard.LoadContext.dll')
     ModuleVersion          = '0.1.0'
     CompatiblePSEditions   = @('Core')
     GUID                   = '5b0f7f0e-3c52-4d3a-9a43-8c3d2f6f1e27'
@@ -7,7 +9,9 @@
     CompanyName            = 'SalesScorecard'
     Copyright              = '(c) SalesScorecard. MIT License.'
     Description            = 'Verified PostgreSQL backups, notifications, SMTP diagnosis and user administration for the Sales Scorecard platform.'
-    PowerShellVersion      = '7.4'
+    # The oldest PowerShell the test suite runs on. Npgsql 10 and MailKit 4.18 need System.Diagnostics.DiagnosticSource 9
+    # and System.Formats.Asn1 10, newer than the .NET 8 under PowerShell 7.4 ships.
+    PowerShellVersion      = '7.6'
     FormatsToProcess       = @('SalesScorecard.format.ps1xml')
     FunctionsToExport      = @()
     CmdletsToExport        = @(

@@ -76,27 +76,35 @@ function Invoke-Build {
         "-p:Version=$version")
     if (Test-Path $ModuleDir) { Remove-Item -Recurse -Force $ModuleDir }
     New-Item -ItemType Directory -Path $ModuleDir | Out-Null
-    $binary = Join-Path $RepoRoot "src/SalesScorecard.PowerShell/bin/$Configuration/net8.0"
-    Get-ChildItem $binary -File | Where-Object { $_.Extension -in '.dll', '.json' -or ($Configuration -eq 'Debug' -and $_.Extension -eq '.pdb') } |
-        Copy-Item -Destination $ModuleDir
+    # Only the cmdlets and the small assembly that loads the rest sit in the module folder (PowerShell's default load
+    # context); Core and all that its publish output holds go to bin/, the module's own load context
+    # (src/SalesScorecard.LoadContext).
+    foreach ($project in 'SalesScorecard.LoadContext', 'SalesScorecard.PowerShell') {
+        $entry = Join-Path $RepoRoot "src/$project/bin/$Configuration/net8.0/$project"
+        Copy-Item "$entry.dll" -Destination $ModuleDir
+        if ($Configuration -eq 'Debug') { Copy-Item "$entry.pdb" -Destination $ModuleDir }
+    }
+    $private = Join-Path $ModuleDir 'bin'
+    Invoke-Native dotnet @('publish', (Join-Path $RepoRoot 'src/SalesScorecard.Core/SalesScorecard.Core.csproj'), '-c', $Configuration,
+        '--no-build', '-nologo', '-v', 'quiet', "-p:Version=$version", '-o', $private)
+    if ($Configuration -ne 'Debug') { Get-ChildItem $private -Recurse -Filter '*.pdb' | Remove-Item }
     Copy-Item $SourceManifest, (Join-Path $RepoRoot 'SalesScorecard.format.ps1xml') -Destination $ModuleDir
-    if (Test-Path (Join-Path $ModuleDir 'System.Management.Automation.dll')) {
+    if (Get-ChildItem $ModuleDir -Recurse -Filter 'System.Management.Automation.dll') {
         throw 'System.Management.Automation.dll must not ship in the module folder.'
     }
     Invoke-Docs
     Write-Host "Module $version laid out in $ModuleDir"
 }
 
-function Get-PesterPath {
+# Restores build/TestTools.proj; returns NuGet's package folder, which holds Pester and the libraries Isolation.Tests.ps1 loads.
+function Restore-TestTools {
     Invoke-Native dotnet @('restore', (Join-Path $RepoRoot 'build/TestTools.proj'), '-nologo', '-v', 'quiet')
     $packages = $env:NUGET_PACKAGES
     if (-not $packages) {
         $line = & dotnet nuget locals global-packages --list
         $packages = ($line -replace '^global-packages:\s*', '').Trim()
     }
-    $manifest = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
-    if (-not (Test-Path $manifest)) { throw "Pester 5.7.1 was restored but $manifest is missing." }
-    $manifest
+    $packages
 }
 
 function Start-Services([switch] $WithSmtp, [switch] $WithS3) {
@@ -120,7 +128,9 @@ function Stop-Services($Services) {
 
 function Invoke-Test {
     $package = Invoke-Package
-    $pester = Get-PesterPath
+    $packages = Restore-TestTools
+    $pester = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
+    if (-not (Test-Path $pester)) { throw "Pester 5.7.1 was restored but $pester is missing." }
     $resultFile = Join-Path $OutDir 'test-results.xml'
     $summaryFile = Join-Path $OutDir 'test-summary.json'
     Remove-Item $resultFile, $summaryFile -ErrorAction SilentlyContinue
@@ -132,6 +142,7 @@ function Invoke-Test {
         SCORECARD_TEST_EXTERNAL_SERVER = ($services.Postgres.Kind -eq 'External') ? '1' : $null
         SCORECARD_TEST_MODULE       = Join-Path $ModuleDir 'SalesScorecard.psd1'
         SCORECARD_TEST_PACKAGE      = $package
+        SCORECARD_TEST_NUGET_PACKAGES = $packages
         SCORECARD_TEST_SMTP_HOST    = $services.Smtp.Host
         SCORECARD_TEST_SMTP_PORT    = [string]$services.Smtp.SmtpPort
         SCORECARD_TEST_SMTP_API     = $services.Smtp.ApiUrl

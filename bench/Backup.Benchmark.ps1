@@ -38,7 +38,7 @@ Import-Module (Join-Path $repo 'build/TestServices.psm1') -Force
 $pwsh = Get-PwshCommand
 $ticks = [double](& getconf CLK_TCK)
 # The level the module uses when BACKUP_COMPRESSION is not set, read from the build being measured.
-Add-Type -Path (Join-Path (Split-Path $manifest) 'SalesScorecard.Core.dll')
+Add-Type -Path (Join-Path (Split-Path $manifest) 'bin/SalesScorecard.Core.dll')
 $defaultLevel = [SalesScorecard.Archive.ArchiveCompression]::DefaultZstdLevel
 
 # Appended to every run's script: pwsh's own CPU, its waited-for children's, and its own peak RSS, into $stats.

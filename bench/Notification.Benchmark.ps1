@@ -11,6 +11,8 @@ Import-Module (Join-Path $repo 'build/TestServices.psm1') -Force
 $smtp = Start-TestSmtp -RepoRoot $repo -Root ([IO.Path]::GetTempPath())
 try {
     Import-Module (Join-Path $repo 'out/SalesScorecard/SalesScorecard.psd1')
+    # The module keeps its MailKit to itself: the bare send loads the same files for its own use.
+    foreach ($name in 'MimeKit', 'MailKit') { Add-Type -Path (Join-Path $repo "out/SalesScorecard/bin/$name.dll") }
     $env:SMTP_HOST = 'localhost'; $env:SMTP_PORT = $smtp.SmtpPort; $env:SMTP_USER = $smtp.User; $env:SMTP_PASS = $smtp.Password
     $env:SMTP_TRUSTED_CERT = $smtp.CertificateSha256; $env:BACKUP_NOTIFICATION_EMAIL = 'bench@example.org'
     $details = '{"backupPath":"backup-bench","backupSize":"1.2M","totalRows":"1432","tables":{"users":156,"evaluations":62}}'

@@ -1,10 +1,10 @@
 using System.Collections;
+using System.Data.Common;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using Npgsql;
 using SalesScorecard.Backup;
-using SalesScorecard.Database;
 using SalesScorecard.Settings;
+using SalesScorecard.Users;
 
 namespace SalesScorecard.PowerShell;
 
@@ -44,20 +44,11 @@ public sealed class CompanyIdCompleter : IArgumentCompleter
         try
         {
             var url = Completion.Settings(fakeBoundParameters, SettingNames.DatabaseUrl, "DatabaseUrl").GetDatabaseUrl();
-            url.Builder.Timeout = 2;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-            using var connection = DatabaseConnector.OpenAsync(url, timeout.Token).GetAwaiter().GetResult();
-            using var command = new NpgsqlCommand("SELECT id FROM companies ORDER BY id", connection);
-            using var reader = command.ExecuteReader();
-            var ids = new List<string>();
-            while (reader.Read())
-            {
-                ids.Add(reader.GetString(0));
-            }
-
+            var ids = UserStore.ListCompanyIdsAsync(url, 2, timeout.Token).GetAwaiter().GetResult();
             return Completion.Matching(ids, wordToComplete);
         }
-        catch (Exception e) when (e is ScorecardException or NpgsqlException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is ScorecardException or DbException or OperationCanceledException or IOException)
         {
             return [];
         }

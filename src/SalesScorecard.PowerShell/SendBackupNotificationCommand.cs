@@ -66,13 +66,12 @@ public sealed class SendBackupNotificationCommand : ScorecardCmdlet
         {
             var facts = ParameterSetName == "InputObject" ? NotificationFacts.FromBackup(InputObject!) : FactsFromDetails();
             var mail = MailSettings.Load(settings, CurrentDirectory, recipients);
-            var message = NotificationMessage.Build(facts, mail);
-            if (!ShouldProcess($"{string.Join(", ", mail.Recipients.Select(r => r.Address))} through {mail.Server}", $"Send '{message.Subject}'"))
+            if (!ShouldProcess($"{string.Join(", ", mail.RecipientAddresses)} through {mail.Server}", $"Send '{NotificationMessage.Subject(facts, mail)}'"))
             {
                 return;
             }
 
-            var result = Run((reporter, ct) => SmtpNotifier.SendAsync(mail, message, reporter, ct));
+            var result = Run((reporter, ct) => SmtpNotifier.NotifyAsync(mail, facts, reporter, ct));
             WriteVerbose($"Sent '{result.Subject}' to {string.Join(", ", result.Recipients)} in {result.Attempts} attempt(s).");
             if (PassThru)
             {

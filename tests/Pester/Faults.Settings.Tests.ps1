@@ -8,6 +8,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Function Get-PwshCommand -Force
     Import-Module (Get-TestModulePath) -Force
+    Import-TestAssemblies
     $script:SettingNames = [SalesScorecard.Settings.SettingNames]::All.Name + 'SCORECARD_ENV_FILE'
     # The suite must not depend on what the machine's environment happens to hold.
     $script:SavedEnvironment = Clear-SettingEnvironment -Names $SettingNames

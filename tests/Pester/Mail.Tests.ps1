@@ -1,6 +1,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
+    Import-TestAssemblies
     $script:MailKeys = 'SMTP_HOST', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASS', 'SMTP_FROM', 'BACKUP_NOTIFICATION_EMAIL', 'SMTP_SECURITY',
         'SMTP_TRUSTED_CERT', 'SMTP_TIMEOUT_SECONDS', 'NOTIFICATION_TIMEZONE', 'NOTIFICATION_CULTURE', 'DATABASE_URL', 'BACKUP_DIR', 'SCORECARD_ENV_FILE'
     $script:Saved = @{}

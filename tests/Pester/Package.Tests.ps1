@@ -30,6 +30,11 @@ Describe 'The PowerShell Gallery package' {
         $metadata.releaseNotes | Should -Match 'Verified backups'
         $entries | Should -Contain 'en-US/SalesScorecard.PowerShell.dll-Help.xml'
         $entries | Should -Not -Contain 'System.Management.Automation.dll'
+        # The module's own load context reads bin/: Core, its deps.json and every library it uses.
+        $entries | Should -Contain 'SalesScorecard.LoadContext.dll'
+        $entries | Should -Contain 'bin/SalesScorecard.Core.dll'
+        $entries | Should -Contain 'bin/SalesScorecard.Core.deps.json'
+        $entries | Should -Contain 'bin/Npgsql.dll'
     }
 
     It 'publishes to a file repository with Publish-PSResource, installs back, imports and runs' {

@@ -6,10 +6,22 @@ function Get-TestModulePath {
     $env:SCORECARD_TEST_MODULE
 }
 
+$TestTypesNamed = $false
+
 function Import-TestAssemblies {
-    <# Loads Core and its libraries from the built module so test code can name their types before any cmdlet has run. #>
-    $folder = Split-Path (Get-TestModulePath)
-    foreach ($name in 'Npgsql.dll', 'BouncyCastle.Cryptography.dll', 'SalesScorecard.Core.dll') { Add-Type -Path (Join-Path $folder $name) }
+    <#
+    Lets test code name Core's and Npgsql's types ([SalesScorecard.Settings.DatabaseUrl], [Npgsql.NpgsqlConnection]).
+    The module keeps them in its own load context, which PowerShell's type names do not reach, so each public type
+    becomes a type accelerator under its full name: the module's very types, which its cmdlets take and return.
+    #>
+    if ($script:TestTypesNamed) { return }
+    Import-Module (Get-TestModulePath)
+    # Asked for by name from the default context, Core arrives as the cmdlets get it: from the module's context.
+    $core = [System.Runtime.Loader.AssemblyLoadContext]::Default.LoadFromAssemblyName([System.Reflection.AssemblyName]'SalesScorecard.Core')
+    $npgsql = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($core).LoadFromAssemblyName([System.Reflection.AssemblyName]'Npgsql')
+    $accelerators = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')
+    foreach ($type in $core.GetExportedTypes() + $npgsql.GetExportedTypes()) { $accelerators::Add($type.FullName, $type) }
+    $script:TestTypesNamed = $true
 }
 
 function Get-TestServerUrl {

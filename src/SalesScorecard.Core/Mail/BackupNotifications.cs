@@ -29,7 +29,7 @@ public static class BackupNotifications
             try
             {
                 var mail = MailSettings.Load(settings, currentDirectory);
-                var result = await SmtpNotifier.SendAsync(mail, NotificationMessage.Build(facts, mail), reporter, cancellationToken).ConfigureAwait(false);
+                var result = await SmtpNotifier.NotifyAsync(mail, facts, reporter, cancellationToken).ConfigureAwait(false);
                 outcome = "Sent";
                 reporter.Verbose($"Notification sent to {string.Join(", ", result.Recipients)} through {result.Server} ({result.Attempts} attempt(s)).");
             }

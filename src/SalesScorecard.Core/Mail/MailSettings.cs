@@ -41,6 +41,8 @@ public sealed class MailSettings
 
     public string Server => $"{Host}:{Port}";
 
+    public IEnumerable<string> RecipientAddresses => Recipients.Select(r => r.Address);
+
     /// <summary>The keys whose absence means "mail is not configured": backups then run without mail.</summary>
     public static IReadOnlyList<string> MissingKeys(ScorecardSettings settings, IReadOnlyList<string>? recipients = null) =>
         new[]

@@ -18,6 +18,9 @@ public static class SmtpNotifier
 {
     public const int MaxAttempts = 3;
 
+    public static Task<NotificationResult> NotifyAsync(MailSettings settings, NotificationFacts facts, IOperationReporter reporter, CancellationToken cancellationToken) =>
+        SendAsync(settings, NotificationMessage.Build(facts, settings), reporter, cancellationToken);
+
     public static async Task<NotificationResult> SendAsync(MailSettings settings, MimeMessage message, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
@@ -33,7 +36,7 @@ public static class SmtpNotifier
                 return new NotificationResult
                 {
                     Sent = true,
-                    Recipients = settings.Recipients.Select(r => r.Address).ToList(),
+                    Recipients = settings.RecipientAddresses.ToList(),
                     Subject = message.Subject ?? string.Empty,
                     MessageId = messageId,
                     Server = settings.Server,

@@ -31,6 +31,22 @@ public sealed class UserStore : IAsyncDisposable
         _hasCompanies = hasCompanies;
     }
 
+    /// <summary>The companies' ids, for Tab completion: a short login timeout, as someone waits at the prompt.</summary>
+    public static async Task<List<string>> ListCompanyIdsAsync(DatabaseUrl url, int loginTimeoutSeconds, CancellationToken cancellationToken)
+    {
+        url.Builder.Timeout = loginTimeoutSeconds;
+        await using var connection = await DatabaseConnector.OpenAsync(url, cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT id FROM companies ORDER BY id", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var ids = new List<string>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
     public static async Task<UserStore> OpenAsync(DatabaseUrl url, CancellationToken cancellationToken)
     {
         var connection = await DatabaseConnector.OpenAsync(url, cancellationToken).ConfigureAwait(false);
