@@ -43,6 +43,12 @@ public sealed class GetScorecardUserCommand : UserAdminCmdlet
                     $"No user has the id or email '{Identity}'{(CompanyId is null ? string.Empty : $" in company '{CompanyId}'")}.", Identity));
             }
 
+            if (users.Count(u => u.StoredIsActive is null) is var unset and > 0)
+            {
+                WriteWarning($"{unset} of these users have a NULL isActive (IsActive False, ActiveState NULL): the app does not let them sign in " +
+                    "and hides them from its admin list, and sets them to true at its next restart. Enable-ScorecardUser sets true now; Disable-ScorecardUser, false.");
+            }
+
             foreach (var user in users)
             {
                 WriteObject(user);
@@ -54,7 +60,7 @@ public sealed class GetScorecardUserCommand : UserAdminCmdlet
         }
         catch (ScorecardException e)
         {
-            ThrowScorecardError(e);
+            ReportRecordFailure(e);
         }
     }
 }
