@@ -438,13 +438,10 @@ public sealed class UserStore : IAsyncDisposable
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    private static readonly object Actor = new { osUser = Environment.UserName, host = Environment.MachineName, tool = "SalesScorecard" };
+
     /// <summary>The audit row's details: each change, and who made it.</summary>
-    private static string AuditDetails(IReadOnlyDictionary<string, object?> changes) =>
-        JsonSerializer.Serialize(new
-        {
-            changes,
-            actor = new { osUser = Environment.UserName, host = Environment.MachineName, tool = "SalesScorecard" },
-        });
+    private static string AuditDetails(IReadOnlyDictionary<string, object?> changes) => JsonSerializer.Serialize(new { changes, actor = Actor });
 
     /// <summary>A statement prepared once on this connection and reused for every record of the pipeline.</summary>
     private async Task<NpgsqlCommand> PreparedAsync(string key, string sql, NpgsqlDbType[] types, CancellationToken cancellationToken)
