@@ -3,11 +3,11 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
-    $script:Database = New-TestDatabase
-    $script:Url = Get-TestDatabaseUrl $Database
-    $script:SavedUrl = $env:DATABASE_URL
-    $env:DATABASE_URL = $Url
     $script:Root = New-TestFolder
+    # Every cmdlet here, the backup of the pool test included, reads only what this file sets.
+    $script:SavedEnvironment = Clear-SettingEnvironment
+    $script:Database = New-TestDatabase
+    $env:DATABASE_URL = Get-TestDatabaseUrl $Database
 
     function Get-UsersDigest { (Invoke-TestSql -Database $Database -Sql "SELECT md5(string_agg(u::text, '|' ORDER BY id)) AS d FROM users u").d }
     function Get-AuditCount { (Invoke-TestSql -Database $Database -Sql 'SELECT count(*) AS n FROM audit_logs').n }
@@ -26,7 +26,7 @@ BeforeAll {
 }
 
 AfterAll {
-    $env:DATABASE_URL = $SavedUrl
+    Restore-SettingEnvironment $SavedEnvironment
     Remove-TestDatabase $Database
     Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
 }
@@ -277,5 +277,14 @@ Describe 'The connection pool: reused by a loop of calls, gone soon after' {
         (Get-ScorecardUser -Identity $id).DisplayName | Should -Be 'In The Backup'
         Set-ScorecardUser -Identity $id -DisplayName 'After The Restore' -ErrorAction Stop
         (Get-UserRow $id).displayName | Should -Be 'After The Restore'
+    }
+}
+
+Describe 'Disable-ScorecardUser help: what disabling does in the running app' {
+    It 'says the app keeps honouring tokens already issued, up to 24 hours, and disabling stops new sign-ins only' {
+        $help = Get-Help Disable-ScorecardUser -Full | Out-String -Width 400
+        $help | Should -Match 'stops new sign-ins, not sessions already open'
+        $help | Should -Match 'tokens it already issued'
+        $help | Should -Match '24 hours'
     }
 }
