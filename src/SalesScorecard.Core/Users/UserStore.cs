@@ -225,7 +225,7 @@ public sealed class UserStore : IAsyncDisposable
         if (_hasAudit)
         {
             values.AddRange([Guid.NewGuid().ToString(), plan.Request.AuditAction,
-                AuditDetails(plan.Changes.ToDictionary(c => c.Field, c => c.Field == PasswordField ? "password changed" : (object?)new { old = c.Old, @new = c.New }))]);
+                AuditDetails(plan.Changes.Select(c => KeyValuePair.Create(c.Field, c.Field == PasswordField ? "password changed" : (object?)c)))]);
         }
 
         for (var i = 0; i < values.Count; i++)
@@ -438,10 +438,60 @@ public sealed class UserStore : IAsyncDisposable
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static readonly object Actor = new { osUser = Environment.UserName, host = Environment.MachineName, tool = "SalesScorecard" };
+    private static readonly (string User, string Host) Actor = (Environment.UserName, Environment.MachineName);
 
-    /// <summary>The audit row's details: each change, and who made it.</summary>
-    private static string AuditDetails(IReadOnlyDictionary<string, object?> changes) => JsonSerializer.Serialize(new { changes, actor = Actor });
+    /// <summary>
+    /// The audit row's details: each change (a value, or a field's old and new value), and who made it. Written by hand:
+    /// it runs once per user of a pipeline.
+    /// </summary>
+    private static string AuditDetails(IEnumerable<KeyValuePair<string, object?>> changes)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("changes");
+            foreach (var (field, value) in changes)
+            {
+                json.WritePropertyName(field);
+                WriteAuditValue(json, value);
+            }
+
+            json.WriteEndObject();
+            json.WriteStartObject("actor");
+            json.WriteString("osUser", Actor.User);
+            json.WriteString("host", Actor.Host);
+            json.WriteString("tool", "SalesScorecard");
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteAuditValue(Utf8JsonWriter json, object? value)
+    {
+        switch (value)
+        {
+            case FieldChange change:
+                json.WriteStartObject();
+                json.WritePropertyName("old");
+                WriteAuditValue(json, change.Old);
+                json.WritePropertyName("new");
+                WriteAuditValue(json, change.New);
+                json.WriteEndObject();
+                break;
+            case bool flag:
+                json.WriteBooleanValue(flag);
+                break;
+            case null:
+                json.WriteNullValue();
+                break;
+            default:
+                json.WriteStringValue(value.ToString());
+                break;
+        }
+    }
 
     /// <summary>A statement prepared once on this connection and reused for every record of the pipeline.</summary>
     private async Task<NpgsqlCommand> PreparedAsync(string key, string sql, NpgsqlDbType[] types, CancellationToken cancellationToken)
