@@ -109,6 +109,12 @@ Describe 'A NULL isActive, as the app reads it' {
         (Get-ScorecardUser -IncludeInactive -WarningAction SilentlyContinue).Id | Should -Contain $NullUser
     }
 
+    It 'is shown as NULL by Enable-ScorecardUser -WhatIf, which would set it to true' {
+        $text = Get-WhatIfText { Enable-ScorecardUser -Identity $NullUser -WhatIf }
+        $text | Should -Match "What if: .*$NullUser.*isActive NULL -> 'True'"
+        (Invoke-TestSql -Database $Database -Sql "SELECT ""isActive"" IS NULL AS n FROM users WHERE id = '$NullUser'").n | Should -BeTrue
+    }
+
     It 'is set to true by Enable-ScorecardUser, audited with the NULL it had' {
         $user = Enable-ScorecardUser -Identity $NullUser -PassThru
         $user.IsActive | Should -BeTrue

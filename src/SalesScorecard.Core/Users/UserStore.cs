@@ -17,6 +17,9 @@ public sealed class UserStore : IAsyncDisposable
 {
     private const string Columns = """id, email, "displayName", role, "isActive", "companyId", "createdAt", "updatedAt" """;
 
+    /// <summary>A password change is audited by this name alone, never with values.</summary>
+    private const string PasswordField = "password";
+
     private readonly NpgsqlConnection _connection;
     private readonly string _describe;
     private readonly bool _hasAudit;
@@ -178,8 +181,6 @@ public sealed class UserStore : IAsyncDisposable
 
         return new UserChangePlan { User = user, Changes = changes, Request = request, PasswordHash = hash };
     }
-
-    private const string PasswordField = "password";
 
     /// <summary>
     /// Applies a plan and writes its audit row in one statement (so one implicit transaction and one round trip);
