@@ -30,6 +30,19 @@ public sealed class GetScorecardUserCommand : UserAdminCmdlet
     [Parameter]
     public SwitchParameter IncludeInactive { get; set; }
 
+    private int _unsetCount;
+
+    /// <summary>Once for the whole pipeline: what a NULL isActive means in the running app.</summary>
+    protected override void EndProcessing()
+    {
+        base.EndProcessing();
+        if (_unsetCount > 0)
+        {
+            WriteWarning($"{_unsetCount} user(s) shown have a NULL isActive (IsActive False, ActiveState NULL): the app does not let them sign in " +
+                "and hides them from its admin list, until its next restart sets them to true. Enable-ScorecardUser sets true now; Disable-ScorecardUser, false.");
+        }
+    }
+
     protected override void ProcessRecord()
     {
         try
@@ -43,6 +56,7 @@ public sealed class GetScorecardUserCommand : UserAdminCmdlet
                     $"No user has the id or email '{Identity}'{(CompanyId is null ? string.Empty : $" in company '{CompanyId}'")}.", Identity));
             }
 
+            _unsetCount += users.Count(u => u.StoredIsActive is null);
             foreach (var user in users)
             {
                 WriteObject(user);
@@ -54,7 +68,7 @@ public sealed class GetScorecardUserCommand : UserAdminCmdlet
         }
         catch (ScorecardException e)
         {
-            ThrowScorecardError(e);
+            ReportRecordFailure(e);
         }
     }
 }

@@ -55,7 +55,7 @@ Describe 'Set-ScorecardUser' {
         $audit.companyId | Should -Be 'company_metro'
         $details = $audit.details | ConvertFrom-Json
         $details.changes.role.new | Should -Be 'REGIONAL_MANAGER'
-        $details.changes.password.new | Should -Be 'changed'
+        $details.changes.password | Should -Be 'password changed'
         $details.actor.osUser | Should -Be ([Environment]::UserName)
         $audit.details | Should -Not -Match 'N3w-Secret-Pass'
     }
@@ -87,14 +87,6 @@ Describe 'Set-ScorecardUser' {
             $verdict = 'Sc0recard! Пароль' | & node -e "const b=require('bcryptjs');let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(b.compareSync(s.trim(),process.argv[1])))" $hash
         } finally { $env:NODE_PATH = $null }
         $verdict | Should -Be 'true'
-    }
-
-    It 'leaves a NULL isActive alone and reads it as active' {
-        $id = (Invoke-TestSql -Database $Database -Sql 'SELECT id FROM users WHERE "isActive" IS NULL ORDER BY id LIMIT 1').id
-        (Get-ScorecardUser -Identity $id).IsActive | Should -BeTrue
-        Set-ScorecardUser -Identity $id -DisplayName 'Still NULL isActive'
-        (Invoke-TestSql -Database $Database -Sql "SELECT ""isActive"" IS NULL AS n FROM users WHERE id = '$id'").n | Should -BeTrue
-        Set-ScorecardUser -Identity $id -Active $true -Verbose 4>&1 | Out-String | Should -Match 'NoChange'
     }
 
     It 'finds a user by email, in any case' {

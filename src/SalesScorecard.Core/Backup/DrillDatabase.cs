@@ -30,6 +30,7 @@ internal sealed class DrillDatabase : IAsyncDisposable
     public static async Task<DrillDatabase> CreateAsync(DatabaseUrl server, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var name = $"{NamePrefix}{Guid.NewGuid():N}"[..32];
+        DatabaseConnector.ClearPools();
         try
         {
             await using (var connection = await DatabaseConnector.OpenAsync(server, cancellationToken).ConfigureAwait(false))

@@ -92,6 +92,8 @@ public static partial class RestoreEngine
         }
 
         reporter.Progress("Restoring", $"Preparing database {targetDatabase}", 10);
+        // The user cmdlets' pooled connections to the target must not outlive what the restore replaces.
+        DatabaseConnector.ClearPools();
         bool created;
         try
         {
@@ -179,6 +181,7 @@ public static partial class RestoreEngine
 
     public static async Task DropDatabaseAsync(DatabaseUrl serverUrl, string database, CancellationToken cancellationToken)
     {
+        DatabaseConnector.ClearPools();
         await using var connection = await DatabaseConnector.OpenAsync(serverUrl, cancellationToken).ConfigureAwait(false);
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {SqlIdentifier.Quote(database)} WITH (FORCE)", connection);
         await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -13,9 +13,21 @@ public static class DatabaseConnector
     /// </summary>
     private const int MaxStartupBytes = 8000;
 
-    public static async Task<NpgsqlConnection> OpenAsync(DatabaseUrl url, CancellationToken cancellationToken)
+    /// <summary>
+    /// How long an idle pooled connection lives: long enough for a loop of cmdlet calls to reuse it instead of logging in
+    /// again (SCRAM), short enough that a DROP or CREATE DATABASE ... TEMPLATE by someone else soon after is not blocked.
+    /// </summary>
+    private const int PoolIdleSeconds = 1;
+
+    /// <summary>
+    /// Opens a connection; <paramref name="pooled"/> takes it from a short-lived pool (what the module itself drops or
+    /// creates databases with clears the pool first, see <see cref="ClearPools"/>).
+    /// </summary>
+    public static async Task<NpgsqlConnection> OpenAsync(DatabaseUrl url, CancellationToken cancellationToken, bool pooled = false)
     {
-        var builder = url.Builder;
+        var builder = pooled
+            ? new NpgsqlConnectionStringBuilder(url.Builder.ConnectionString) { Pooling = true, ConnectionIdleLifetime = PoolIdleSeconds, ConnectionPruningInterval = 1 }
+            : url.Builder;
         var startupBytes = new[] { builder.Username, builder.Database, builder.ApplicationName, builder.Options, builder.SearchPath }
             .Sum(value => value is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(value));
         if (startupBytes > MaxStartupBytes)
@@ -42,6 +54,9 @@ public static class DatabaseConnector
             throw;
         }
     }
+
+    /// <summary>Closes every idle pooled connection, before this process drops, creates or replaces a database.</summary>
+    public static void ClearPools() => NpgsqlConnection.ClearAllPools();
 
     /// <summary>Maps a connection failure to DatabaseAuthenticationFailed, DatabaseNotFound or DatabaseUnreachable.</summary>
     public static ScorecardException Classify(Exception e, DatabaseUrl url)

@@ -13,8 +13,19 @@ public sealed class ScorecardUser
 
     public required string Role { get; init; }
 
-    /// <summary>A NULL isActive (old rows) reads as active, as the app reads it.</summary>
-    public required bool IsActive { get; init; }
+    /// <summary>The isActive column as stored: NULL in some old rows.</summary>
+    public required bool? StoredIsActive { get; init; }
+
+    /// <summary>Whether the app lets this user sign in: its login and admin list require isActive = true, so NULL is not active.</summary>
+    public bool IsActive => StoredIsActive == true;
+
+    /// <summary>Active, Disabled, or what a NULL isActive means in the running app.</summary>
+    public string ActiveState => StoredIsActive switch
+    {
+        true => "Active",
+        false => "Disabled",
+        null => "NULL: cannot sign in; the app sets it to true at its next restart",
+    };
 
     public string? CompanyId { get; init; }
 

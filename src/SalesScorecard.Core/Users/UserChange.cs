@@ -37,7 +37,10 @@ public sealed class UserChangePlan
 
     public string Describe() =>
         $"user {User.Email} ({User.Id}, {User.CompanyId}): " +
-        string.Join(", ", Changes.Select(c => c.Field == "password" ? "password changed" : $"{c.Field} '{c.Old}' -> '{c.New}'"));
+        string.Join(", ", Changes.Select(c => c.Field == "password" ? "password changed" : $"{c.Field} {Show(c.Old)} -> {Show(c.New)}"));
+
+    // A NULL (an old row's isActive) is shown as such, not as an empty string.
+    private static string Show(object? value) => value is null ? "NULL" : $"'{value}'";
 }
 
 public sealed class NewUserRequest

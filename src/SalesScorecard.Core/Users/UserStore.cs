@@ -17,6 +17,9 @@ public sealed class UserStore : IAsyncDisposable
 {
     private const string Columns = """id, email, "displayName", role, "isActive", "companyId", "createdAt", "updatedAt" """;
 
+    /// <summary>A password change is audited by this name alone, never with values.</summary>
+    private const string PasswordField = "password";
+
     private readonly NpgsqlConnection _connection;
     private readonly string _describe;
     private readonly bool _hasAudit;
@@ -49,27 +52,43 @@ public sealed class UserStore : IAsyncDisposable
 
     public static async Task<UserStore> OpenAsync(DatabaseUrl url, CancellationToken cancellationToken)
     {
-        var connection = await DatabaseConnector.OpenAsync(url, cancellationToken).ConfigureAwait(false);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await using var probe = new NpgsqlCommand(
-                "SELECT to_regclass('public.users') IS NOT NULL, to_regclass('public.audit_logs') IS NOT NULL, to_regclass('public.companies') IS NOT NULL",
-                connection);
-            await using var reader = await probe.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (!reader.GetBoolean(0))
+            // Pooled: a loop of single cmdlet calls reuses one login instead of a full SCRAM exchange per call.
+            var connection = await DatabaseConnector.OpenAsync(url, cancellationToken, pooled: true).ConfigureAwait(false);
+            try
             {
-                throw new ScorecardException("UsersTableNotFound", ScorecardErrorCategory.ObjectNotFound,
-                    $"The database ({url.Describe()}) has no users table: is DATABASE_URL the Sales Scorecard database?", url.Database);
+                return await ProbeAsync(connection, url, cancellationToken).ConfigureAwait(false);
             }
+            catch (NpgsqlException e) when (attempt == 1 && (e is not PostgresException || e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown }))
+            {
+                // A pooled connection the server ended while it sat idle (pg_terminate_backend, a restart): forget the
+                // pool's connections and log in again.
+                NpgsqlConnection.ClearPool(connection);
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
 
-            return new UserStore(connection, url.Describe(), reader.GetBoolean(1), reader.GetBoolean(2));
-        }
-        catch
+    private static async Task<UserStore> ProbeAsync(NpgsqlConnection connection, DatabaseUrl url, CancellationToken cancellationToken)
+    {
+        await using var probe = new NpgsqlCommand(
+            "SELECT to_regclass('public.users') IS NOT NULL, to_regclass('public.audit_logs') IS NOT NULL, to_regclass('public.companies') IS NOT NULL",
+            connection);
+        await using var reader = await probe.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (!reader.GetBoolean(0))
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
+            throw new ScorecardException("UsersTableNotFound", ScorecardErrorCategory.ObjectNotFound,
+                $"The database ({url.Describe()}) has no users table: is DATABASE_URL the Sales Scorecard database?", url.Database);
         }
+
+        return new UserStore(connection, url.Describe(), reader.GetBoolean(1), reader.GetBoolean(2));
     }
 
     public async ValueTask DisposeAsync()
@@ -94,8 +113,13 @@ public sealed class UserStore : IAsyncDisposable
         var conditions = new List<string> { "true" };
         if (query.Identity is { } identity)
         {
-            var p = Parameter(identity.Trim());
-            conditions.Add($"(id = {p} OR lower(email) = lower({p}))");
+            var user = await FindIdentityAsync(identity, cancellationToken).ConfigureAwait(false);
+            if (user is null)
+            {
+                return [];
+            }
+
+            conditions.Add($"id = {Parameter(user.Id)}");
         }
 
         if (query.CompanyId is { } company)
@@ -105,7 +129,8 @@ public sealed class UserStore : IAsyncDisposable
 
         if (query.Role is { } role)
         {
-            conditions.Add($"role = {Parameter(UserRules.NormalizeRole(role))}");
+            // The app's own admin stores roles as typed (sales_lead): match any case, show what is stored.
+            conditions.Add($"upper(role) = {Parameter(UserRules.NormalizeRole(role))}");
         }
 
         if (query.Name is { } name)
@@ -116,7 +141,8 @@ public sealed class UserStore : IAsyncDisposable
 
         if (!query.IncludeInactive)
         {
-            conditions.Add("\"isActive\" IS NOT FALSE");
+            // As the app's sign-in and admin list: NULL is not active.
+            conditions.Add("\"isActive\" IS TRUE");
         }
 
         command.CommandText = $"SELECT {Columns} FROM users WHERE {string.Join(" AND ", conditions)} ORDER BY \"companyId\", email";
@@ -150,21 +176,23 @@ public sealed class UserStore : IAsyncDisposable
             changes.Add(new FieldChange("displayName", user.DisplayName, displayName));
         }
 
-        if (role is not null && role != user.Role)
+        // A role given exactly as stored (piped from Get-ScorecardUser) is no change, even in the app's lower case.
+        if (role is not null && role != user.Role && request.Role!.Trim() != user.Role)
         {
             changes.Add(new FieldChange("role", user.Role, role));
         }
 
-        if (request.Active is { } active && active != user.IsActive)
+        // Compared with the stored value: a NULL becomes true or false, and the audit row shows the NULL.
+        if (request.Active is { } active && active != user.StoredIsActive)
         {
-            changes.Add(new FieldChange("isActive", user.IsActive, active));
+            changes.Add(new FieldChange("isActive", user.StoredIsActive, active));
         }
 
         string? hash = null;
         if (request.Password is { } password)
         {
             hash = UserRules.HashPassword(password);
-            changes.Add(new FieldChange("password", "changed", "changed"));
+            changes.Add(new FieldChange(PasswordField, null, null));
         }
 
         return new UserChangePlan { User = user, Changes = changes, Request = request, PasswordHash = hash };
@@ -183,7 +211,7 @@ public sealed class UserStore : IAsyncDisposable
               role = CASE WHEN $6 THEN $7 ELSE role END,
               "isActive" = CASE WHEN $8 THEN $9 ELSE "isActive" END,
               password = CASE WHEN $10 THEN $11 ELSE password END,
-              "updatedAt" = (now() AT TIME ZONE 'UTC')
+              "updatedAt" = now()
             WHERE id = $1 AND "updatedAt" = $12
             """;
         var sql = _hasAudit
@@ -191,7 +219,7 @@ public sealed class UserStore : IAsyncDisposable
                WITH updated AS ({Update} RETURNING {Columns}),
                audit AS (
                  INSERT INTO audit_logs (id, "userId", action, "entityType", "entityId", details, "companyId", "createdAt")
-                 SELECT $13, NULL, $14, 'user', id, $15::jsonb, "companyId", now() AT TIME ZONE 'UTC' FROM updated)
+                 SELECT $13, NULL, $14, 'user', id, $15::jsonb, "companyId", now() FROM updated)
                SELECT {Columns} FROM updated
                """
             : $"{Update} RETURNING {Columns}";
@@ -214,7 +242,7 @@ public sealed class UserStore : IAsyncDisposable
         if (_hasAudit)
         {
             values.AddRange([Guid.NewGuid().ToString(), plan.Request.AuditAction,
-                AuditDetails(plan.Changes.ToDictionary(c => c.Field, c => (object?)new { old = c.Old, @new = c.New }))]);
+                AuditDetails(plan.Changes.Select(c => KeyValuePair.Create(c.Field, c.Field == PasswordField ? "password changed" : (object?)c)))]);
         }
 
         for (var i = 0; i < values.Count; i++)
@@ -273,7 +301,7 @@ public sealed class UserStore : IAsyncDisposable
         await using var transaction = await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var insert = new NpgsqlCommand($"""
             INSERT INTO users (id, email, password, "displayName", role, "isActive", "companyId", "createdAt", "updatedAt")
-            VALUES ($1, $2, $3, $4, $5, true, $6, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+            VALUES ($1, $2, $3, $4, $5, true, $6, now(), now())
             RETURNING {Columns}
             """, _connection, transaction)
         {
@@ -310,30 +338,18 @@ public sealed class UserStore : IAsyncDisposable
 
         return new ScorecardUser
         {
-            Id = created.Id, Email = created.Email, DisplayName = created.DisplayName, Role = created.Role, IsActive = created.IsActive,
+            Id = created.Id, Email = created.Email, DisplayName = created.DisplayName, Role = created.Role, StoredIsActive = created.StoredIsActive,
             CompanyId = created.CompanyId, CreatedAt = created.CreatedAt, UpdatedAt = created.UpdatedAt,
             InitialPassword = new NetworkCredential(string.Empty, generated).SecurePassword,
         };
     }
 
-    /// <summary>By id, else by email (case-insensitive); with a company, the user must belong to it.</summary>
+    /// <summary>The user an identity names; with a company, the user must belong to it.</summary>
     private async Task<ScorecardUser> ResolveAsync(string identity, string? companyId, CancellationToken cancellationToken)
     {
-        var byId = await PreparedAsync("by-id", $"SELECT {Columns} FROM users WHERE id = $1", [NpgsqlDbType.Varchar], cancellationToken).ConfigureAwait(false);
-        var user = await ReadOneAsync(byId, identity, cancellationToken).ConfigureAwait(false);
-        if (user is null && identity.Contains('@', StringComparison.Ordinal))
-        {
-            var byEmail = await PreparedAsync("by-email", $"SELECT {Columns} FROM users WHERE lower(email) = lower($1)", [NpgsqlDbType.Varchar], cancellationToken)
-                .ConfigureAwait(false);
-            user = await ReadOneAsync(byEmail, identity.Trim(), cancellationToken).ConfigureAwait(false);
-        }
-
-        if (user is null)
-        {
-            throw new ScorecardException("UserNotFound", ScorecardErrorCategory.ObjectNotFound,
+        var user = await FindIdentityAsync(identity, cancellationToken).ConfigureAwait(false)
+            ?? throw new ScorecardException("UserNotFound", ScorecardErrorCategory.ObjectNotFound,
                 $"No user has the id{(identity.Contains('@', StringComparison.Ordinal) ? " or email" : string.Empty)} '{identity}' in the users table ({_describe}).", identity);
-        }
-
         if (companyId is not null && user.CompanyId != companyId)
         {
             throw new ScorecardException("UserNotInCompany", ScorecardErrorCategory.PermissionDenied,
@@ -341,6 +357,53 @@ public sealed class UserStore : IAsyncDisposable
         }
 
         return user;
+    }
+
+    /// <summary>
+    /// The user an identity names, as the app tells users apart: the id, else the exact email (the app stores emails
+    /// as typed and lets two differ only in case), else an email equal but for case, only when just one user has it.
+    /// </summary>
+    private async Task<ScorecardUser?> FindIdentityAsync(string identity, CancellationToken cancellationToken)
+    {
+        // PostgreSQL text cannot hold NUL, so no id or email has one.
+        if (identity.Contains('\0', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var byId = await PreparedAsync("by-id", $"SELECT {Columns} FROM users WHERE id = $1", [NpgsqlDbType.Varchar], cancellationToken).ConfigureAwait(false);
+        if (await ReadOneAsync(byId, identity, cancellationToken).ConfigureAwait(false) is { } user)
+        {
+            return user;
+        }
+
+        var email = identity.Trim();
+        if (!email.Contains('@', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var byEmail = await PreparedAsync("by-email", $"SELECT {Columns} FROM users WHERE lower(email) = lower($1) ORDER BY email, id", [NpgsqlDbType.Varchar], cancellationToken)
+            .ConfigureAwait(false);
+        byEmail.Parameters[0].Value = email;
+        var candidates = new List<ScorecardUser>();
+        await using (var reader = await byEmail.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                candidates.Add(ReadUser(reader));
+            }
+        }
+
+        return candidates.Find(c => c.Email == email) ?? candidates.Count switch
+        {
+            0 => null,
+            1 => candidates[0],
+            _ => throw new ScorecardException("AmbiguousIdentity", ScorecardErrorCategory.InvalidArgument,
+                $"'{email}' is no user's id or exact email, and {candidates.Count} users have emails that differ from it only in case: " +
+                string.Join("; ", candidates.Select(c => $"{c.Id} ({c.Email}, company '{c.CompanyId}')")) +
+                ". Give the id or the exact email; nothing was changed.", email),
+        };
     }
 
     private async Task EnsureEmailFreeAsync(string email, string? exceptUserId, CancellationToken cancellationToken)
@@ -380,7 +443,7 @@ public sealed class UserStore : IAsyncDisposable
 
         var insert = await PreparedAsync("audit", """
             INSERT INTO audit_logs (id, "userId", action, "entityType", "entityId", details, "companyId", "createdAt")
-            VALUES ($1, NULL, $2, 'user', $3, $4::jsonb, $5, now() AT TIME ZONE 'UTC')
+            VALUES ($1, NULL, $2, 'user', $3, $4::jsonb, $5, now())
             """, [NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Text, NpgsqlDbType.Varchar], cancellationToken).ConfigureAwait(false);
         insert.Transaction = transaction;
         object?[] values = [Guid.NewGuid().ToString(), action, user.Id, AuditDetails(changes), user.CompanyId];
@@ -392,13 +455,60 @@ public sealed class UserStore : IAsyncDisposable
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The audit row's details: each change, and who made it.</summary>
-    private static string AuditDetails(IReadOnlyDictionary<string, object?> changes) =>
-        JsonSerializer.Serialize(new
+    private static readonly (string User, string Host) Actor = (Environment.UserName, Environment.MachineName);
+
+    /// <summary>
+    /// The audit row's details: each change (a value, or a field's old and new value), and who made it. Written by hand:
+    /// it runs once per user of a pipeline.
+    /// </summary>
+    private static string AuditDetails(IEnumerable<KeyValuePair<string, object?>> changes)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            changes,
-            actor = new { osUser = Environment.UserName, host = Environment.MachineName, tool = "SalesScorecard" },
-        });
+            json.WriteStartObject();
+            json.WriteStartObject("changes");
+            foreach (var (field, value) in changes)
+            {
+                json.WritePropertyName(field);
+                WriteAuditValue(json, value);
+            }
+
+            json.WriteEndObject();
+            json.WriteStartObject("actor");
+            json.WriteString("osUser", Actor.User);
+            json.WriteString("host", Actor.Host);
+            json.WriteString("tool", "SalesScorecard");
+            json.WriteEndObject();
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteAuditValue(Utf8JsonWriter json, object? value)
+    {
+        switch (value)
+        {
+            case FieldChange change:
+                json.WriteStartObject();
+                json.WritePropertyName("old");
+                WriteAuditValue(json, change.Old);
+                json.WritePropertyName("new");
+                WriteAuditValue(json, change.New);
+                json.WriteEndObject();
+                break;
+            case bool flag:
+                json.WriteBooleanValue(flag);
+                break;
+            case null:
+                json.WriteNullValue();
+                break;
+            default:
+                json.WriteStringValue(value.ToString());
+                break;
+        }
+    }
 
     /// <summary>A statement prepared once on this connection and reused for every record of the pipeline.</summary>
     private async Task<NpgsqlCommand> PreparedAsync(string key, string sql, NpgsqlDbType[] types, CancellationToken cancellationToken)
@@ -432,7 +542,7 @@ public sealed class UserStore : IAsyncDisposable
         Email = reader.GetString(1),
         DisplayName = reader.GetString(2),
         Role = reader.GetString(3),
-        IsActive = reader.IsDBNull(4) || reader.GetBoolean(4),
+        StoredIsActive = reader.IsDBNull(4) ? null : reader.GetBoolean(4),
         CompanyId = reader.IsDBNull(5) ? null : reader.GetString(5),
         CreatedAt = reader.GetDateTime(6),
         UpdatedAt = reader.GetDateTime(7),
