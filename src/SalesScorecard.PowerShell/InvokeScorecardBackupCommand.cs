@@ -67,9 +67,11 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
         }
 
         string? destination = null;
+        long logStart = 0;
         try
         {
             destination = settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
+            logStart = new BackupLog(destination).Length;
             var backup = Backup(settings, destination);
             if (backup is null)
             {
@@ -95,7 +97,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
 
             if (Notify)
             {
-                var facts = NotificationFacts.FromFailure(failure.ErrorId, failure.Message, log is null ? [] : TryTail(log), host: TryDescribe(settings));
+                var facts = NotificationFacts.FromFailure(failure.ErrorId, failure.Message, log is null ? [] : TryTail(log, logStart), host: BackupNotifications.DescribeDatabase(settings));
                 SendNotification(settings, facts, destination);
             }
 
@@ -180,27 +182,16 @@ public sealed class InvokeScorecardBackupCommand : ScorecardCmdlet
     private string SendNotification(ScorecardSettings settings, NotificationFacts facts, string? destination) =>
         Run((reporter, ct) => BackupNotifications.NotifyAsync(settings, CurrentDirectory, facts, destination is null ? null : new BackupLog(destination), reporter, ct));
 
-    private static IReadOnlyList<string> TryTail(BackupLog log)
+    /// <summary>This run's last lines: the log's earlier runs are not this failure's story.</summary>
+    private static IReadOnlyList<string> TryTail(BackupLog log, long since)
     {
         try
         {
-            return log.Tail(20);
+            return log.Tail(20, since);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return [];
-        }
-    }
-
-    private static string? TryDescribe(ScorecardSettings settings)
-    {
-        try
-        {
-            return settings.GetDatabaseUrl().Describe();
-        }
-        catch (ScorecardException)
-        {
-            return null;
         }
     }
 }
