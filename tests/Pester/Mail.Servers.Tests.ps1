@@ -228,9 +228,9 @@ Describe 'Mail servers: Temporary (4xx) replies' {
         $dots | Should -Be 1
     }
 
-    It 'gets a greylisted -Notify mail through within SMTP_RETRY_SECONDS' {
+    It 'gets a greylisted -Notify mail through within SMTP_RETRY_SECONDS, past the three quick attempts' {
         $database = New-TestDatabase
-        $peer = Start-ScriptedSmtpPeer -RcptReply '451 4.7.1 Greylisted', '250 2.1.5 OK'
+        $peer = Start-ScriptedSmtpPeer -RcptReply '451 4.7.1 Greylisted', '451 4.7.1 Greylisted', '451 4.7.1 Greylisted', '250 2.1.5 OK'
         try {
             Set-SmtpEnvironment (New-Recipient)
             Use-ScriptedSmtpPeer $peer -PlainText
@@ -240,7 +240,7 @@ Describe 'Mail servers: Temporary (4xx) replies' {
             $dots = Get-PeerCount $peer 'DOT'
         } finally { Stop-ScriptedSmtpPeer $peer; Remove-TestDatabase $database }
         $backup.Notification | Should -Be 'Sent'
-        $connects | Should -Be 2
+        $connects | Should -Be 4
         $dots | Should -Be 1
     }
 

@@ -179,7 +179,7 @@ Describe 'Send-BackupNotification failures' {
         } finally { Stop-ScriptedSmtpPeer $peer }
     }
 
-    It 'never resends after DATA: a dropped connection may have delivered the mail' {
+    It 'never resends once the final dot was sent: a connection dropped then may have delivered the mail' {
         $peer = Start-ScriptedSmtpPeer -DropAfterData
         try {
             Set-SmtpEnvironment (New-Recipient)
