@@ -16,6 +16,8 @@ namespace SalesScorecard.Mail;
 /// </summary>
 public static class SmtpProbe
 {
+    private const string TryLater = "(a 4xx reply): try again later; greylisting servers defer a first attempt for minutes.";
+
     public static readonly string[] StepNames = ["Settings", "Dns", "Connect", "Ehlo", "Tls", "Authenticate", "Envelope", "Send"];
 
     public static async Task<SmtpTestResult> RunAsync(ScorecardSettings settings, string currentDirectory, IReadOnlyList<string>? recipients,
@@ -206,7 +208,7 @@ public static class SmtpProbe
             {
                 await client.CommandAsync("RSET", token).ConfigureAwait(false);
                 run.Advise(SmtpReplies.IsTemporary((int)from.StatusCode)
-                    ? "The server deferred the sender (a 4xx reply): try again later; greylisting servers defer a first attempt for minutes."
+                    ? $"The server deferred the sender {TryLater}"
                     : $"The server will not send as {mail.From.Address}: set SMTP_FROM to an address the account may use (SendGrid: a verified sender).");
                 return (SmtpStepStatus.Failed, $"MAIL FROM:<{mail.From.Address}>: {(int)from.StatusCode} {from.Response}");
             }
@@ -237,7 +239,7 @@ public static class SmtpProbe
             run.Advise(refused.FirstOrDefault(r => r.BlamesSender) is { } sender
                 ? $"The server refuses the sender {mail.From.Address} ({sender.Code} {sender.Reply}), answering at RCPT TO: set SMTP_FROM to an address the account may send as."
                 : refused.All(r => !r.Permanent)
-                    ? $"The server deferred {string.Join(", ", refused.Select(r => r.Mailbox.Address))} (a 4xx reply): try again later; greylisting servers defer a first attempt for minutes."
+                    ? $"The server deferred {string.Join(", ", refused.Select(r => r.Mailbox.Address))} {TryLater}"
                     : $"The server refuses {string.Join(", ", refused.Select(r => r.Mailbox.Address))}: check BACKUP_NOTIFICATION_EMAIL.");
             // Mail still reaches the accepted recipients: only refusing them all is a failure.
             return (accepted.Count == 0 ? SmtpStepStatus.Failed : SmtpStepStatus.Warning, detail);
