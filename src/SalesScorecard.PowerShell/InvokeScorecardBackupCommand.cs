@@ -68,6 +68,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
         }
 
         string? destination = null;
+        long logStart = 0;
         try
         {
             // BACKUP_DIR=s3://...: the backup streams straight to the store; only the lock and backup.log stay here.
@@ -75,6 +76,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
                 ? OffsiteLocation.Parse(folder, SettingNames.BackupDir)
                 : null;
             destination = direct?.StateFolder(Environment.GetEnvironmentVariable) ?? settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
+            logStart = new BackupLog(destination).Length;
             using var store = OffsiteOptions.FromSettings(settings, Environment.GetEnvironmentVariable, direct) is { } options ? OffsiteStore.Open(options) : null;
             var (backup, offsiteFailure) = Backup(settings, destination, store, direct is not null);
             if (backup is null)
@@ -84,7 +86,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
 
             if (Notify)
             {
-                var facts = NotificationFacts.FromBackup(backup, offsiteFailure, offsiteFailure is null ? null : TryTail(new BackupLog(destination)));
+                var facts = NotificationFacts.FromBackup(backup, offsiteFailure, offsiteFailure is null ? null : TryTail(new BackupLog(destination), logStart));
                 backup.Notification = SendNotification(settings, facts, destination);
             }
 
@@ -107,7 +109,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
 
             if (Notify)
             {
-                var facts = NotificationFacts.FromFailure(failure.ErrorId, failure.Message, log is null ? [] : TryTail(log), host: TryDescribe(settings));
+                var facts = NotificationFacts.FromFailure(failure.ErrorId, failure.Message, log is null ? [] : TryTail(log, logStart), host: BackupNotifications.DescribeDatabase(settings));
                 SendNotification(settings, facts, destination);
             }
 
@@ -252,27 +254,16 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
     private string SendNotification(ScorecardSettings settings, NotificationFacts facts, string? destination) =>
         Run((reporter, ct) => BackupNotifications.NotifyAsync(settings, CurrentDirectory, facts, destination is null ? null : new BackupLog(destination), reporter, ct));
 
-    private static IReadOnlyList<string> TryTail(BackupLog log)
+    /// <summary>This run's last lines: the log's earlier runs are not this failure's story.</summary>
+    private static IReadOnlyList<string> TryTail(BackupLog log, long since)
     {
         try
         {
-            return log.Tail(20);
+            return log.Tail(20, since);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return [];
-        }
-    }
-
-    private static string? TryDescribe(ScorecardSettings settings)
-    {
-        try
-        {
-            return settings.GetDatabaseUrl().Describe();
-        }
-        catch (ScorecardException)
-        {
-            return null;
         }
     }
 }

@@ -21,8 +21,11 @@ public sealed class SendBackupNotificationCommand : ScorecardCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Status")]
     public NotificationStatus Status { get; set; }
 
-    /// <summary>Upstream's details: a hashtable or the JSON string send-backup-notification.js takes.</summary>
-    [Parameter(Position = 1, ParameterSetName = "Status")]
+    /// <summary>
+    /// Upstream's details: the JSON string send-backup-notification.js takes (as typed, from ConvertTo-Json or
+    /// Get-Content -Raw), or a hashtable, ordered dictionary or object with the same keys; also from the pipeline.
+    /// </summary>
+    [Parameter(Position = 1, ParameterSetName = "Status", ValueFromPipeline = true)]
     [ValidateNotNull]
     public object? Details { get; set; }
 
@@ -37,13 +40,21 @@ public sealed class SendBackupNotificationCommand : ScorecardCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Retry a deferred or failed mail for this many seconds (SMTP_RETRY_SECONDS), as -Notify does.</summary>
+    [Parameter]
+    [ValidateRange(0, 86400)]
+    public int? RetrySeconds { get; set; }
+
     private ScorecardSettings? _settings;
 
     protected override void BeginProcessing()
     {
         try
         {
-            _settings = LoadSettings();
+            _settings = LoadSettings(new Dictionary<string, string?>
+            {
+                [SettingNames.SmtpRetrySeconds] = RetrySeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
         }
         catch (ScorecardException e)
         {
@@ -64,14 +75,16 @@ public sealed class SendBackupNotificationCommand : ScorecardCmdlet
 
         try
         {
-            var facts = ParameterSetName == "InputObject" ? NotificationFacts.FromBackup(InputObject!) : FactsFromDetails();
+            var facts = ParameterSetName == "InputObject" ? NotificationFacts.FromBackup(InputObject!) : FactsFromDetails(settings);
             var mail = MailSettings.Load(settings, CurrentDirectory, recipients);
             if (!ShouldProcess($"{string.Join(", ", mail.RecipientAddresses)} through {mail.Server}", $"Send '{NotificationMessage.Subject(facts, mail)}'"))
             {
                 return;
             }
 
-            var result = Run((reporter, ct) => SmtpNotifier.NotifyAsync(mail, facts, reporter, ct));
+            // Someone waits for this cmdlet: quick retries, unless -RetrySeconds asks for the unattended window.
+            var policy = RetrySeconds is null ? RetryPolicy.Quick(mail) : RetryPolicy.Patient(mail, mail.RetryWindow);
+            var result = Run((reporter, ct) => SmtpNotifier.NotifyAsync(mail, facts, policy, reporter, ct));
             WriteVerbose($"Sent '{result.Subject}' to {string.Join(", ", result.Recipients)} in {result.Attempts} attempt(s).");
             if (PassThru)
             {
@@ -84,31 +97,35 @@ public sealed class SendBackupNotificationCommand : ScorecardCmdlet
         }
     }
 
-    private NotificationFacts FactsFromDetails()
+    private NotificationFacts FactsFromDetails(ScorecardSettings settings)
     {
-        var details = Details switch
+        var details = Unwrap(Details) switch
         {
             null => new Dictionary<string, object?>(),
             string json => NotificationFacts.ParseUpstreamJson(json),
-            IDictionary dictionary => ToDetails(dictionary),
-            _ => throw new ScorecardException("InvalidDetails", ScorecardErrorCategory.InvalidArgument,
-                "-Details takes a hashtable or the JSON string send-backup-notification.js takes."),
+            // Get-Content without -Raw: the lines of one JSON document.
+            object[] lines when lines.All(l => Unwrap(l) is string) => NotificationFacts.ParseUpstreamJson(string.Join("\n", lines.Select(Unwrap))),
+            var value => AsPairs(Details) is { } pairs ? pairs.ToDictionary(p => p.Key, p => AsPairs(p.Value) is { } nested ? nested.Select(n => KeyValuePair.Create(n.Key, Unwrap(n.Value))).ToList() : Unwrap(p.Value), StringComparer.Ordinal)
+                : throw new ScorecardException("InvalidDetails", ScorecardErrorCategory.InvalidArgument,
+                    $"-Details takes the JSON string send-backup-notification.js takes, or a hashtable or object with its keys, not a {value.GetType().Name}."),
         };
         if (ErrorMessage is not null)
         {
             details = new Dictionary<string, object?>(details) { ["error"] = ErrorMessage };
         }
 
-        return NotificationFacts.FromUpstreamDetails(Status == NotificationStatus.Success, details);
+        var facts = NotificationFacts.FromUpstreamDetails(Status == NotificationStatus.Success, details);
+        return Status == NotificationStatus.Failure ? BackupNotifications.WithRunContext(facts, settings, CurrentDirectory) : facts;
     }
 
-    private static Dictionary<string, object?> ToDetails(IDictionary dictionary) =>
-        dictionary.Cast<DictionaryEntry>().ToDictionary(
-            entry => entry.Key.ToString()!,
-            entry => Unwrap(entry.Value) is IDictionary nested
-                ? (object?)nested.Cast<DictionaryEntry>().Select(e => KeyValuePair.Create(e.Key.ToString()!, Unwrap(e.Value))).ToList()
-                : Unwrap(entry.Value),
-            StringComparer.Ordinal);
+    /// <summary>A dictionary's entries or a PSCustomObject's properties (ConvertFrom-Json), else null.</summary>
+    private static IEnumerable<KeyValuePair<string, object?>>? AsPairs(object? value) => value switch
+    {
+        PSObject { BaseObject: PSCustomObject } custom => custom.Properties.Select(p => KeyValuePair.Create(p.Name, (object?)p.Value)),
+        _ => Unwrap(value) is IDictionary dictionary
+            ? dictionary.Cast<DictionaryEntry>().Select(e => KeyValuePair.Create(e.Key.ToString()!, e.Value))
+            : null,
+    };
 
     private static object? Unwrap(object? value) => value is PSObject wrapped ? wrapped.BaseObject : value;
 }

@@ -2,40 +2,13 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
     Import-TestAssemblies
-    $script:MailKeys = 'SMTP_HOST', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASS', 'SMTP_FROM', 'BACKUP_NOTIFICATION_EMAIL', 'SMTP_SECURITY',
-        'SMTP_TRUSTED_CERT', 'SMTP_TIMEOUT_SECONDS', 'NOTIFICATION_TIMEZONE', 'NOTIFICATION_CULTURE', 'DATABASE_URL', 'BACKUP_DIR', 'SCORECARD_ENV_FILE'
-    $script:Saved = @{}
-    foreach ($key in $MailKeys) { $Saved[$key] = [Environment]::GetEnvironmentVariable($key) }
+    $script:Saved = Clear-MailSettingEnvironment
     $script:SmtpPassword = $env:SCORECARD_TEST_SMTP_PASS
     $script:Root = New-TestFolder
-
-    # The harness's smtp4dev: STARTTLS with our own self-signed certificate, login required.
-    function Set-SmtpEnvironment([string] $To) {
-        foreach ($key in $MailKeys) { [Environment]::SetEnvironmentVariable($key, $null) }
-        $env:SMTP_HOST = $env:SCORECARD_TEST_SMTP_HOST
-        $env:SMTP_PORT = $env:SCORECARD_TEST_SMTP_PORT
-        $env:SMTP_USER = $env:SCORECARD_TEST_SMTP_USER
-        $env:SMTP_PASS = $SmtpPassword
-        $env:SMTP_TRUSTED_CERT = $env:SCORECARD_TEST_SMTP_CERT
-        $env:SMTP_FROM = 'Sales Scorecard <noreply@instorm.example>'
-        $env:BACKUP_NOTIFICATION_EMAIL = $To
-        $env:SMTP_TIMEOUT_SECONDS = '15'
-    }
-
-    # Points the settings at a scripted peer: no login, and plain text only when asked (it offers no STARTTLS).
-    function Use-ScriptedSmtpPeer($Peer, [switch] $PlainText) {
-        $env:SMTP_HOST = '127.0.0.1'
-        $env:SMTP_PORT = $Peer.Port
-        $env:SMTP_USER = $null
-        $env:SMTP_PASS = $null
-        if ($PlainText) { $env:SMTP_SECURITY = 'None' }
-    }
-
-    function New-Recipient { "admin-$([guid]::NewGuid().ToString('N').Substring(0, 10))@example.org" }
 }
 
 AfterAll {
-    foreach ($key in $Saved.Keys) { [Environment]::SetEnvironmentVariable($key, $Saved[$key]) }
+    Restore-SettingEnvironment $Saved
     Remove-Item -Recurse -Force $Root -ErrorAction SilentlyContinue
 }
 
@@ -207,7 +180,7 @@ Describe 'Send-BackupNotification failures' {
         } finally { Stop-ScriptedSmtpPeer $peer }
     }
 
-    It 'never resends after DATA: a dropped connection may have delivered the mail' {
+    It 'never resends once the final dot was sent: a connection dropped then may have delivered the mail' {
         $peer = Start-ScriptedSmtpPeer -DropAfterData
         try {
             Set-SmtpEnvironment (New-Recipient)

@@ -195,56 +195,123 @@ function Get-DeliveredMessage {
     }
 }
 
-function Wait-Delivered {
-    <# The messages smtp4dev received for one recipient, once at least -Count have arrived (or after 10 seconds). #>
-    param([Parameter(Mandatory)] [string] $To, [int] $Count = 1)
-    $deadline = [DateTime]::UtcNow.AddSeconds(10)
-    do {
-        $messages = @(Get-DeliveredMessage -To $To)
-        if ($messages.Count -ge $Count) { return $messages }
-        Start-Sleep -Milliseconds 200
-    } while ([DateTime]::UtcNow -lt $deadline)
-    $messages
+function New-TestCertificate {
+    <# A self-signed certificate for localhost and 127.0.0.1, with its private key, for a TLS-speaking scripted peer. #>
+    $key = [System.Security.Cryptography.RSA]::Create(2048)
+    $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=localhost', $key,
+        [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $names = [System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+    $names.AddDnsName('localhost')
+    $names.AddIpAddress([System.Net.IPAddress]::Loopback)
+    $request.CertificateExtensions.Add($names.Build())
+    $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(30))
+    [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($certificate.Export('Pfx'))
+}
+
+function Get-CertificateSha256([Parameter(Mandatory)] $Certificate) {
+    [Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData($Certificate.RawData))
 }
 
 function Start-ScriptedSmtpPeer {
     <#
-    A plain-text SMTP server on loopback that answers as told, for replies smtp4dev cannot give: a 4xx greeting, a 550
-    to RCPT TO, a connection dropped after DATA. Every line it receives, and each connection, goes to .Log.
+    An SMTP server on loopback that answers as told, for replies smtp4dev cannot give. A reply given as several values
+    is used in turn, across connections, the last one repeating: '451 ...', '250 ...' is a greylisting server.
+    -AuthReply offers AUTH; -Certificate with -StartTls offers STARTTLS, with -TlsFirst speaks TLS from the first byte
+    (port 465's way). -Silent accepts connections and never answers. -DropBeforeDot resets that many connections
+    after reading a few lines of the message; -DropAfterData hangs up after the final dot without answering.
+    Every line it receives, and each connection ('CONNECT') and final dot ('DOT'), goes to .Log.
     #>
     param(
         [string] $Greeting = '220 peer.test ESMTP',
-        [string] $RcptReply = '250 2.1.5 OK',
-        [string] $DataReply = '250 2.0.0 queued',
-        [switch] $DropAfterData
+        [string[]] $MailReply = '250 2.1.0 OK',
+        [string[]] $RcptReply = '250 2.1.5 OK',
+        [string[]] $DataReply = '250 2.0.0 queued',
+        [string[]] $AuthReply,
+        [System.Security.Cryptography.X509Certificates.X509Certificate2] $Certificate,
+        [switch] $StartTls,
+        [switch] $TlsFirst,
+        [switch] $Silent,
+        [int] $DropBeforeDot,
+        [switch] $DropAfterData,
+        [int] $Port = 0
     )
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $Port)
     $listener.Start()
     $log = [System.Collections.Concurrent.ConcurrentQueue[string]]::new()
-    $job = Start-ThreadJob -ArgumentList $listener, $Greeting, $RcptReply, $DataReply, $DropAfterData.IsPresent, $log -ScriptBlock {
-        param($listener, $greeting, $rcptReply, $dataReply, $dropAfterData, $log)
+    $script = @{
+        Greeting = $Greeting; Mail = $MailReply; Rcpt = $RcptReply; Data = $DataReply; Auth = $AuthReply; Certificate = $Certificate
+        StartTls = $StartTls.IsPresent; TlsFirst = $TlsFirst.IsPresent; Silent = $Silent.IsPresent; DropBeforeDot = $DropBeforeDot
+        DropAfterData = $DropAfterData.IsPresent; Used = [hashtable]::Synchronized(@{})
+    }
+    # Two workers share the listener, as a real server serves connections side by side (a TLS-first server must
+    # answer a second connection while the first waits for its handshake).
+    $job = 1..2 | ForEach-Object { Start-ThreadJob -ArgumentList $listener, $script, $log -ScriptBlock {
+        param($listener, $script, $log)
+        $used = $script.Used
+        function Next([string] $kind) {
+            $replies = @($script[$kind])
+            $index = [Math]::Min([int]$used[$kind], $replies.Count - 1)
+            $used[$kind] = [int]$used[$kind] + 1
+            $replies[$index]
+        }
+        function Open($stream) {
+            $reader = [System.IO.StreamReader]::new($stream, [System.Text.Encoding]::ASCII, $false, 65536, $true)
+            $writer = [System.IO.StreamWriter]::new($stream, [System.Text.Encoding]::ASCII, 4096, $true)
+            $writer.NewLine = "`r`n"
+            $writer.AutoFlush = $true
+            $reader, $writer
+        }
+        function AsServer($stream) {
+            $ssl = [System.Net.Security.SslStream]::new($stream, $false)
+            $ssl.ReadTimeout = 20000
+            $ssl.AuthenticateAsServer($script.Certificate)
+            $ssl
+        }
         while ($true) {
             try { $client = $listener.AcceptTcpClient() } catch { return }
             $log.Enqueue('CONNECT')
             try {
+                # No worker waits for ever on a client that went away: Stop-ScriptedSmtpPeer must end them.
+                $client.ReceiveTimeout = 20000
                 $stream = $client.GetStream()
-                $reader = [System.IO.StreamReader]::new($stream)
-                $writer = [System.IO.StreamWriter]::new($stream)
-                $writer.NewLine = "`r`n"
-                $writer.AutoFlush = $true
-                $writer.WriteLine($greeting)
-                if ($greeting -notmatch '^220') { Start-Sleep -Milliseconds 200; continue }
+                if ($script.Silent) { while ($stream.Read([byte[]]::new(1024), 0, 1024) -gt 0) { }; continue }
+                if ($script.TlsFirst) { $stream = AsServer $stream }
+                $reader, $writer = Open $stream
+                $writer.WriteLine($script.Greeting)
+                if ($script.Greeting -notmatch '^220') { Start-Sleep -Milliseconds 200; continue }
+                $secure = $script.TlsFirst
                 :session while ($null -ne ($line = $reader.ReadLine())) {
                     $log.Enqueue($line)
                     switch -regex ($line) {
-                        '^(EHLO|HELO)' { $writer.WriteLine('250-peer.test'); $writer.WriteLine('250 8BITMIME') }
-                        '^MAIL' { $writer.WriteLine('250 2.1.0 OK') }
-                        '^RCPT' { $writer.WriteLine($rcptReply) }
+                        '^(EHLO|HELO)' {
+                            $writer.WriteLine('250-peer.test')
+                            if ($script.StartTls -and -not $secure) { $writer.WriteLine('250-STARTTLS') }
+                            if ($script.Auth) { $writer.WriteLine('250-AUTH PLAIN LOGIN') }
+                            $writer.WriteLine('250 8BITMIME')
+                        }
+                        '^STARTTLS' {
+                            $writer.WriteLine('220 2.0.0 ready for TLS')
+                            $reader, $writer = Open (AsServer $stream)
+                            $secure = $true
+                        }
+                        '^AUTH' { $writer.WriteLine((Next 'Auth')) }
+                        '^MAIL' { $writer.WriteLine((Next 'Mail')) }
+                        '^RCPT' { $writer.WriteLine((Next 'Rcpt')) }
                         '^DATA' {
                             $writer.WriteLine('354 go ahead')
+                            if ([int]$used['Drop'] -lt $script.DropBeforeDot) {
+                                $used['Drop'] = [int]$used['Drop'] + 1
+                                for ($i = 0; $i -lt 20; $i++) { $null = $reader.ReadLine() }
+                                $log.Enqueue('DROP')
+                                # Closing with unread data resets the connection: the sender's next write fails.
+                                $client.Client.LingerState = [System.Net.Sockets.LingerOption]::new($true, 0)
+                                break session
+                            }
                             while ($null -ne ($body = $reader.ReadLine()) -and $body -ne '.') { }
-                            if ($dropAfterData) { break session }
-                            $writer.WriteLine($dataReply)
+                            if ($null -eq $body) { break session }
+                            $log.Enqueue('DOT')
+                            if ($script.DropAfterData) { break session }
+                            $writer.WriteLine((Next 'Data'))
                         }
                         '^(RSET|NOOP)' { $writer.WriteLine('250 2.0.0 OK') }
                         '^QUIT' { $writer.WriteLine('221 2.0.0 bye'); break session }
@@ -255,7 +322,7 @@ function Start-ScriptedSmtpPeer {
                 $log.Enqueue("ERROR $_")
             } finally { $client.Dispose() }
         }
-    }
+    } }
     [pscustomobject]@{ Port = $listener.LocalEndpoint.Port; Listener = $listener; Job = $job; Log = $log }
 }
 
@@ -263,6 +330,56 @@ function Stop-ScriptedSmtpPeer([Parameter(Mandatory)] $Peer) {
     $Peer.Listener.Stop()
     $Peer.Job | Wait-Job -Timeout 10 | Out-Null
     $Peer.Job | Remove-Job -Force
+}
+
+# The settings the mail tests set; each mail test file clears them first and restores them at the end.
+$MailSettingNames = 'SMTP_HOST', 'SMTP_PORT', 'SMTP_USER', 'SMTP_PASS', 'SMTP_FROM', 'BACKUP_NOTIFICATION_EMAIL', 'SMTP_SECURITY',
+    'SMTP_TRUSTED_CERT', 'SMTP_TIMEOUT_SECONDS', 'SMTP_RETRY_SECONDS', 'NOTIFICATION_TIMEZONE', 'NOTIFICATION_CULTURE', 'DATABASE_URL',
+    'BACKUP_DIR', 'SCORECARD_ENV_FILE'
+
+function Clear-MailSettingEnvironment {
+    <# Clears every mail test setting; returns what was there, for Restore-SettingEnvironment. #>
+    Clear-SettingEnvironment -Names $MailSettingNames
+}
+
+function Set-SmtpEnvironment([string] $To) {
+    <# Points the settings at the harness's smtp4dev: STARTTLS with its self-signed certificate, login required. #>
+    Clear-MailSettingEnvironment | Out-Null
+    $env:SMTP_HOST = $env:SCORECARD_TEST_SMTP_HOST
+    $env:SMTP_PORT = $env:SCORECARD_TEST_SMTP_PORT
+    $env:SMTP_USER = $env:SCORECARD_TEST_SMTP_USER
+    $env:SMTP_PASS = $env:SCORECARD_TEST_SMTP_PASS
+    $env:SMTP_TRUSTED_CERT = $env:SCORECARD_TEST_SMTP_CERT
+    $env:SMTP_FROM = 'Sales Scorecard <noreply@instorm.example>'
+    $env:BACKUP_NOTIFICATION_EMAIL = $To
+    $env:SMTP_TIMEOUT_SECONDS = '15'
+}
+
+function Use-ScriptedSmtpPeer($Peer, [switch] $PlainText) {
+    <# Points the settings at a scripted peer: no login, and plain text only when asked. #>
+    $env:SMTP_HOST = '127.0.0.1'
+    $env:SMTP_PORT = $Peer.Port
+    $env:SMTP_USER = $null
+    $env:SMTP_PASS = $null
+    if ($PlainText) { $env:SMTP_SECURITY = 'None' }
+}
+
+function New-Recipient { "admin-$([guid]::NewGuid().ToString('N').Substring(0, 10))@example.org" }
+
+function Wait-Delivered([string] $To, [int] $Count = 1) {
+    <# The messages smtp4dev holds for one recipient, once there are -Count of them or 10 seconds have passed. #>
+    $deadline = [DateTime]::UtcNow.AddSeconds(10)
+    do {
+        $messages = @(Get-DeliveredMessage -To $To)
+        if ($messages.Count -ge $Count) { return $messages }
+        Start-Sleep -Milliseconds 200
+    } while ([DateTime]::UtcNow -lt $deadline)
+    $messages
+}
+
+function Get-PeerCount($Peer, [string] $Entry) {
+    <# How often a scripted peer logged an entry: 'CONNECT', 'DOT', 'DATA', ... #>
+    @($Peer.Log.ToArray() | Where-Object { $_ -eq $Entry }).Count
 }
 
 # The settings the backup tests set: each such test file clears them first, so that the machine's own cannot leak in.

@@ -5,7 +5,8 @@ namespace SalesScorecard.Mail;
 
 /// <summary>
 /// The -Notify step of the backup cmdlets: mail never decides a backup's outcome. A send failure becomes a warning, a
-/// log line and the outcome text ("Sent", "Failed: ...", "Skipped: not configured ...").
+/// log line and the outcome text ("Sent", "Sent; not to ...", "Failed: ...", "Skipped: not configured ...").
+/// Nobody is waiting for these runs, so a deferred mail is retried for SMTP_RETRY_SECONDS.
 /// </summary>
 public static class BackupNotifications
 {
@@ -29,8 +30,9 @@ public static class BackupNotifications
             try
             {
                 var mail = MailSettings.Load(settings, currentDirectory);
-                var result = await SmtpNotifier.NotifyAsync(mail, facts, reporter, cancellationToken).ConfigureAwait(false);
-                outcome = "Sent";
+                var policy = RetryPolicy.Patient(mail, mail.RetryWindow);
+                var result = await SmtpNotifier.NotifyAsync(mail, facts, policy, reporter, cancellationToken).ConfigureAwait(false);
+                outcome = result.RefusedRecipients.Count == 0 ? "Sent" : $"Sent; not to {string.Join("; ", result.RefusedRecipients)}";
                 reporter.Verbose($"Notification sent to {string.Join(", ", result.Recipients)} through {result.Server} ({result.Attempts} attempt(s)).");
             }
             catch (ScorecardException e)
@@ -42,5 +44,37 @@ public static class BackupNotifications
 
         log?.TryWrite("NOTIFY", outcome);
         return outcome;
+    }
+
+    /// <summary>The database a failure is about, for its mail (never the password); null when DATABASE_URL is unusable.</summary>
+    public static string? DescribeDatabase(ScorecardSettings settings)
+    {
+        try
+        {
+            return settings.GetDatabaseUrl().Describe();
+        }
+        catch (ScorecardException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Send-BackupNotification -Status Failure: upstream's details, with what the module knows besides (the database,
+    /// and backup.log's newest run when it has just failed).
+    /// </summary>
+    public static NotificationFacts WithRunContext(NotificationFacts facts, ScorecardSettings settings, string currentDirectory)
+    {
+        IReadOnlyList<string> latestRun;
+        try
+        {
+            latestRun = new BackupLog(settings.GetPath(SettingNames.BackupDir, currentDirectory)!).LatestRun(20);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ScorecardException)
+        {
+            latestRun = [];
+        }
+
+        return facts.WithRunContext(DescribeDatabase(settings), latestRun, DateTime.UtcNow);
     }
 }

@@ -33,7 +33,11 @@ public sealed class MailSettings
     /// <summary>SHA-256 of the one server certificate to trust beyond the system's roots, upper-case hex.</summary>
     public string? TrustedCertificateSha256 { get; init; }
 
+    /// <summary>The deadline of one send (SMTP_TIMEOUT_SECONDS): of each attempt when retrying over <see cref="RetryWindow"/>.</summary>
     public required TimeSpan Timeout { get; init; }
+
+    /// <summary>How long unattended sends (-Notify) go on retrying a deferred or failed mail (SMTP_RETRY_SECONDS).</summary>
+    public required TimeSpan RetryWindow { get; init; }
 
     public required TimeZoneInfo TimeZone { get; init; }
 
@@ -76,6 +80,7 @@ public sealed class MailSettings
             Security = ParseSecurity(settings.Get(SettingNames.SmtpSecurity), port),
             TrustedCertificateSha256 = ParseTrustedCertificate(settings, currentDirectory),
             Timeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.SmtpTimeoutSeconds, 1, 600)),
+            RetryWindow = TimeSpan.FromSeconds(settings.GetInt(SettingNames.SmtpRetrySeconds, 0, 86400)),
             TimeZone = ParseTimeZone(settings.Get(SettingNames.NotificationTimeZone)),
             Culture = ParseCulture(settings.Get(SettingNames.NotificationCulture)),
         };

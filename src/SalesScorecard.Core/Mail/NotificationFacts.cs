@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
+using SalesScorecard.Backup;
 
 namespace SalesScorecard.Mail;
 
 /// <summary>What a notification says. Built from a backup, a failure, or upstream's JSON details.</summary>
-public sealed class NotificationFacts
+public sealed record NotificationFacts
 {
     public required bool Success { get; init; }
 
@@ -12,6 +13,12 @@ public sealed class NotificationFacts
 
     /// <summary>Replaces the standard subject and heading, e.g. for the SMTP test message.</summary>
     public string? Headline { get; init; }
+
+    /// <summary>Replaces the standard status line, e.g. to say that a mail is only a test.</summary>
+    public string? StatusText { get; init; }
+
+    /// <summary>Further label and value pairs, shown after the time.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Notes { get; init; } = [];
 
     /// <summary>For the watchdog: the newest successful backup is from then (or none has been made since then).</summary>
     public DateTime? StaleSinceUtc { get; init; }
@@ -43,9 +50,6 @@ public sealed class NotificationFacts
 
     public IReadOnlyList<string> LogTail { get; init; } = [];
 
-    /// <summary>Replaces the standard status line, e.g. for a local backup whose offsite copy failed.</summary>
-    public string? Status { get; init; }
-
     /// <summary>Where the offsite copy went and whether it was verified; null when none was made.</summary>
     public string? Offsite { get; init; }
 
@@ -54,7 +58,7 @@ public sealed class NotificationFacts
     {
         Success = backup.Status == BackupStatus.Succeeded && offsiteFailure is null,
         Headline = offsiteFailure is null ? null : "⚠️ Local backup made, offsite copy FAILED",
-        Status = offsiteFailure is null ? null : "The local backup is fine; its offsite copy failed and does not count",
+        StatusText = offsiteFailure is null ? null : "The local backup is fine; its offsite copy failed and does not count",
         Offsite = backup.Offsite is null ? null : backup.OffsiteVerified == true
             ? $"{backup.Offsite} (verified: every object read back with its size and SHA-256)"
             : $"{backup.Offsite} (FAILED: no complete copy is on the store)",
@@ -118,6 +122,32 @@ public sealed class NotificationFacts
         Database = database,
         Host = host,
     };
+
+    /// <summary>Test-SmtpSettings -SendTestMessage: says it is a test, and which settings it went through (never a secret).</summary>
+    public static NotificationFacts ForSmtpTest(MailSettings mail, string? tls) => new()
+    {
+        Success = true,
+        Headline = "SalesScorecard SMTP test",
+        StatusText = "A test message from Test-SmtpSettings: no backup was made or checked",
+        Notes =
+        [
+            KeyValuePair.Create("Server", mail.Server),
+            KeyValuePair.Create("Security", tls is null ? mail.Security.ToString() : $"{mail.Security} ({tls})"),
+            KeyValuePair.Create("Login", mail.User ?? "none (no SMTP_USER)"),
+            KeyValuePair.Create("From", mail.From.ToString()),
+            KeyValuePair.Create("To", string.Join(", ", mail.Recipients.Select(r => r.Address))),
+            KeyValuePair.Create("Sent from", LocalHost.FullyQualifiedName ?? Environment.MachineName),
+        ],
+    };
+
+    /// <summary>
+    /// What the module knows about a failure beyond upstream's JSON: the database, and, when backup.log's newest run
+    /// failed within the last hour (a run this failure mail is about), its error id and lines.
+    /// </summary>
+    public NotificationFacts WithRunContext(string? database, IReadOnlyList<string> latestRun, DateTime nowUtc) =>
+        BackupLog.FailureOf(latestRun, nowUtc - TimeSpan.FromHours(1)) is { } errorId
+            ? this with { Host = Host ?? database, ErrorId = ErrorId ?? errorId, LogTail = latestRun }
+            : this with { Host = Host ?? database };
 
     /// <summary>
     /// Upstream's send-backup-notification.js details, exactly: backupPath, backupFullPath, backupDir, backupSize,

@@ -28,6 +28,7 @@ public static class NotificationMessage
     {
         var lines = Lines(facts, settings);
         var message = new MimeMessage { Subject = Subject(facts, settings) };
+        message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId(LocalHost.FullyQualifiedName ?? settings.From.Domain);
         message.From.Add(settings.From);
         message.To.AddRange(settings.Recipients);
         var body = new BodyBuilder { TextBody = PlainText(facts, lines), HtmlBody = Html(facts, lines) };
@@ -44,9 +45,10 @@ public static class NotificationMessage
         var culture = settings.Culture;
         var lines = new List<(string, string)>
         {
-            ("Status", facts.Status ?? (facts.Success ? "Backup completed successfully" : facts.StaleSinceUtc is null ? "Backup failed" : "No recent successful backup")),
+            ("Status", facts.StatusText ?? (facts.Success ? "Backup completed successfully" : facts.StaleSinceUtc is null ? "Backup failed" : "No recent successful backup")),
             ("Time", $"{Local(facts.TimeUtc, settings).ToString("F", culture)} ({settings.TimeZone.Id})"),
         };
+        lines.AddRange(facts.Notes.Select(n => (n.Key, n.Value)));
 
         void Add(string label, string? value)
         {
@@ -105,12 +107,15 @@ public static class NotificationMessage
         static string E(string value) => WebUtility.HtmlEncode(value);
         var colour = facts.Success ? "#1a7f37" : "#cf222e";
         var html = new StringBuilder();
-        html.Append("<!DOCTYPE html><html><body style=\"font-family:Segoe UI,Arial,sans-serif;font-size:14px\">")
+        // Long values (paths, pg_dump's messages, log lines) wrap, even inside a word, so that a phone shows them whole.
+        const string Wrap = "white-space:pre-wrap;overflow-wrap:anywhere";
+        html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>")
+            .Append("<body style=\"font-family:Segoe UI,Arial,sans-serif;font-size:14px\">")
             .Append(CultureInfo.InvariantCulture, $"<h2 style=\"color:{colour}\">{E(facts.Headline ?? (facts.Success ? "Database backup successful" : facts.StaleSinceUtc is null ? "Database backup failed" : "No recent successful backup"))}</h2>")
-            .Append("<table cellpadding=\"4\" style=\"border-collapse:collapse\">");
+            .Append("<table cellpadding=\"4\" style=\"border-collapse:collapse;max-width:100%\">");
         foreach (var (label, value) in lines)
         {
-            html.Append("<tr><th align=\"left\" valign=\"top\">").Append(E(label)).Append("</th><td style=\"white-space:pre-wrap\">")
+            html.Append("<tr><th align=\"left\" valign=\"top\">").Append(E(label)).Append("</th><td style=\"" + Wrap + "\">")
                 .Append(E(value)).Append("</td></tr>");
         }
 
@@ -128,7 +133,8 @@ public static class NotificationMessage
 
         if (facts.LogTail.Count > 0)
         {
-            html.Append("<h3>Last lines of backup.log</h3><pre>").Append(E(string.Join("\n", facts.LogTail))).Append("</pre>");
+            html.Append("<h3>Last lines of backup.log</h3><pre style=\"" + Wrap + ";font-size:12px;background:#f6f8fa;padding:8px\">")
+                .Append(E(string.Join("\n", facts.LogTail))).Append("</pre>");
         }
 
         return html.Append("<hr><p style=\"color:#57606a\">").Append(E(Footer)).Append("</p></body></html>").ToString();

@@ -5,7 +5,11 @@ public sealed class NotificationResult
 {
     public required bool Sent { get; init; }
 
+    /// <summary>The addresses the server accepted.</summary>
     public required IReadOnlyList<string> Recipients { get; init; }
+
+    /// <summary>The addresses the mail did not reach, each with the server's reply.</summary>
+    public IReadOnlyList<string> RefusedRecipients { get; init; } = [];
 
     public required string Subject { get; init; }
 

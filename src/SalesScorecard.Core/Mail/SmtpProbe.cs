@@ -16,12 +16,14 @@ namespace SalesScorecard.Mail;
 /// </summary>
 public static class SmtpProbe
 {
+    private const string TryLater = "(a 4xx reply): try again later; greylisting servers defer a first attempt for minutes.";
+
     public static readonly string[] StepNames = ["Settings", "Dns", "Connect", "Ehlo", "Tls", "Authenticate", "Envelope", "Send"];
 
     public static async Task<SmtpTestResult> RunAsync(ScorecardSettings settings, string currentDirectory, IReadOnlyList<string>? recipients,
         bool sendTestMessage, IOperationReporter reporter, CancellationToken cancellationToken)
     {
-        var run = new ProbeRun(reporter);
+        var run = new ProbeRun(reporter, cancellationToken);
         MailSettings? mail = null;
         await run.StepAsync("Settings", () =>
         {
@@ -130,12 +132,14 @@ public static class SmtpProbe
                 run.Advise("The server does not offer STARTTLS on this port. Port 465 wants SMTP_SECURITY=SslOnConnect; port 587 normally offers STARTTLS.");
                 return (SmtpStepStatus.Failed, "The server does not offer STARTTLS.");
             }
-            catch (Exception e) when (e is SmtpProtocolException or IOException or SocketException or OperationCanceledException)
+            catch (Exception e) when (e is SmtpProtocolException or IOException or SocketException or OperationCanceledException or TimeoutException
+                                          && !cancellationToken.IsCancellationRequested)
             {
-                run.Advise(settings.Security == SmtpSecurity.StartTls && settings.Port == 465
-                    ? "Port 465 starts with TLS: set SMTP_SECURITY=SslOnConnect."
+                run.Advise(settings.Security != SmtpSecurity.SslOnConnect && settings.Port == 465
+                    ? "Port 465 expects SslOnConnect: set SMTP_SECURITY=SslOnConnect."
                     : "The server did not speak SMTP as expected. Check SMTP_PORT and SMTP_SECURITY (587 StartTls, 465 SslOnConnect).");
-                return (SmtpStepStatus.Failed, $"No SMTP greeting or EHLO answer: {(e is OperationCanceledException ? "timed out" : e.Message)}");
+                var timedOut = e is OperationCanceledException or TimeoutException;
+                return (SmtpStepStatus.Failed, $"No SMTP greeting or EHLO answer: {(timedOut ? $"none within {settings.Timeout.TotalSeconds:0} s (SMTP_TIMEOUT_SECONDS)" : e.Message)}");
             }
 
             return (SmtpStepStatus.Passed, $"Capabilities: {client.Capabilities}; login mechanisms: {Mechanisms(client)}.");
@@ -174,6 +178,11 @@ public static class SmtpProbe
                 await client.AuthenticateAsync(mail.User, mail.Password ?? string.Empty, token).ConfigureAwait(false);
                 return (SmtpStepStatus.Passed, $"Logged in as '{mail.User}' (offered: {offered}).");
             }
+            catch (AuthenticationException e) when (e.InnerException is SmtpCommandException command && SmtpReplies.IsTemporary(command))
+            {
+                run.Advise("The server deferred the login (a 4xx reply): it is busy or its password service is down. Try again later; the settings may be right.");
+                return (SmtpStepStatus.Failed, $"The server deferred the login of '{mail.User}': {e.Message}");
+            }
             catch (AuthenticationException e)
             {
                 run.Advise(mail.Host.Contains("gmail", StringComparison.OrdinalIgnoreCase)
@@ -185,31 +194,55 @@ public static class SmtpProbe
             }
             catch (NotSupportedException)
             {
-                run.Advise("The server offers no login on this connection; most servers offer it only after STARTTLS.");
-                return (SmtpStepStatus.Failed, "The server does not support authentication here.");
+                var advice = SmtpNotifier.NoAuthenticationAdvice(mail);
+                run.Advise(advice);
+                return (SmtpStepStatus.Failed, advice);
             }
         }).ConfigureAwait(false);
 
+        var accepted = new List<MailboxAddress>();
         await run.StepAsync("Envelope", async () =>
         {
-            var replies = new List<string>();
-            foreach (var command in new[] { $"MAIL FROM:<{mail!.From.Address}>" }.Concat(mail.Recipients.Select(r => $"RCPT TO:<{r.Address}>")))
+            var from = await client.CommandAsync($"MAIL FROM:<{mail!.From.Address}>", token).ConfigureAwait(false);
+            if ((int)from.StatusCode >= 400)
             {
-                var response = await client.CommandAsync(command, token).ConfigureAwait(false);
+                await client.CommandAsync("RSET", token).ConfigureAwait(false);
+                run.Advise(SmtpReplies.IsTemporary((int)from.StatusCode)
+                    ? $"The server deferred the sender {TryLater}"
+                    : $"The server will not send as {mail.From.Address}: set SMTP_FROM to an address the account may use (SendGrid: a verified sender).");
+                return (SmtpStepStatus.Failed, $"MAIL FROM:<{mail.From.Address}>: {(int)from.StatusCode} {from.Response}");
+            }
+
+            var replies = new List<string> { $"MAIL FROM:<{mail.From.Address}>: {(int)from.StatusCode}" };
+            var refused = new List<SmtpRefusal>();
+            foreach (var recipient in mail.Recipients)
+            {
+                var response = await client.CommandAsync($"RCPT TO:<{recipient.Address}>", token).ConfigureAwait(false);
+                replies.Add($"RCPT TO:<{recipient.Address}>: {(int)response.StatusCode}{((int)response.StatusCode >= 400 ? $" {response.Response}" : string.Empty)}");
                 if ((int)response.StatusCode >= 400)
                 {
-                    await client.CommandAsync("RSET", token).ConfigureAwait(false);
-                    run.Advise(command.StartsWith("MAIL", StringComparison.Ordinal)
-                        ? $"The server will not send as {mail.From.Address}: set SMTP_FROM to an address the account may use (SendGrid: a verified sender)."
-                        : $"The server refuses {command[9..^1]}: check BACKUP_NOTIFICATION_EMAIL.");
-                    return (SmtpStepStatus.Failed, $"{command}: {(int)response.StatusCode} {response.Response}");
+                    refused.Add(new SmtpRefusal(recipient, (int)response.StatusCode, response.Response));
                 }
-
-                replies.Add($"{command}: {(int)response.StatusCode}");
+                else
+                {
+                    accepted.Add(recipient);
+                }
             }
 
             await client.CommandAsync("RSET", token).ConfigureAwait(false);
-            return (SmtpStepStatus.Passed, string.Join("; ", replies) + "; RSET (nothing sent).");
+            var detail = string.Join("; ", replies) + "; RSET (nothing sent).";
+            if (refused.Count == 0)
+            {
+                return (SmtpStepStatus.Passed, detail);
+            }
+
+            run.Advise(refused.FirstOrDefault(r => r.BlamesSender) is { } sender
+                ? $"The server refuses the sender {mail.From.Address} ({sender.Code} {sender.Reply}), answering at RCPT TO: set SMTP_FROM to an address the account may send as."
+                : refused.All(r => !r.Permanent)
+                    ? $"The server deferred {string.Join(", ", refused.Select(r => r.Mailbox.Address))} {TryLater}"
+                    : $"The server refuses {string.Join(", ", refused.Select(r => r.Mailbox.Address))}: check BACKUP_NOTIFICATION_EMAIL.");
+            // Mail still reaches the accepted recipients: only refusing them all is a failure.
+            return (accepted.Count == 0 ? SmtpStepStatus.Failed : SmtpStepStatus.Warning, detail);
         }).ConfigureAwait(false);
 
         await run.StepAsync("Send", async () =>
@@ -219,9 +252,10 @@ public static class SmtpProbe
                 return (SmtpStepStatus.Skipped, "Not asked (-SendTestMessage).");
             }
 
-            var message = NotificationMessage.Build(new NotificationFacts { Success = true, Headline = "SalesScorecard SMTP test" }, mail!);
-            await client.SendAsync(message, token).ConfigureAwait(false);
-            return (SmtpStepStatus.Passed, $"Sent '{message.Subject}' ({message.MessageId}).");
+            var tls = client.IsSecure ? $"{client.SslProtocol}, {client.SslCipherSuite}" : null;
+            var message = NotificationMessage.Build(NotificationFacts.ForSmtpTest(mail!, tls), mail!);
+            await client.SendAsync(FormatOptions.Default, message, mail!.From, accepted, token).ConfigureAwait(false);
+            return (SmtpStepStatus.Passed, $"Sent '{message.Subject}' to {string.Join(", ", accepted.Select(a => a.Address))} ({message.MessageId}).");
         }).ConfigureAwait(false);
 
         if (client.IsConnected)
@@ -249,7 +283,7 @@ public static class SmtpProbe
         public Task<SmtpResponse> CommandAsync(string command, CancellationToken cancellationToken) => SendCommandAsync(command, cancellationToken);
     }
 
-    private sealed class ProbeRun(IOperationReporter reporter)
+    private sealed class ProbeRun(IOperationReporter reporter, CancellationToken cancellationToken)
     {
         private readonly List<SmtpTestStep> _steps = [];
         private readonly List<string> _advice = [];
@@ -278,9 +312,10 @@ public static class SmtpProbe
                 Advise(e.Message);
                 outcome = (SmtpStepStatus.Failed, $"{e.ErrorId}: {e.Message}");
             }
-            catch (Exception e) when (e is IOException or SocketException or SmtpProtocolException or SmtpCommandException or OperationCanceledException)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
-                outcome = (SmtpStepStatus.Failed, e is OperationCanceledException ? "Timed out (SMTP_TIMEOUT_SECONDS)." : e.Message);
+                // A time-out (MailKit's TimeoutException or the deadline) or anything unforeseen fails the step, never the probe.
+                outcome = (SmtpStepStatus.Failed, e is OperationCanceledException or TimeoutException ? "Timed out (SMTP_TIMEOUT_SECONDS)." : $"{e.GetType().Name}: {e.Message}");
             }
 
             _failed = outcome.Status == SmtpStepStatus.Failed;

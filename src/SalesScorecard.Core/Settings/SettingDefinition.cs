@@ -15,6 +15,7 @@ public static class SettingNames
     public const string SmtpSecurity = "SMTP_SECURITY";
     public const string SmtpTrustedCert = "SMTP_TRUSTED_CERT";
     public const string SmtpTimeoutSeconds = "SMTP_TIMEOUT_SECONDS";
+    public const string SmtpRetrySeconds = "SMTP_RETRY_SECONDS";
     public const string NotificationTimeZone = "NOTIFICATION_TIMEZONE";
     public const string NotificationCulture = "NOTIFICATION_CULTURE";
     public const string BackupDir = "BACKUP_DIR";
@@ -50,7 +51,8 @@ public static class SettingNames
         new(BackupNotificationEmail, null, IsSecret: false, "Recipients of notification mail, comma separated."),
         new(SmtpSecurity, null, IsSecret: false, "StartTls (default), SslOnConnect (default for port 465) or None; never a silent fallback to plain text."),
         new(SmtpTrustedCert, null, IsSecret: false, "A server certificate to trust even if self-signed: a .cer/.crt/.pem file or its SHA-256 fingerprint."),
-        new(SmtpTimeoutSeconds, "30", IsSecret: false, "Deadline for a whole send, connection and retries included."),
+        new(SmtpTimeoutSeconds, "30", IsSecret: false, "Deadline for one send, connection and quick retries included."),
+        new(SmtpRetrySeconds, "600", IsSecret: false, "How long -Notify keeps retrying a mail the server deferred (4xx, greylisting) or could not take, in spaced attempts; 0: only quick retries."),
         new(NotificationTimeZone, null, IsSecret: false, "Time zone of times in mail (IANA or Windows id); default: the machine's."),
         new(NotificationCulture, null, IsSecret: false, "Culture of dates in mail, e.g. bg-BG; default: the current culture."),
         new(BackupDir, "./backups", IsSecret: false, "Folder that holds the backups; relative to the .env file's folder when set there."),
