@@ -27,18 +27,20 @@ public enum ScorecardErrorCategory
 /// <summary>A failure an admin can act on: a stable id, a category, and a message free of secrets.</summary>
 public sealed class ScorecardException : Exception
 {
-    public ScorecardException(string errorId, ScorecardErrorCategory category, string message, object? target = null, Exception? inner = null)
+    /// <param name="error">One of <see cref="ScorecardErrors"/>: the only ids there are.</param>
+    public ScorecardException(ScorecardError error, string message, object? target = null, Exception? inner = null)
         : base(message, inner)
     {
-        ErrorId = errorId;
-        Category = category;
+        Error = error;
         Target = target;
     }
 
-    /// <summary>Stable identifier scripts and tests can match on, e.g. <c>DatabaseAuthenticationFailed</c>.</summary>
-    public string ErrorId { get; }
+    public ScorecardError Error { get; }
 
-    public ScorecardErrorCategory Category { get; }
+    /// <summary>Stable identifier scripts and tests can match on, e.g. <c>DatabaseAuthenticationFailed</c>.</summary>
+    public string ErrorId => Error.Id;
+
+    public ScorecardErrorCategory Category => Error.Category;
 
     /// <summary>The object the error is about (a host, a file, a user id); never a secret.</summary>
     public object? Target { get; }

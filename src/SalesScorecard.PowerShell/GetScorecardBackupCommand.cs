@@ -78,7 +78,7 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
             }
             else
             {
-                WriteScorecardError(new ScorecardException("BackupNotFound", ScorecardErrorCategory.ObjectNotFound, $"There is no complete backup in {store.Location}.", store.Location.Url()));
+                WriteScorecardError(new ScorecardException(ScorecardErrors.BackupNotFound, $"There is no complete backup in {store.Location}.", store.Location.Url()));
             }
 
             return;
@@ -102,7 +102,7 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
             var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
             if (!backups.Any(b => pattern.IsMatch(b.Name)))
             {
-                WriteScorecardError(new ScorecardException("BackupNotFound", ScorecardErrorCategory.ObjectNotFound,
+                WriteScorecardError(new ScorecardException(ScorecardErrors.BackupNotFound,
                     $"No backup named '{name}' is in {where}.", name));
             }
         }

@@ -52,7 +52,7 @@ public sealed class GetScorecardUserCommand : UserAdminCmdlet
             var users = RunQuick(ct => store.FindAsync(query, ct));
             if (users.Count == 0 && Identity is not null)
             {
-                WriteScorecardError(new ScorecardException("UserNotFound", ScorecardErrorCategory.ObjectNotFound,
+                WriteScorecardError(new ScorecardException(ScorecardErrors.UserNotFound,
                     $"No user has the id or email '{Identity}'{(CompanyId is null ? string.Empty : $" in company '{CompanyId}'")}.", Identity));
             }
 

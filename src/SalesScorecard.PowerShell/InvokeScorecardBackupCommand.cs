@@ -101,7 +101,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
         {
             // RuntimeException is PowerShell's own (a stopped pipeline, -WarningAction Stop): it passes through.
             var log = destination is null ? null : new BackupLog(destination);
-            var failure = AsScorecardFailure(e, "BackupFailed");
+            var failure = AsScorecardFailure(e, ScorecardErrors.BackupFailed);
             if (e is not ScorecardException)
             {
                 log?.TryWrite("FAILED", $"{failure.ErrorId}: {failure.Message}");

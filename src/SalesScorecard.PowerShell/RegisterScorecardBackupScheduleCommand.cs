@@ -37,7 +37,7 @@ public sealed class RegisterScorecardBackupScheduleCommand : ScorecardCmdlet
         try
         {
             var settings = LoadSettings(new Dictionary<string, string?> { [SettingNames.BackupDir] = ProviderPath(Destination) });
-            var envFile = settings.EnvFile?.Path ?? throw new ScorecardException("EnvFileRequired", ScorecardErrorCategory.InvalidArgument,
+            var envFile = settings.EnvFile?.Path ?? throw new ScorecardException(ScorecardErrors.EnvFileRequired,
                 "The scheduled job reads its settings from an .env file, as cron starts it with an empty environment. Give -EnvFile.");
             var request = new ScheduleRequest
             {
@@ -55,7 +55,7 @@ public sealed class RegisterScorecardBackupScheduleCommand : ScorecardCmdlet
             var existing = RunQuick(ct => scheduler.ListAsync(Name, ct));
             if (existing.Count > 0 && !Force)
             {
-                ThrowScorecardError(new ScorecardException("ScheduleExists", ScorecardErrorCategory.ResourceExists,
+                ThrowScorecardError(new ScorecardException(ScorecardErrors.ScheduleExists,
                     $"A schedule named '{Name}' is already registered ({string.Join("; ", existing.Select(e => $"{e.Kind} at '{e.Schedule}'"))}). Add -Force to replace it.", Name));
             }
 

@@ -71,13 +71,13 @@ public sealed class RestoreScorecardBackupCommand : ScorecardDatabaseCmdlet
             WriteObject(result);
             if (!result.Passed)
             {
-                WriteScorecardError(new ScorecardException("RowCountMismatch", ScorecardErrorCategory.InvalidData,
+                WriteScorecardError(new ScorecardException(ScorecardErrors.RowCountMismatch,
                     $"The restored database '{TargetDatabase}' does not match the backup: {string.Join("; ", result.Mismatches)}", TargetDatabase));
             }
         }
         catch (Exception e) when (e is not RuntimeException)
         {
-            ThrowScorecardError(AsScorecardFailure(e, "RestoreFailed"));
+            ThrowScorecardError(AsScorecardFailure(e, ScorecardErrors.RestoreFailed));
         }
     }
 }

@@ -159,15 +159,36 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// Any failure as a <see cref="ScorecardException"/>: one nobody foresaw gets <paramref name="errorId"/>, so that it
+    /// Any failure as a <see cref="ScorecardException"/>: one nobody foresaw gets <paramref name="error"/>, so that it
     /// still ends as every failure does (an error id, a log line, the mail) instead of as a bare .NET exception.
     /// </summary>
-    protected static ScorecardException AsScorecardFailure(Exception e, string errorId) =>
-        e as ScorecardException ?? new ScorecardException(errorId, ScorecardErrorCategory.InvalidOperation,
-            $"The run failed unexpectedly ({e.GetType().Name}): {e.Message}", null, e);
+    protected static ScorecardException AsScorecardFailure(Exception e, ScorecardError error) =>
+        e as ScorecardException ?? new ScorecardException(error, $"The run failed unexpectedly ({e.GetType().Name}): {e.Message}", null, e);
 
-    protected static ErrorRecord ToErrorRecord(ScorecardException e) =>
-        new(e, e.ErrorId, Enum.Parse<ErrorCategory>(e.Category.ToString()), e.Target);
+    protected static ErrorRecord ToErrorRecord(ScorecardException e) => new(e, e.ErrorId, ToErrorCategory(e.Category), e.Target);
+
+    /// <summary>Every category has its PowerShell counterpart: a category added without one does not compile (CS8509).</summary>
+#pragma warning disable CS8524 // Only the named categories exist: Core never casts a number to one.
+    private static ErrorCategory ToErrorCategory(ScorecardErrorCategory category) => category switch
+    {
+        ScorecardErrorCategory.NotSpecified => ErrorCategory.NotSpecified,
+        ScorecardErrorCategory.ConnectionError => ErrorCategory.ConnectionError,
+        ScorecardErrorCategory.AuthenticationError => ErrorCategory.AuthenticationError,
+        ScorecardErrorCategory.ObjectNotFound => ErrorCategory.ObjectNotFound,
+        ScorecardErrorCategory.InvalidArgument => ErrorCategory.InvalidArgument,
+        ScorecardErrorCategory.InvalidData => ErrorCategory.InvalidData,
+        ScorecardErrorCategory.InvalidOperation => ErrorCategory.InvalidOperation,
+        ScorecardErrorCategory.PermissionDenied => ErrorCategory.PermissionDenied,
+        ScorecardErrorCategory.SecurityError => ErrorCategory.SecurityError,
+        ScorecardErrorCategory.ResourceExists => ErrorCategory.ResourceExists,
+        ScorecardErrorCategory.ResourceBusy => ErrorCategory.ResourceBusy,
+        ScorecardErrorCategory.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
+        ScorecardErrorCategory.OperationTimeout => ErrorCategory.OperationTimeout,
+        ScorecardErrorCategory.OperationStopped => ErrorCategory.OperationStopped,
+        ScorecardErrorCategory.WriteError => ErrorCategory.WriteError,
+        ScorecardErrorCategory.ReadError => ErrorCategory.ReadError,
+    };
+#pragma warning restore CS8524
 
     /// <summary>For a failure after which the cmdlet can do nothing more.</summary>
     protected void ThrowScorecardError(ScorecardException e) => ThrowTerminatingError(ToErrorRecord(e));

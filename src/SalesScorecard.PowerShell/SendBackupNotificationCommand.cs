@@ -106,7 +106,7 @@ public sealed class SendBackupNotificationCommand : ScorecardCmdlet
             // Get-Content without -Raw: the lines of one JSON document.
             object[] lines when lines.All(l => Unwrap(l) is string) => NotificationFacts.ParseUpstreamJson(string.Join("\n", lines.Select(Unwrap))),
             var value => AsPairs(Details) is { } pairs ? pairs.ToDictionary(p => p.Key, p => AsPairs(p.Value) is { } nested ? nested.Select(n => KeyValuePair.Create(n.Key, Unwrap(n.Value))).ToList() : Unwrap(p.Value), StringComparer.Ordinal)
-                : throw new ScorecardException("InvalidDetails", ScorecardErrorCategory.InvalidArgument,
+                : throw new ScorecardException(ScorecardErrors.InvalidDetails,
                     $"-Details takes the JSON string send-backup-notification.js takes, or a hashtable or object with its keys, not a {value.GetType().Name}."),
         };
         if (ErrorMessage is not null)

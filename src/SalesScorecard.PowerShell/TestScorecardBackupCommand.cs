@@ -86,7 +86,7 @@ public sealed class TestScorecardBackupCommand : ScorecardDatabaseCmdlet
             };
             var failure = latest is null
                 ? testsStore
-                    ? new ScorecardException("BackupNotFound", ScorecardErrorCategory.ObjectNotFound, $"There is no complete backup in {store!.Location}.", store.Location.Url())
+                    ? new ScorecardException(ScorecardErrors.BackupNotFound, $"There is no complete backup in {store!.Location}.", store.Location.Url())
                     : BackupCatalog.NoBackup(destination)
                 : null;
 
@@ -109,7 +109,7 @@ public sealed class TestScorecardBackupCommand : ScorecardDatabaseCmdlet
                 if (!result.Passed)
                 {
                     var failed = string.Join("; ", result.Checks.Where(c => !c.Passed).Select(c => $"{c.Check}: {c.Detail}"));
-                    failure = new ScorecardException("BackupTestFailed", ScorecardErrorCategory.InvalidData, $"The backup '{result.Name}' failed its test. {failed}", result.Path);
+                    failure = new ScorecardException(ScorecardErrors.BackupTestFailed, $"The backup '{result.Name}' failed its test. {failed}", result.Path);
                 }
             }
 
@@ -132,7 +132,7 @@ public sealed class TestScorecardBackupCommand : ScorecardDatabaseCmdlet
         catch (Exception e) when (e is not RuntimeException)
         {
             // A watchdog that cannot do its work (an identity file gone, a failure nobody foresaw) must still raise the alarm.
-            var failure = AsScorecardFailure(e, "BackupTestFailed");
+            var failure = AsScorecardFailure(e, ScorecardErrors.BackupTestFailed);
             if (Notify && settings is not null && destination is not null)
             {
                 SendNotification(settings, NotificationFacts.FromFailure(failure.ErrorId, failure.Message, []), destination);

@@ -30,7 +30,7 @@ public sealed class UnregisterScorecardBackupScheduleCommand : ScorecardCmdlet
             if (existing.Count == 0)
             {
                 var what = Kind is null ? "schedule" : $"{string.Join(" or ", Kind)} schedule";
-                WriteScorecardError(new ScorecardException("ScheduleNotFound", ScorecardErrorCategory.ObjectNotFound,
+                WriteScorecardError(new ScorecardException(ScorecardErrors.ScheduleNotFound,
                     $"No {what} named '{Name}' is registered for this user.", Name));
                 return;
             }

@@ -86,7 +86,8 @@ public abstract class UserAdminCmdlet : ScorecardDatabaseCmdlet
     /// <summary>A record's own failure goes to the error stream and the pipeline goes on; without the database, it ends.</summary>
     protected void ReportRecordFailure(ScorecardException e)
     {
-        if (e.ErrorId is "DatabaseUnreachable" or "DatabaseAuthenticationFailed" or "DatabaseNotFound" or "DatabaseUrlMissing" or "InvalidDatabaseUrl" or "UsersTableNotFound")
+        if (new[] { ScorecardErrors.DatabaseUnreachable, ScorecardErrors.DatabaseAuthenticationFailed, ScorecardErrors.DatabaseNotFound,
+                ScorecardErrors.DatabaseUrlMissing, ScorecardErrors.InvalidDatabaseUrl, ScorecardErrors.UsersTableNotFound }.Contains(e.Error))
         {
             ThrowScorecardError(e);
         }

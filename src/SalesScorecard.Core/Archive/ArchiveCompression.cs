@@ -46,7 +46,7 @@ public sealed record ArchiveCompression(string Method, int Level)
             return new ArchiveCompression(Zstd, level);
         }
 
-        throw new ScorecardException("InvalidCompression", ScorecardErrorCategory.InvalidArgument,
+        throw new ScorecardException(ScorecardErrors.InvalidCompression,
             "BACKUP_COMPRESSION (or -Compression) must be zstd, zstd:N with a level from 1 to 19, or pg_dump.", "BACKUP_COMPRESSION");
     }
 }

@@ -19,7 +19,7 @@ public static class ArchiveReader
     private static ArchiveToc ParseToc(ProcessResult list, string archive) =>
         list.ExitCode == 0
             ? ArchiveToc.Parse(list.StandardOutput)
-            : throw new ScorecardException("ArchiveUnreadable", ScorecardErrorCategory.InvalidData,
+            : throw new ScorecardException(ScorecardErrors.ArchiveUnreadable,
                 $"pg_restore --list cannot read '{archive}': {list.DescribeFailure("pg_restore")}", archive);
 
     /// <summary>
@@ -91,9 +91,9 @@ public static class ArchiveReader
         }
 
         throw read.KilledBy is not null
-            ? new ScorecardException("VerifierKilled", ScorecardErrorCategory.OperationStopped,
+            ? new ScorecardException(ScorecardErrors.VerifierKilled,
                 $"The pg_restore reading '{archive}' back died before it finished, so the archive is unverified: {read.DescribeFailure("pg_restore")}", archive)
-            : new ScorecardException("ArchiveUnreadable", ScorecardErrorCategory.InvalidData,
+            : new ScorecardException(ScorecardErrors.ArchiveUnreadable,
                 $"pg_restore cannot read all of '{archive}' (exit code {read.ExitCode}): {read.StandardError}", archive);
     }
 }

@@ -78,7 +78,7 @@ public sealed class ArchiveSource
 
         if (manifest.Format == "directory")
         {
-            throw new ScorecardException("OffsiteArchiveNotStreamable", ScorecardErrorCategory.InvalidOperation,
+            throw new ScorecardException(ScorecardErrors.OffsiteArchiveNotStreamable,
                 $"The backup '{manifest.Name}' is a directory-format archive (made with -Jobs): pg_restore cannot read it as a stream. Copy its " +
                 $"folder from {backup.Label} to local disk (aws s3 cp --recursive, rclone copy), then restore or test that folder.", label);
         }
@@ -92,7 +92,7 @@ public sealed class ArchiveSource
     }
 
     public static ScorecardException IdentityRequired(string path, ManifestEncryption encryption) =>
-        new("IdentityRequired", ScorecardErrorCategory.InvalidArgument,
+        new(ScorecardErrors.IdentityRequired,
             $"The backup's archive is encrypted ({encryption.Format}, to {string.Join(", ", encryption.Recipients)}): reading it needs the " +
             "identity (private key) of one of those recipients. Give -IdentityFile, or set BACKUP_IDENTITY_FILE, to the key file.", path);
 
@@ -156,7 +156,7 @@ public sealed class ArchiveSource
     }
 
     private static ScorecardException Unreadable(string path, Exception e) =>
-        new("ArchiveUnreadable", ScorecardErrorCategory.ReadError, $"The stored archive '{path}' cannot be read: {e.Message}", path, e);
+        new(ScorecardErrors.ArchiveUnreadable, $"The stored archive '{path}' cannot be read: {e.Message}", path, e);
 
     private static AgeDecryptor OpenDecryptor(Stream stored, IReadOnlyList<AgeIdentity> identities, ManifestEncryption encryption)
     {
@@ -164,14 +164,14 @@ public sealed class ArchiveSource
         {
             return AgeDecryptor.Open(stored, identities, leaveOpen: false, encryption.Recipients.Select(AgeRecipient.Parse).ToList());
         }
-        catch (ScorecardException e) when (e.ErrorId == "NotAgeEncrypted")
+        catch (ScorecardException e) when (e.Error == ScorecardErrors.NotAgeEncrypted)
         {
             // The manifest says it is encrypted: a file that is not age any more was changed.
-            throw new ScorecardException("ArchiveTampered", ScorecardErrorCategory.InvalidData, e.Message, null, e);
+            throw new ScorecardException(ScorecardErrors.ArchiveTampered, e.Message, null, e);
         }
     }
 
     private static ScorecardException Tampered(string path, string detail) =>
-        new("ArchiveTampered", ScorecardErrorCategory.InvalidData,
+        new(ScorecardErrors.ArchiveTampered,
             $"The stored archive '{path}' was changed or cut short after it was written ({detail}), so none of it can be trusted. Use another backup.", path);
 }

@@ -110,7 +110,7 @@ public static class BackupCatalog
     }
 
     public static ScorecardException NoBackup(string destination) =>
-        new("BackupNotFound", ScorecardErrorCategory.ObjectNotFound, $"There is no successful backup in '{destination}'.", destination);
+        new(ScorecardErrors.BackupNotFound, $"There is no successful backup in '{destination}'.", destination);
 
     /// <summary>
     /// What retention does with the backups of a destination. Only our successful backups dated in the past take part:

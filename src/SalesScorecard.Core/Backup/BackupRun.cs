@@ -69,7 +69,7 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
                   "so it was stopped and nothing was kept. A lock held that long on a table, or a server that stopped answering, does this."
                 : $"pg_dump wrote nothing to the archive for {_watchdog.DescribeLimit()} ({SettingNames.BackupStallSeconds}), so it was stopped and " +
                   "nothing was kept. A stopped pg_dump, a server that stopped answering, or a lock held that long does this.";
-            throw Failed(new ScorecardException("BackupStalled", ScorecardErrorCategory.OperationTimeout, what, session.Destination, e));
+            throw Failed(new ScorecardException(ScorecardErrors.BackupStalled, what, session.Destination, e));
         }
         catch (OperationCanceledException)
         {
@@ -83,7 +83,7 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
         catch (Exception e)
         {
             // Whatever went wrong, the run ends the way every failure does: a FAILED line and an error id.
-            throw Failed(new ScorecardException("BackupFailed", ScorecardErrorCategory.InvalidOperation, $"The backup failed: {e.Message}", session.Destination, e));
+            throw Failed(new ScorecardException(ScorecardErrors.BackupFailed, $"The backup failed: {e.Message}", session.Destination, e));
         }
         finally
         {
@@ -101,14 +101,14 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
     {
         if (request.Recipients.Count > 0 && !_streamed)
         {
-            throw new ScorecardException("EncryptionUnsupported", ScorecardErrorCategory.InvalidArgument,
+            throw new ScorecardException(ScorecardErrors.EncryptionUnsupported,
                 $"Backups cannot be encrypted with {(request.Jobs is null ? "BACKUP_COMPRESSION=pg_dump" : "-Jobs")}: pg_dump would write that archive " +
                 "to disk itself, in plain text. Use zstd compression without -Jobs, or remove the recipients; nothing was written.", session.Destination);
         }
 
         if (_direct is not null && !_streamed)
         {
-            throw new ScorecardException("OffsiteNeedsStreamedArchive", ScorecardErrorCategory.InvalidArgument,
+            throw new ScorecardException(ScorecardErrors.OffsiteNeedsStreamedArchive,
                 $"A backup streamed straight to {_direct.Location} must be compressed by the module (BACKUP_COMPRESSION=zstd, without -Jobs): " +
                 "pg_dump would write any other archive to local disk itself. Nothing was written.", _direct.Location.Url());
         }
@@ -217,7 +217,7 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
         _watchdog.Dispose(); // pg_dump is done: what follows reads a finished archive.
         if (dump.ExitCode != 0)
         {
-            throw new ScorecardException("BackupFailed", ScorecardErrorCategory.InvalidOperation, dump.DescribeFailure("pg_dump"), Connection.Database);
+            throw new ScorecardException(ScorecardErrors.BackupFailed, dump.DescribeFailure("pg_dump"), Connection.Database);
         }
 
         if (_direct is null)
@@ -294,10 +294,10 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
         {
             await Task.WhenAll(tocTask, readTask, hashTask).ConfigureAwait(false);
         }
-        catch (ScorecardException e) when (e.ErrorId is "ArchiveUnreadable" or "VerifierKilled")
+        catch (ScorecardException e) when (e.Error == ScorecardErrors.ArchiveUnreadable || e.Error == ScorecardErrors.VerifierKilled)
         {
-            var what = e.ErrorId == "ArchiveUnreadable" ? "its archive does not read back whole" : "its archive could not be verified";
-            throw new ScorecardException("BackupFailed", ScorecardErrorCategory.InvalidData,
+            var what = e.Error == ScorecardErrors.ArchiveUnreadable ? "its archive does not read back whole" : "its archive could not be verified";
+            throw new ScorecardException(ScorecardErrors.BackupFailed,
                 $"pg_dump reported success, but {what}; nothing was kept. {e.Message}", _dumpPath, e);
         }
 
@@ -459,7 +459,7 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
 
         if (free < needed)
         {
-            throw new ScorecardException("InsufficientDiskSpace", ScorecardErrorCategory.ResourceUnavailable,
+            throw new ScorecardException(ScorecardErrors.InsufficientDiskSpace,
                 $"'{destination}' has {Bytes.Format(free)} free, less than {basis}. Free space there or choose another -Destination.", destination);
         }
     }

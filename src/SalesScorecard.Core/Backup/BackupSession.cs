@@ -30,7 +30,7 @@ public sealed class BackupSession : IDisposable
     {
         if (FileInTheWay(destination) is { } file)
         {
-            throw new ScorecardException("DestinationNotWritable", ScorecardErrorCategory.PermissionDenied,
+            throw new ScorecardException(ScorecardErrors.DestinationNotWritable,
                 file == destination
                     ? $"'{destination}' is a file, not a folder. Point -Destination or BACKUP_DIR at a folder."
                     : $"'{file}' is a file, so there can be no backup folder '{destination}' below it. Point -Destination or BACKUP_DIR at a folder.",
@@ -50,7 +50,7 @@ public sealed class BackupSession : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ScorecardException("DestinationNotWritable", ScorecardErrorCategory.PermissionDenied,
+            throw new ScorecardException(ScorecardErrors.DestinationNotWritable,
                 $"Cannot write backups to '{destination}': {e.Message} Choose another -Destination or BACKUP_DIR, or fix the folder's permissions.",
                 destination, e);
         }
@@ -66,13 +66,13 @@ public sealed class BackupSession : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ScorecardException("DestinationNotWritable", ScorecardErrorCategory.PermissionDenied,
+            throw new ScorecardException(ScorecardErrors.DestinationNotWritable,
                 $"Cannot open {LockFileName} in '{destination}': {e.Message}", destination, e);
         }
 
         if (held is null)
         {
-            var refusal = new ScorecardException("BackupAlreadyRunning", ScorecardErrorCategory.ResourceBusy,
+            var refusal = new ScorecardException(ScorecardErrors.BackupAlreadyRunning,
                 $"Another backup is running in '{destination}': {BackupLock.DescribeHolder(destination)}. This run made no changes.", destination);
             new BackupLog(destination).TryWrite("REFUSED", $"{refusal.ErrorId}: {refusal.Message}");
             throw refusal;

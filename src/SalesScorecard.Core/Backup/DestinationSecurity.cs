@@ -20,7 +20,7 @@ internal static class DestinationSecurity
         var mode = File.GetUnixFileMode(destination);
         if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
         {
-            throw new ScorecardException("DestinationInsecure", ScorecardErrorCategory.SecurityError,
+            throw new ScorecardException(ScorecardErrors.DestinationInsecure,
                 $"'{destination}' is writable by other users than its owner (mode {Convert.ToString((int)mode, 8).PadLeft(4, '0')}): " +
                 "whoever can write there could plant a symbolic link that makes this run write elsewhere. Nothing was written. " +
                 $"Make it owner-only (chmod 700 '{destination}') or choose another -Destination or BACKUP_DIR.", destination);
@@ -29,5 +29,5 @@ internal static class DestinationSecurity
 
     /// <summary>The refusal of a destination in which a file the run uses is a symbolic link.</summary>
     public static ScorecardException Refuse(string destination, SymbolicLinkException e) =>
-        new("DestinationInsecure", ScorecardErrorCategory.SecurityError, $"Refusing to use '{destination}': {e.Message}", e.Path, e);
+        new(ScorecardErrors.DestinationInsecure, $"Refusing to use '{destination}': {e.Message}", e.Path, e);
 }

@@ -15,7 +15,7 @@ public static class ManifestAgreement
         var problems = await FindMismatchesAsync(backup, toc, cancellationToken).ConfigureAwait(false);
         if (problems.Count > 0)
         {
-            throw new ScorecardException("BackupManifestMismatch", ScorecardErrorCategory.InvalidData,
+            throw new ScorecardException(ScorecardErrors.BackupManifestMismatch,
                 $"The backup '{backup.Manifest.Name}' does not hold what its manifest says; nothing was restored. {string.Join("; ", problems)}", backup.Label);
         }
     }

@@ -31,17 +31,17 @@ public sealed partial class PgTools
         var pgDump = configuredPath is { Length: > 0 }
             ? File.Exists(configuredPath)
                 ? Path.GetFullPath(configuredPath)
-                : throw new ScorecardException("PgDumpNotFound", ScorecardErrorCategory.ObjectNotFound,
+                : throw new ScorecardException(ScorecardErrors.PgDumpNotFound,
                     $"PG_DUMP_PATH names '{configuredPath}', which does not exist. Point it at the pg_dump program.", configuredPath)
             : FindOnPath() ?? FindInstalled()
-              ?? throw new ScorecardException("PgDumpNotFound", ScorecardErrorCategory.ObjectNotFound,
+              ?? throw new ScorecardException(ScorecardErrors.PgDumpNotFound,
                   "pg_dump was not found on PATH nor in the usual PostgreSQL folders. Install the PostgreSQL client " +
                   "(Debian/Ubuntu: apt-get install postgresql-client) or set PG_DUMP_PATH to the pg_dump program.");
 
         var pgRestore = Path.Combine(Path.GetDirectoryName(pgDump)!, ExecutableName("pg_restore"));
         if (!File.Exists(pgRestore))
         {
-            throw new ScorecardException("PgDumpNotFound", ScorecardErrorCategory.ObjectNotFound,
+            throw new ScorecardException(ScorecardErrors.PgDumpNotFound,
                 $"pg_restore was not found beside '{pgDump}'; both come with the PostgreSQL client.", pgRestore);
         }
 
@@ -58,7 +58,7 @@ public sealed partial class PgTools
     {
         if (Version.Major < serverVersion.Major)
         {
-            throw new ScorecardException("PgDumpTooOld", ScorecardErrorCategory.InvalidOperation,
+            throw new ScorecardException(ScorecardErrors.PgDumpTooOld,
                 $"pg_dump {Version.Major} ('{PgDump}') cannot dump a PostgreSQL {serverVersion.Major} server ({serverVersionText}). " +
                 $"Install the PostgreSQL {serverVersion.Major} client or newer and point PG_DUMP_PATH at its pg_dump.", PgDump);
         }
@@ -74,14 +74,14 @@ public sealed partial class PgTools
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new ScorecardException("PgDumpNotFound", ScorecardErrorCategory.ObjectNotFound,
+            throw new ScorecardException(ScorecardErrors.PgDumpNotFound,
                 $"'{program}' could not be run: {e.Message}. It must be an executable PostgreSQL client program.", program, e);
         }
 
         var text = result.StandardOutput.Trim();
         if (result.ExitCode != 0 || !VersionPattern().IsMatch(text))
         {
-            throw new ScorecardException("PgDumpNotFound", ScorecardErrorCategory.ObjectNotFound,
+            throw new ScorecardException(ScorecardErrors.PgDumpNotFound,
                 $"'{program} --version' did not print a PostgreSQL version ({result.DescribeFailure(Path.GetFileName(program))}).", program);
         }
 

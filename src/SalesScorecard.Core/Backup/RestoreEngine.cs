@@ -15,8 +15,7 @@ public static partial class RestoreEngine
 
     /// <summary>Reads a backup folder's manifest, or fails with BackupManifestInvalid.</summary>
     public static BackupManifest ReadManifest(string folder) =>
-        BackupCatalog.TryReadManifest(folder, out var problem) ?? throw new ScorecardException("BackupManifestInvalid",
-            ScorecardErrorCategory.InvalidData, $"'{folder}' is not a usable backup: {problem}", folder);
+        BackupCatalog.TryReadManifest(folder, out var problem) ?? throw new ScorecardException(ScorecardErrors.BackupManifestInvalid, $"'{folder}' is not a usable backup: {problem}", folder);
 
     /// <summary>Files whose SHA-256 differs from the manifest, or that are missing, one line each.</summary>
     public static IReadOnlyList<string> FindChecksumMismatches(string folder, BackupManifest manifest)
@@ -46,7 +45,7 @@ public static partial class RestoreEngine
         var problems = await backup.FindChecksumMismatchesAsync(cancellationToken).ConfigureAwait(false);
         if (problems.Count > 0)
         {
-            throw new ScorecardException("BackupChecksumMismatch", ScorecardErrorCategory.InvalidData,
+            throw new ScorecardException(ScorecardErrors.BackupChecksumMismatch,
                 $"The backup '{backup.Manifest.Name}' is damaged; nothing was restored. {string.Join("; ", problems)}", backup.Label);
         }
     }
@@ -73,7 +72,7 @@ public static partial class RestoreEngine
         var archive = ArchiveSource.ForBackup(backup, options.Identities);
         if (jobs is not null && archive.IsStream)
         {
-            throw new ScorecardException("JobsNeedPlainArchive", ScorecardErrorCategory.InvalidArgument,
+            throw new ScorecardException(ScorecardErrors.JobsNeedPlainArchive,
                 $"-Jobs cannot be used with the backup '{manifest.Name}': it is stored compressed{(manifest.Encryption is null ? "" : " and encrypted")}, " +
                 "so pg_restore reads it as a stream, in order, and cannot run parallel jobs on it. Restore without -Jobs; nothing was restored.", backup.Label);
         }
@@ -145,10 +144,10 @@ public static partial class RestoreEngine
                       "recreate it before restoring again.";
             if (await archive.FindDamageAsync(cancellationToken).ConfigureAwait(false) is { } damage)
             {
-                throw new ScorecardException(damage.ErrorId, damage.Category, $"{damage.Message} {state}", targetDatabase, damage);
+                throw new ScorecardException(damage.Error, $"{damage.Message} {state}", targetDatabase, damage);
             }
 
-            throw new ScorecardException("RestoreFailed", ScorecardErrorCategory.InvalidOperation,
+            throw new ScorecardException(ScorecardErrors.RestoreFailed,
                 $"pg_restore into '{targetDatabase}' failed (exit code {restore.ExitCode}): {restore.StandardError.TrimEnd()}{hint} {state}", targetDatabase);
         }
 
@@ -194,7 +193,7 @@ public static partial class RestoreEngine
         var bytes = Encoding.UTF8.GetByteCount(targetDatabase);
         if (bytes > MaxIdentifierBytes)
         {
-            throw new ScorecardException("TargetDatabaseNameTooLong", ScorecardErrorCategory.InvalidArgument,
+            throw new ScorecardException(ScorecardErrors.TargetDatabaseNameTooLong,
                 $"The database name '{targetDatabase}' is {bytes} bytes long in UTF-8; PostgreSQL allows {MaxIdentifierBytes} and would " +
                 "silently cut it to another name. Choose a shorter -TargetDatabase; nothing was restored.", targetDatabase);
         }
@@ -203,7 +202,7 @@ public static partial class RestoreEngine
         // create fails part way, and pg_restore cannot combine it with --jobs.
         if (clean && jobs is not null)
         {
-            throw new ScorecardException("CleanRequiresSingleTransaction", ScorecardErrorCategory.InvalidArgument,
+            throw new ScorecardException(ScorecardErrors.CleanRequiresSingleTransaction,
                 $"-Clean cannot be combined with -Jobs: pg_restore --jobs does not run in one transaction, so a failure part way " +
                 $"would leave '{targetDatabase}' with some of its objects dropped. '{targetDatabase}' was not touched. Restore over it " +
                 "without -Jobs (one transaction, rolled back whole on any error), or with -Jobs into a new database.", targetDatabase);
@@ -256,7 +255,7 @@ public static partial class RestoreEngine
         var tables = await TableCounter.ListAsync(target, cancellationToken).ConfigureAwait(false);
         if (tables.Count > 0)
         {
-            throw new ScorecardException("TargetDatabaseNotEmpty", ScorecardErrorCategory.ResourceExists,
+            throw new ScorecardException(ScorecardErrors.TargetDatabaseNotEmpty,
                 $"The database '{targetDatabase}' already has {tables.Count} tables ({string.Join(", ", tables.Take(5))}" +
                 $"{(tables.Count > 5 ? ", ..." : "")}). Restore into a new database, or add -Clean to drop and replace what the backup holds.",
                 targetDatabase);

@@ -54,7 +54,7 @@ public sealed class StoredBackup
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ScorecardException("ArchiveUnreadable", ScorecardErrorCategory.ReadError, $"'{Describe(relative)}' cannot be read: {e.Message}", Describe(relative), e);
+            throw new ScorecardException(ScorecardErrors.ArchiveUnreadable, $"'{Describe(relative)}' cannot be read: {e.Message}", Describe(relative), e);
         }
     }
 

@@ -32,7 +32,7 @@ public static class DatabaseConnector
             .Sum(value => value is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(value));
         if (startupBytes > MaxStartupBytes)
         {
-            throw new ScorecardException("InvalidSetting", ScorecardErrorCategory.InvalidArgument,
+            throw new ScorecardException(ScorecardErrors.InvalidSetting,
                 $"DATABASE_URL: its user, database name and options take {startupBytes} bytes, more than PostgreSQL accepts at login " +
                 $"(about {MaxStartupBytes}). Check that the whole value is the intended URL.", "DATABASE_URL");
         }
@@ -65,20 +65,20 @@ public static class DatabaseConnector
         return e switch
         {
             PostgresException { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification } pg =>
-                new ScorecardException("DatabaseAuthenticationFailed", ScorecardErrorCategory.AuthenticationError,
+                new ScorecardException(ScorecardErrors.DatabaseAuthenticationFailed,
                     $"PostgreSQL refused the login ({server}): {pg.MessageText}. Check the user and password (in DATABASE_URL or -Credential); " +
                     "in DATABASE_URL, characters such as @ : / ? # % in the password must be percent-encoded.", url.Host, e),
             NpgsqlException when url.Builder.Password is null && e.Message.Contains("password", StringComparison.OrdinalIgnoreCase) =>
-                new ScorecardException("DatabaseAuthenticationFailed", ScorecardErrorCategory.AuthenticationError,
+                new ScorecardException(ScorecardErrors.DatabaseAuthenticationFailed,
                     $"PostgreSQL asked for a password and none was given ({server}): give -Credential, or put it in DATABASE_URL.", url.Host, e),
             PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName } =>
-                new ScorecardException("DatabaseNotFound", ScorecardErrorCategory.ObjectNotFound,
+                new ScorecardException(ScorecardErrors.DatabaseNotFound,
                     $"The database '{url.Database}' does not exist on {url.Host}:{url.Port} (user '{url.Username}').", url.Database, e),
             PostgresException pg =>
-                new ScorecardException("DatabaseUnreachable", ScorecardErrorCategory.ConnectionError,
+                new ScorecardException(ScorecardErrors.DatabaseUnreachable,
                     $"PostgreSQL at {server} refused the connection: {pg.SqlState}: {pg.MessageText}", url.Host, e),
             _ =>
-                new ScorecardException("DatabaseUnreachable", ScorecardErrorCategory.ConnectionError,
+                new ScorecardException(ScorecardErrors.DatabaseUnreachable,
                     $"Cannot reach PostgreSQL at {server}: {Innermost(e).Message.TrimEnd('.')}. Check the host and port, and that the server accepts TCP connections.", url.Host, e),
         };
     }
@@ -89,8 +89,8 @@ public static class DatabaseConnector
     /// </summary>
     public static ScorecardException Failure(System.Data.Common.DbException e, string doing) =>
         e is PostgresException pg && !pg.SqlState.StartsWith("08", StringComparison.Ordinal)
-            ? new ScorecardException("DatabaseError", ScorecardErrorCategory.InvalidOperation, $"{doing} failed: {pg.SqlState}: {pg.MessageText}", null, e)
-            : new ScorecardException("DatabaseUnreachable", ScorecardErrorCategory.ConnectionError, $"{doing} failed: the connection to PostgreSQL was lost ({Innermost(e).Message}).", null, e);
+            ? new ScorecardException(ScorecardErrors.DatabaseError, $"{doing} failed: {pg.SqlState}: {pg.MessageText}", null, e)
+            : new ScorecardException(ScorecardErrors.DatabaseUnreachable, $"{doing} failed: the connection to PostgreSQL was lost ({Innermost(e).Message}).", null, e);
 
     private static Exception Innermost(Exception e)
     {

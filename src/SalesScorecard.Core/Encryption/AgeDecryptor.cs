@@ -171,7 +171,7 @@ public sealed class AgeDecryptor : Stream
         var madeFor = recipients.Count > 0
             ? $"The file was made for {string.Join(", ", recipients)}; the identities given have the public keys {(given.Length > 0 ? given : "(none)")}. "
             : $"age does not record which; the identities given have the public keys {(given.Length > 0 ? given : "(none)")}. ";
-        throw new ScorecardException("IdentityDoesNotMatch", ScorecardErrorCategory.InvalidArgument,
+        throw new ScorecardException(ScorecardErrors.IdentityDoesNotMatch,
             $"None of the given identities can open this file, which is encrypted to {contents}. {madeFor}Use the identity " +
             "whose public key was in BACKUP_ENCRYPTION_RECIPIENTS when the backup was made (its manifest lists them); " +
             "if that is the one given, the file's header was changed: use another backup.");

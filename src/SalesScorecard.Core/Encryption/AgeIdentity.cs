@@ -51,7 +51,7 @@ public sealed class AgeIdentity
     /// </summary>
     public static IReadOnlyList<AgeIdentity> ReadFile(string path) =>
         AgeKeyFile.Read(path, "identity file",
-            () => new ScorecardException("IdentityFileNotFound", ScorecardErrorCategory.ObjectNotFound,
+            () => new ScorecardException(ScorecardErrors.IdentityFileNotFound,
                 $"The identity file '{path}' does not exist. Give the file New-ScorecardBackupKey or age-keygen wrote.", path),
             () => AgeErrors.InvalidIdentity($"The identity file '{path}' holds no identity.", path),
             Parse);
@@ -71,13 +71,13 @@ public sealed class AgeIdentity
         }
         catch (IOException) when (File.Exists(path) || Directory.Exists(path))
         {
-            throw new ScorecardException("IdentityFileExists", ScorecardErrorCategory.ResourceExists,
+            throw new ScorecardException(ScorecardErrors.IdentityFileExists,
                 $"'{path}' already exists, and an identity file is never overwritten: the backups encrypted to it could no " +
                 "longer be opened. Choose another path, or move the old file away first.", path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ScorecardException("IdentityFileNotWritten", ScorecardErrorCategory.WriteError,
+            throw new ScorecardException(ScorecardErrors.IdentityFileNotWritten,
                 $"The identity file '{path}' cannot be created: {e.Message}", path, e);
         }
 

@@ -14,7 +14,7 @@ internal static class AgeKeyFile
         // A secret key pasted where the file's path belongs must not come back in a "file not found" message.
         if (Path.GetFileName(path).StartsWith("AGE-SECRET-KEY-", StringComparison.OrdinalIgnoreCase))
         {
-            throw new ScorecardException("InvalidKeyFilePath", ScorecardErrorCategory.InvalidArgument,
+            throw new ScorecardException(ScorecardErrors.InvalidKeyFilePath,
                 $"An age secret key was given where the path of the {kind} belongs; it is not repeated here. Give the path of the file " +
                 "that holds the key, and treat the key as exposed: it may now be in your shell's history.");
         }
@@ -41,7 +41,7 @@ internal static class AgeKeyFile
             }
             catch (ScorecardException e)
             {
-                throw new ScorecardException(e.ErrorId, e.Category, $"Line {lineNumber} of the {kind} '{path}': {e.Message}", path);
+                throw new ScorecardException(e.Error, $"Line {lineNumber} of the {kind} '{path}': {e.Message}", path);
             }
         }
 
@@ -56,7 +56,7 @@ internal static class AgeKeyFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ScorecardException("KeyFileUnreadable", ScorecardErrorCategory.PermissionDenied,
+            throw new ScorecardException(ScorecardErrors.KeyFileUnreadable,
                 $"The {kind} '{path}' cannot be read: {e.Message}", path, e);
         }
     }

@@ -83,7 +83,7 @@ public sealed class AgeRecipient : IEquatable<AgeRecipient>
 
     private static IReadOnlyList<AgeRecipient> ReadFile(string path) =>
         AgeKeyFile.Read(path, "recipients file",
-            () => new ScorecardException("RecipientsFileNotFound", ScorecardErrorCategory.ObjectNotFound,
+            () => new ScorecardException(ScorecardErrors.RecipientsFileNotFound,
                 $"The recipients file '{path}' does not exist. Give recipients (age1...) or the path of a file that lists them.", path),
             () => AgeErrors.InvalidRecipient($"The recipients file '{path}' lists no recipient.", path),
             Parse);

@@ -175,5 +175,5 @@ public sealed class MailSettings
     }
 
     private static ScorecardException Invalid(string key, string why) =>
-        new("InvalidSetting", ScorecardErrorCategory.InvalidArgument, $"{key}: {why}.", key);
+        new(ScorecardErrors.InvalidSetting, $"{key}: {why}.", key);
 }

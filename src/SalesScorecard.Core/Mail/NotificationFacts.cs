@@ -95,7 +95,7 @@ public sealed record NotificationFacts
                 StaleSinceUtc = latest?.CompletedAt ?? nowUtc - age,
                 BackupName = latest?.Name,
                 Location = latest?.Path,
-                ErrorId = latest is null ? "BackupNotFound" : "BackupStale",
+                ErrorId = (latest is null ? ScorecardErrors.BackupNotFound : ScorecardErrors.BackupStale).Id,
                 ErrorMessage = freshness?.Detail ?? "There is no successful backup at all.",
             };
         }
@@ -107,7 +107,7 @@ public sealed record NotificationFacts
                 TimeUtc = nowUtc,
                 BackupName = result.Name,
                 Location = result.Path,
-                ErrorId = "BackupTestFailed",
+                ErrorId = ScorecardErrors.BackupTestFailed.Id,
                 ErrorMessage = string.Join("\n", result.Checks.Where(c => !c.Passed).Select(c => $"{c.Check}: {c.Detail}")),
             }
             : null;
@@ -189,7 +189,7 @@ public sealed record NotificationFacts
         }
         catch (JsonException e)
         {
-            throw new ScorecardException("InvalidDetails", ScorecardErrorCategory.InvalidArgument,
+            throw new ScorecardException(ScorecardErrors.InvalidDetails,
                 $"-Details is not the JSON object send-backup-notification.js takes: {e.Message}");
         }
     }

@@ -114,85 +114,83 @@ public static class SmtpNotifier
 
     /// <summary>The last failure, saying how long it was retried when the server kept deferring.</summary>
     private static ScorecardException GaveUp(ScorecardException failure, int attempts, TimeSpan elapsed, RetryPolicy policy) =>
-        failure.ErrorId != DeferredId
+        failure.Error != ScorecardErrors.SmtpDeferred
             ? failure
-            : new ScorecardException(DeferredId, failure.Category,
+            : new ScorecardException(ScorecardErrors.SmtpDeferred,
                 $"{failure.Message} Still deferred after {attempts} attempt(s) in {elapsed.TotalSeconds:0} s" +
                 (policy.OneDeadline ? "; the nightly -Notify retries for SMTP_RETRY_SECONDS." : " (SMTP_RETRY_SECONDS)."), failure.Target, failure.InnerException);
 
-    private const string DeferredId = "SmtpDeferred";
-
     private static ScorecardException Deferred(MailSettings settings, string reply, Exception? inner = null) =>
-        new(DeferredId, ScorecardErrorCategory.ResourceUnavailable,
+        new(ScorecardErrors.SmtpDeferred,
             $"{settings.Server} deferred the message: {reply}. A 4xx reply asks to try again later (greylisting, a busy or full server); it is not a setting to change.",
             settings.Server, inner);
 
     /// <summary>Every recipient refused for good: the server's reply says whether the sender or the addresses are to blame.</summary>
     private static ScorecardException AllRefused(MailSettings settings, IReadOnlyList<SmtpRefusal> refused) =>
         refused.FirstOrDefault(r => r.BlamesSender) is { } sender
-            ? new("SmtpSenderRejected", ScorecardErrorCategory.InvalidArgument,
+            ? new(ScorecardErrors.SmtpSenderRejected,
                 $"{settings.Server} refused the sender {settings.From.Address} ({sender.Code} {sender.Reply}). " +
                 "Set SMTP_FROM to an address the account may send as (SendGrid: a verified sender; Gmail: the account's own address).", settings.Server)
-            : new("SmtpRecipientRejected", ScorecardErrorCategory.InvalidArgument,
+            : new(ScorecardErrors.SmtpRecipientRejected,
                 $"{settings.Server} refused every recipient: {string.Join("; ", refused)}. Check BACKUP_NOTIFICATION_EMAIL.", settings.Server);
 
     /// <summary>Turns a failed attempt into the error an admin can act on, and says whether another attempt may help.</summary>
     private static (ScorecardException Failure, bool Transient) Classify(Exception e, MailSettings settings, SmtpSession session, bool timedOut)
     {
         var server = settings.Server;
-        ScorecardException Error(string id, ScorecardErrorCategory category, string message) => new(id, category, message, server, e);
+        ScorecardException Error(ScorecardError error, string message) => new(error, message, server, e);
         const string MayBeDelivered = "it may have been delivered. Not sent again, to avoid a duplicate.";
 
         if (timedOut || e is OperationCanceledException or TimeoutException)
         {
             return session.Stage switch
             {
-                SmtpStage.MessageSent => (Error("SmtpSendFailed", ScorecardErrorCategory.OperationTimeout,
+                SmtpStage.MessageSent => (Error(ScorecardErrors.SmtpSendFailed,
                     $"{server} stopped answering after the whole message was sent; {MayBeDelivered}"), false),
-                SmtpStage.Connecting => (Error("SmtpNotReachable", ScorecardErrorCategory.ConnectionError,
+                SmtpStage.Connecting => (Error(ScorecardErrors.SmtpNotReachable,
                     $"{server} did not answer within {settings.Timeout.TotalSeconds:0} s (SMTP_TIMEOUT_SECONDS). Check SMTP_HOST and SMTP_PORT, and that a firewall lets this machine reach it."), true),
-                _ => (Error("SmtpNotReachable", ScorecardErrorCategory.OperationTimeout,
+                _ => (Error(ScorecardErrors.SmtpNotReachable,
                     $"{server} stopped answering during {Describe(session.Stage)} (SMTP_TIMEOUT_SECONDS is {settings.Timeout.TotalSeconds:0} s); the message was not complete, so nothing was delivered."), true),
             };
         }
 
         return e switch
         {
-            SslHandshakeException => (Error("SmtpTlsFailed", ScorecardErrorCategory.SecurityError, session.Tls.Describe(server, settings)), false),
+            SslHandshakeException => (Error(ScorecardErrors.SmtpTlsFailed, session.Tls.Describe(server, settings)), false),
             NotSupportedException when session.Stage == SmtpStage.Authenticating =>
-                (Error("SmtpAuthenticationNotOffered", ScorecardErrorCategory.InvalidArgument, NoAuthenticationAdvice(settings)), false),
+                (Error(ScorecardErrors.SmtpAuthenticationNotOffered, NoAuthenticationAdvice(settings)), false),
             NotSupportedException when settings.Security == SmtpSecurity.StartTls =>
-                (Error("SmtpTlsFailed", ScorecardErrorCategory.SecurityError,
+                (Error(ScorecardErrors.SmtpTlsFailed,
                     $"{server} does not offer STARTTLS, and mail is never sent in plain text without SMTP_SECURITY=None. " +
                     "Port 587 normally offers STARTTLS; port 465 wants SMTP_SECURITY=SslOnConnect."), false),
             AuthenticationException { InnerException: SmtpCommandException command } when SmtpReplies.IsTemporary(command) =>
                 (Deferred(settings, $"{(int)command.StatusCode} {command.Message} to AUTH", e), true),
             AuthenticationException =>
-                (Error("SmtpAuthenticationFailed", ScorecardErrorCategory.AuthenticationError,
+                (Error(ScorecardErrors.SmtpAuthenticationFailed,
                     $"{server} refused the login of '{settings.User}': {e.Message.TrimEnd('.')}. Gmail needs a 16-character App Password " +
                     "(not the account password); SendGrid's SMTP_USER is literally 'apikey' and SMTP_PASS the API key."), false),
             SmtpCommandException command when session.Stage == SmtpStage.Connecting =>
-                (Error("SmtpNotReachable", ScorecardErrorCategory.ConnectionError,
+                (Error(ScorecardErrors.SmtpNotReachable,
                     $"{server} answered {(int)command.StatusCode} {command.Message.TrimEnd('.')} when connecting: it is busy or not accepting mail now."), SmtpReplies.IsTemporary(command)),
             SmtpCommandException command when SmtpReplies.IsTemporary(command) =>
                 (Deferred(settings, $"{(int)command.StatusCode} {command.Message} to {Command(command, session)}", e), true),
             SmtpCommandException { ErrorCode: SmtpErrorCode.SenderNotAccepted } command =>
-                (Error("SmtpSenderRejected", ScorecardErrorCategory.InvalidArgument,
+                (Error(ScorecardErrors.SmtpSenderRejected,
                     $"{server} refused the sender {settings.From.Address} ({(int)command.StatusCode} {command.Message}). " +
                     "Set SMTP_FROM to an address the account may send as (SendGrid: a verified sender; Gmail: the account's own address)."), false),
             SmtpCommandException command =>
-                (Error("SmtpSendFailed", ScorecardErrorCategory.InvalidOperation,
+                (Error(ScorecardErrors.SmtpSendFailed,
                     $"{server} refused the message ({(int)command.StatusCode} {command.Message})."), false),
             SocketException or IOException or SmtpProtocolException when session.Stage == SmtpStage.MessageSent =>
-                (Error("SmtpSendFailed", ScorecardErrorCategory.ConnectionError,
+                (Error(ScorecardErrors.SmtpSendFailed,
                     $"The connection to {server} broke after the whole message was sent ({e.Message.TrimEnd('.')}); {MayBeDelivered}"), false),
             SocketException or IOException or SmtpProtocolException when session.Stage == SmtpStage.Message =>
-                (Error("SmtpSendFailed", ScorecardErrorCategory.ConnectionError,
+                (Error(ScorecardErrors.SmtpSendFailed,
                     $"The connection to {server} broke before the message was complete ({e.Message.TrimEnd('.')}); it cannot have been delivered."), true),
             SocketException or IOException or SmtpProtocolException =>
-                (Error("SmtpNotReachable", ScorecardErrorCategory.ConnectionError,
+                (Error(ScorecardErrors.SmtpNotReachable,
                     $"Cannot talk to {server}: {e.Message.TrimEnd('.')}. Check SMTP_HOST and SMTP_PORT (587 for STARTTLS, 465 for SslOnConnect)."), true),
-            _ => (Error("SmtpSendFailed", ScorecardErrorCategory.InvalidOperation, $"Sending through {server} failed: {e.Message}"), false),
+            _ => (Error(ScorecardErrors.SmtpSendFailed, $"Sending through {server} failed: {e.Message}"), false),
         };
     }
 
@@ -343,7 +341,7 @@ public static class SmtpNotifier
         if (await Task.WhenAny(greeting, Task.Delay(GreetingGrace, cancellationToken)).ConfigureAwait(false) != greeting
             && await SpeaksTlsFirstAsync(settings, cancellationToken).ConfigureAwait(false))
         {
-            throw new ScorecardException("SmtpSecurityMismatch", ScorecardErrorCategory.InvalidArgument,
+            throw new ScorecardException(ScorecardErrors.SmtpSecurityMismatch,
                 $"{settings.Server} starts with TLS and sends no plain greeting: {(settings.Port == 465 ? "port 465 expects SslOnConnect" : "it is an SslOnConnect port")}. " +
                 $"Set SMTP_SECURITY=SslOnConnect (SMTP_SECURITY is {settings.Security} now).", settings.Server);
         }

@@ -31,7 +31,7 @@ public static class OffsiteBackups
     }
 
     public static ScorecardException CopyFailed(BackupInfo backup, OffsiteStore store, ScorecardException cause) =>
-        new("OffsiteCopyFailed", ScorecardErrorCategory.WriteError,
+        new(ScorecardErrors.OffsiteCopyFailed,
             $"The local backup {backup.Name} is fine ({backup.Path}, verified). Its offsite copy to {store.Location} failed and does not count " +
             $"({cause.ErrorId}): {cause.Message}", store.Location.Url(backup.Name), cause);
 

@@ -18,7 +18,7 @@ public sealed record OffsiteLocation(string Bucket, string Prefix)
         if (bucket.Length is < 3 or > 63 || !bucket.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-') ||
             prefix.Contains("//", StringComparison.Ordinal) || prefix.Split('/').Any(part => part is "." or ".."))
         {
-            throw new ScorecardException("InvalidSetting", ScorecardErrorCategory.InvalidArgument,
+            throw new ScorecardException(ScorecardErrors.InvalidSetting,
                 $"{setting} must read s3://bucket or s3://bucket/prefix (a bucket name of 3 to 63 lower-case letters, digits, dots and hyphens); " +
                 $"it is '{(value.Length > 200 ? value[..200] + "..." : value)}'.", setting);
         }
@@ -34,7 +34,7 @@ public sealed record OffsiteLocation(string Bucket, string Prefix)
         var name = slash < 0 ? "" : trimmed[(slash + 1)..];
         if (!name.StartsWith(Backup.BackupCatalog.FolderPrefix, StringComparison.Ordinal) || slash <= Scheme.Length)
         {
-            throw new ScorecardException("InvalidSetting", ScorecardErrorCategory.InvalidArgument,
+            throw new ScorecardException(ScorecardErrors.InvalidSetting,
                 $"{parameter} must name one backup on the store, s3://bucket/prefix/backup-...; it is '{(value.Length > 200 ? value[..200] + "..." : value)}'.", parameter);
         }
 

@@ -46,7 +46,7 @@ public sealed class OffsiteOptions
             var (given, missing) = accessKey is null
                 ? (SettingNames.AwsSecretAccessKey, SettingNames.AwsAccessKeyId)
                 : (SettingNames.AwsAccessKeyId, SettingNames.AwsSecretAccessKey);
-            throw new ScorecardException("InvalidSetting", ScorecardErrorCategory.InvalidArgument,
+            throw new ScorecardException(ScorecardErrors.InvalidSetting,
                 $"{given} is set but {missing} is not: give both, or neither to use AWS_PROFILE or the AWS SDK's default credentials.", missing);
         }
 
@@ -70,14 +70,14 @@ public sealed class OffsiteOptions
     }
 
     public static ScorecardException NotConfigured() =>
-        new("OffsiteNotConfigured", ScorecardErrorCategory.InvalidArgument,
+        new(ScorecardErrors.OffsiteNotConfigured,
             $"-Offsite works on the store that {SettingNames.BackupS3Url} names, and it is not set: set it (s3://bucket/prefix), with BACKUP_S3_ENDPOINT " +
             "for a store other than AWS S3, and the store's keys.", SettingNames.BackupS3Url);
 
     private static Uri ParseEndpoint(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.UserInfo.Length == 0
             ? uri
-            : throw new ScorecardException("InvalidSetting", ScorecardErrorCategory.InvalidArgument,
+            : throw new ScorecardException(ScorecardErrors.InvalidSetting,
                 $"{SettingNames.BackupS3Endpoint} must be an https://host[:port] (or http://) address without credentials in it; leave it empty for AWS S3.",
                 SettingNames.BackupS3Endpoint);
 }

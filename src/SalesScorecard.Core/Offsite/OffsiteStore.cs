@@ -136,7 +136,7 @@ public sealed class OffsiteStore : IDisposable
         var (bytes, sha256) = await HashObjectAsync(key, cancellationToken).ConfigureAwait(false);
         if (bytes != expected.Bytes || sha256 != expected.Sha256)
         {
-            throw new ScorecardException("OffsiteVerifyFailed", ScorecardErrorCategory.InvalidData,
+            throw new ScorecardException(ScorecardErrors.OffsiteVerifyFailed,
                 $"{Location.Bucket}/{key} reads back as {bytes} bytes with SHA-256 {sha256[..12]}…, not the {expected.Bytes} bytes with SHA-256 " +
                 $"{expected.Sha256[..12]}… that were written: the store changed or lost what it was sent.", $"{OffsiteLocation.Scheme}{Location.Bucket}/{key}");
         }
@@ -176,7 +176,7 @@ public sealed class OffsiteStore : IDisposable
         }
         catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchKey" || (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket"))
         {
-            throw new ScorecardException("OffsiteObjectNotFound", ScorecardErrorCategory.ObjectNotFound,
+            throw new ScorecardException(ScorecardErrors.OffsiteObjectNotFound,
                 $"{OffsiteLocation.Scheme}{Location.Bucket}/{key} is not on the store.", key, e);
         }
         catch (Exception e) when (e is not OperationCanceledException || e is TaskCanceledException { InnerException: TimeoutException })
@@ -219,7 +219,7 @@ public sealed class OffsiteStore : IDisposable
             var manifest = BackupManifest.Deserialize(await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false));
             return manifest.Producer == BackupManifest.ProducerName && manifest.Problem() is null && manifest.Name == backupName ? manifest : null;
         }
-        catch (ScorecardException e) when (e.ErrorId == "OffsiteObjectNotFound")
+        catch (ScorecardException e) when (e.Error == ScorecardErrors.OffsiteObjectNotFound)
         {
             return null;
         }
@@ -232,7 +232,7 @@ public sealed class OffsiteStore : IDisposable
     /// <summary>The manifest of a stored backup, or OffsiteBackupNotFound.</summary>
     public async Task<BackupManifest> ReadManifestAsync(string backupName, CancellationToken cancellationToken) =>
         await TryReadManifestAsync(backupName, cancellationToken).ConfigureAwait(false)
-        ?? throw new ScorecardException("OffsiteBackupNotFound", ScorecardErrorCategory.ObjectNotFound,
+        ?? throw new ScorecardException(ScorecardErrors.OffsiteBackupNotFound,
             $"There is no complete backup '{backupName}' in {Location} (no usable manifest.json).", Location.Url(backupName));
 
     public BackupInfo ToBackupInfo(BackupManifest manifest)
@@ -319,32 +319,30 @@ public sealed class OffsiteStore : IDisposable
         return e switch
         {
             ScorecardException known => known,
-            AmazonS3Exception { ErrorCode: "InvalidAccessKeyId" } => new ScorecardException("OffsiteAuthenticationFailed", ScorecardErrorCategory.AuthenticationError,
+            AmazonS3Exception { ErrorCode: "InvalidAccessKeyId" } => new ScorecardException(ScorecardErrors.OffsiteAuthenticationFailed,
                 $"The store {where} does not know the access key id in AWS_ACCESS_KEY_ID (or the profile's): check the key id and AWS_SECRET_ACCESS_KEY.", where, e),
-            AmazonS3Exception { ErrorCode: "SignatureDoesNotMatch" } => new ScorecardException("OffsiteAuthenticationFailed", ScorecardErrorCategory.AuthenticationError,
+            AmazonS3Exception { ErrorCode: "SignatureDoesNotMatch" } => new ScorecardException(ScorecardErrors.OffsiteAuthenticationFailed,
                 $"The store {where} refused the request's signature: AWS_SECRET_ACCESS_KEY does not belong to AWS_ACCESS_KEY_ID, or BACKUP_S3_REGION is wrong.", where, e),
-            AmazonS3Exception { ErrorCode: "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired" } => new ScorecardException("OffsiteAuthenticationFailed",
-                ScorecardErrorCategory.AuthenticationError, $"The store {where} refused the session token: AWS_SESSION_TOKEN has expired or is wrong; get new temporary credentials.", where, e),
-            AmazonS3Exception { ErrorCode: "NoSuchBucket" } => new ScorecardException("OffsiteBucketNotFound", ScorecardErrorCategory.ObjectNotFound,
+            AmazonS3Exception { ErrorCode: "ExpiredToken" or "InvalidToken" or "TokenRefreshRequired" } => new ScorecardException(ScorecardErrors.OffsiteAuthenticationFailed, $"The store {where} refused the session token: AWS_SESSION_TOKEN has expired or is wrong; get new temporary credentials.", where, e),
+            AmazonS3Exception { ErrorCode: "NoSuchBucket" } => new ScorecardException(ScorecardErrors.OffsiteBucketNotFound,
                 $"The bucket '{Location.Bucket}' does not exist on {where}: create it, or correct BACKUP_S3_URL (and BACKUP_S3_ENDPOINT, BACKUP_S3_REGION).", where, e),
             AmazonS3Exception { ErrorCode: "AccessDenied" or "AllAccessDisabled" } or AmazonS3Exception { StatusCode: HttpStatusCode.Forbidden } => new ScorecardException(
-                "OffsiteAccessDenied", ScorecardErrorCategory.PermissionDenied,
+                ScorecardErrors.OffsiteAccessDenied,
                 $"The store {where} denied the credentials the right to {doing}: grant them s3:ListBucket on the bucket and s3:PutObject, s3:GetObject, " +
                 "s3:DeleteObject and s3:AbortMultipartUpload on the prefix.", where, e),
             AmazonS3Exception { ErrorCode: "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException" } => new ScorecardException(
-                "OffsiteNotReachable", ScorecardErrorCategory.ConnectionError,
+                ScorecardErrors.OffsiteNotReachable,
                 $"The bucket '{Location.Bucket}' is in another region than {Options.Region}: set BACKUP_S3_REGION to its region. ({e.Message})", where, e),
             AmazonServiceException { InnerException: { } inner } when IsNetwork(inner) => Unreachable(where, doing, inner),
-            AmazonClientException when e.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase) => new ScorecardException("OffsiteAuthenticationFailed",
-                ScorecardErrorCategory.AuthenticationError,
+            AmazonClientException when e.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase) => new ScorecardException(ScorecardErrors.OffsiteAuthenticationFailed,
                 $"No credentials for {where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE. ({e.Message})", where, e),
             _ when IsNetwork(e) => Unreachable(where, doing, e),
-            _ => new ScorecardException("OffsiteCopyFailed", ScorecardErrorCategory.WriteError, $"Could not {doing} on {where}: {e.Message}", where, e),
+            _ => new ScorecardException(ScorecardErrors.OffsiteCopyFailed, $"Could not {doing} on {where}: {e.Message}", where, e),
         };
     }
 
     private ScorecardException Unreachable(string where, string doing, Exception e) =>
-        new("OffsiteNotReachable", ScorecardErrorCategory.ConnectionError,
+        new(ScorecardErrors.OffsiteNotReachable,
             $"Cannot reach the store {where} to {doing}: {Innermost(e).Message} Check BACKUP_S3_ENDPOINT (empty for AWS), the network and, for https, the certificate.",
             where, e);
 
@@ -370,7 +368,7 @@ public sealed class OffsiteStore : IDisposable
         {
             return new CredentialProfileStoreChain().TryGetAWSCredentials(profile, out var fromProfile)
                 ? fromProfile
-                : throw new ScorecardException("OffsiteAuthenticationFailed", ScorecardErrorCategory.AuthenticationError,
+                : throw new ScorecardException(ScorecardErrors.OffsiteAuthenticationFailed,
                     $"AWS_PROFILE names the profile '{profile}', which the AWS shared credentials and config files do not hold.", profile);
         }
 

@@ -110,7 +110,7 @@ public sealed class CronScheduler : IBackupScheduler
         // crontab -l says "no crontab for <user>" and exits 1 when there is none yet.
         return result.StandardError.Contains("no crontab", StringComparison.OrdinalIgnoreCase)
             ? string.Empty
-            : throw new ScorecardException("ScheduleUnavailable", ScorecardErrorCategory.ResourceUnavailable,
+            : throw new ScorecardException(ScorecardErrors.ScheduleUnavailable,
                 $"crontab -l failed (exit code {result.ExitCode}): {result.StandardError}");
     }
 
@@ -120,7 +120,7 @@ public sealed class CronScheduler : IBackupScheduler
         var result = await Crontab(["-"], text, cancellationToken).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
-            throw new ScorecardException("ScheduleUnavailable", ScorecardErrorCategory.ResourceUnavailable,
+            throw new ScorecardException(ScorecardErrors.ScheduleUnavailable,
                 $"crontab - refused the new table (exit code {result.ExitCode}): {result.StandardError}");
         }
     }
@@ -134,7 +134,7 @@ public sealed class CronScheduler : IBackupScheduler
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new ScorecardException("ScheduleUnavailable", ScorecardErrorCategory.ResourceUnavailable,
+            throw new ScorecardException(ScorecardErrors.ScheduleUnavailable,
                 $"crontab could not be run ({e.Message}). Install cron (Debian/Ubuntu: apt-get install cron).", "crontab", e);
         }
     }

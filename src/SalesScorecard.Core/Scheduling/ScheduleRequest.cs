@@ -30,7 +30,7 @@ public sealed class ScheduleRequest
     public static TimeOnly ParseTime(string value, string parameter) =>
         TimeOnly.TryParseExact(value.Trim(), ["H:mm", "HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
             ? time
-            : throw new ScorecardException("InvalidSchedule", ScorecardErrorCategory.InvalidArgument,
+            : throw new ScorecardException(ScorecardErrors.InvalidSchedule,
                 $"-{parameter} '{value}' is not a time of day as HH:mm (for example 23:00).", value);
 
     /// <summary>
@@ -66,7 +66,7 @@ public sealed class ScheduleRequest
         {
             if (value.Any(char.IsControl))
             {
-                throw new ScorecardException("InvalidSchedule", ScorecardErrorCategory.InvalidArgument,
+                throw new ScorecardException(ScorecardErrors.InvalidSchedule,
                     $"The path of {what} contains a line break or another control character; it cannot go into a scheduled command.", value);
             }
         }

@@ -169,7 +169,7 @@ public sealed class WindowsTaskScheduler : IBackupScheduler
         var result = await ExternalProcess.RunAsync("schtasks.exe", arguments, new Dictionary<string, string?>(), cancellationToken).ConfigureAwait(false);
         return result.ExitCode == 0
             ? result.StandardOutput
-            : throw new ScorecardException("ScheduleUnavailable", ScorecardErrorCategory.ResourceUnavailable,
+            : throw new ScorecardException(ScorecardErrors.ScheduleUnavailable,
                 $"schtasks {arguments[0]} failed (exit code {result.ExitCode}): {result.StandardError}");
     }
 }

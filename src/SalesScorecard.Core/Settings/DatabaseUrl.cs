@@ -344,5 +344,5 @@ public sealed partial class DatabaseUrl
 
     /// <summary>Never quotes the value: what failed to parse may be, or hold, the password.</summary>
     private static ScorecardException Invalid(string why) =>
-        new("InvalidDatabaseUrl", ScorecardErrorCategory.InvalidArgument, $"DATABASE_URL is not usable: {why}.");
+        new(ScorecardErrors.InvalidDatabaseUrl, $"DATABASE_URL is not usable: {why}.");
 }

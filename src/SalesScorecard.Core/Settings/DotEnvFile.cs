@@ -38,7 +38,7 @@ public sealed partial class DotEnvFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ScorecardException("EnvFileUnreadable", ScorecardErrorCategory.ReadError,
+            throw new ScorecardException(ScorecardErrors.EnvFileUnreadable,
                 $"Cannot read the settings file '{path}': {e.Message}", path, e);
         }
     }

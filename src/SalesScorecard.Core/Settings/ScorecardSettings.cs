@@ -77,13 +77,13 @@ public sealed class ScorecardSettings
             var how = !string.IsNullOrEmpty(explicitPath) ? "-EnvFile" : SettingNames.EnvFileVariable;
             if (Directory.Exists(full))
             {
-                throw new ScorecardException("EnvFileIsFolder", ScorecardErrorCategory.InvalidArgument,
+                throw new ScorecardException(ScorecardErrors.EnvFileIsFolder,
                     $"The settings file '{full}' named by {how} is a folder, not a file; name the .env file in it.", full);
             }
 
             if (!File.Exists(full))
             {
-                throw new ScorecardException("EnvFileNotFound", ScorecardErrorCategory.ObjectNotFound,
+                throw new ScorecardException(ScorecardErrors.EnvFileNotFound,
                     $"The settings file '{full}' named by {how} does not exist.", full);
             }
 
@@ -113,7 +113,7 @@ public sealed class ScorecardSettings
         return int.TryParse(setting.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) &&
                value >= minimum && value <= maximum
             ? value
-            : throw new ScorecardException("InvalidSetting", ScorecardErrorCategory.InvalidArgument,
+            : throw new ScorecardException(ScorecardErrors.InvalidSetting,
                 $"{name} ({DescribeSource(setting)}) must be a whole number from {minimum} to {maximum}; it is '{setting.Value}'.", name);
     }
 
@@ -126,7 +126,7 @@ public sealed class ScorecardSettings
             null => null,
             "true" or "yes" or "1" => true,
             "false" or "no" or "0" => false,
-            _ => throw new ScorecardException("InvalidSetting", ScorecardErrorCategory.InvalidArgument,
+            _ => throw new ScorecardException(ScorecardErrors.InvalidSetting,
                 $"{name} ({DescribeSource(setting)}) must be true or false; it is '{setting.Value}'.", name),
         };
     }
@@ -171,7 +171,7 @@ public sealed class ScorecardSettings
             ? _databaseCredential is { } credential
                 ? DatabaseUrl.Parse(url).WithCredential(credential.UserName, credential.Password)
                 : DatabaseUrl.Parse(url)
-            : throw new ScorecardException("DatabaseUrlMissing", ScorecardErrorCategory.InvalidArgument,
+            : throw new ScorecardException(ScorecardErrors.DatabaseUrlMissing,
                 $"No database is configured: give -DatabaseUrl, or set {SettingNames.DatabaseUrl} in the environment or the .env file" +
                 (EnvFile is null ? " (no .env file was found)." : $" ('{EnvFile.Path}')."));
 

@@ -17,7 +17,7 @@ public static partial class UserRules
         var upper = role.Trim().ToUpperInvariant();
         return Roles.Contains(upper)
             ? upper
-            : throw new ScorecardException("InvalidRole", ScorecardErrorCategory.InvalidArgument,
+            : throw new ScorecardException(ScorecardErrors.InvalidRole,
                 $"'{role}' is not a role. Roles: {string.Join(", ", Roles)}.", role);
     }
 
@@ -26,7 +26,7 @@ public static partial class UserRules
         var trimmed = email.Trim();
         return CountCharacters(trimmed) <= MaxLength && EmailPattern().IsMatch(trimmed)
             ? trimmed
-            : throw new ScorecardException("InvalidEmail", ScorecardErrorCategory.InvalidArgument,
+            : throw new ScorecardException(ScorecardErrors.InvalidEmail,
                 $"'{email}' is not a valid email address (name@example.org, at most {MaxLength} characters).", email);
     }
 
@@ -40,7 +40,7 @@ public static partial class UserRules
             : null;
         return problem is null
             ? trimmed
-            : throw new ScorecardException("InvalidDisplayName", ScorecardErrorCategory.InvalidArgument, problem, displayName);
+            : throw new ScorecardException(ScorecardErrors.InvalidDisplayName, problem, displayName);
     }
 
     /// <summary>Characters as PostgreSQL counts them for varchar(n) in a UTF-8 database: code points, not UTF-16 units.</summary>
@@ -71,7 +71,7 @@ public static partial class UserRules
     {
         if (password.Length > 0 && (IsTrimmedByWebClient(password[0]) || IsTrimmedByWebClient(password[^1])))
         {
-            throw new ScorecardException("InvalidPassword", ScorecardErrorCategory.InvalidArgument,
+            throw new ScorecardException(ScorecardErrors.InvalidPassword,
                 "The password begins or ends with white space: the app's web client trims the password before it sends it at " +
                 "sign-in, so this password could never be used. Remove the leading and trailing white space.");
         }
@@ -79,7 +79,7 @@ public static partial class UserRules
         var bytes = System.Text.Encoding.UTF8.GetByteCount(password);
         if (password.Length < MinPasswordLength || bytes > MaxPasswordBytes)
         {
-            throw new ScorecardException("InvalidPassword", ScorecardErrorCategory.InvalidArgument,
+            throw new ScorecardException(ScorecardErrors.InvalidPassword,
                 $"The password must have at least {MinPasswordLength} characters and at most {MaxPasswordBytes} bytes in UTF-8 " +
                 $"(bcrypt ignores the rest); it has {password.Length} characters, {bytes} bytes.");
         }

@@ -84,7 +84,7 @@ public sealed class UserStore : IAsyncDisposable
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         if (!reader.GetBoolean(0))
         {
-            throw new ScorecardException("UsersTableNotFound", ScorecardErrorCategory.ObjectNotFound,
+            throw new ScorecardException(ScorecardErrors.UsersTableNotFound,
                 $"The database ({url.Describe()}) has no users table: is DATABASE_URL the Sales Scorecard database?", url.Database);
         }
 
@@ -264,7 +264,7 @@ public sealed class UserStore : IAsyncDisposable
             throw await EmailTakenAsync((string)New("email")!, plan.User.Id, e, cancellationToken).ConfigureAwait(false);
         }
 
-        return updated ?? throw new ScorecardException("UserChangedConcurrently", ScorecardErrorCategory.ResourceBusy,
+        return updated ?? throw new ScorecardException(ScorecardErrors.UserChangedConcurrently,
             $"User {plan.User.Id} was changed by someone else while this change was being prepared; nothing was changed. Run it again.", plan.User.Id);
     }
 
@@ -285,7 +285,7 @@ public sealed class UserStore : IAsyncDisposable
             exists.Parameters[0].Value = checkedRequest.CompanyId;
             if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
             {
-                throw new ScorecardException("CompanyNotFound", ScorecardErrorCategory.ObjectNotFound,
+                throw new ScorecardException(ScorecardErrors.CompanyNotFound,
                     $"There is no company '{checkedRequest.CompanyId}' in the companies table ({_describe}).", checkedRequest.CompanyId);
             }
         }
@@ -348,11 +348,11 @@ public sealed class UserStore : IAsyncDisposable
     private async Task<ScorecardUser> ResolveAsync(string identity, string? companyId, CancellationToken cancellationToken)
     {
         var user = await FindIdentityAsync(identity, cancellationToken).ConfigureAwait(false)
-            ?? throw new ScorecardException("UserNotFound", ScorecardErrorCategory.ObjectNotFound,
+            ?? throw new ScorecardException(ScorecardErrors.UserNotFound,
                 $"No user has the id{(identity.Contains('@', StringComparison.Ordinal) ? " or email" : string.Empty)} '{identity}' in the users table ({_describe}).", identity);
         if (companyId is not null && user.CompanyId != companyId)
         {
-            throw new ScorecardException("UserNotInCompany", ScorecardErrorCategory.PermissionDenied,
+            throw new ScorecardException(ScorecardErrors.UserNotInCompany,
                 $"User {user.Id} ({user.Email}) belongs to company '{user.CompanyId}', not '{companyId}'; nothing was changed.", user.Id);
         }
 
@@ -399,7 +399,7 @@ public sealed class UserStore : IAsyncDisposable
         {
             0 => null,
             1 => candidates[0],
-            _ => throw new ScorecardException("AmbiguousIdentity", ScorecardErrorCategory.InvalidArgument,
+            _ => throw new ScorecardException(ScorecardErrors.AmbiguousIdentity,
                 $"'{email}' is no user's id or exact email, and {candidates.Count} users have emails that differ from it only in case: " +
                 string.Join("; ", candidates.Select(c => $"{c.Id} ({c.Email}, company '{c.CompanyId}')")) +
                 ". Give the id or the exact email; nothing was changed.", email),
@@ -428,7 +428,7 @@ public sealed class UserStore : IAsyncDisposable
 
     // The column is unique across all companies, so the other user may well be in another company: say which.
     private static ScorecardException EmailTaken(string email, ScorecardUser? owner, Exception? cause) =>
-        new("EmailAlreadyInUse", ScorecardErrorCategory.ResourceExists,
+        new(ScorecardErrors.EmailAlreadyInUse,
             owner is null
                 ? $"The email '{email}' is already in use; nothing was changed."
                 : $"The email '{email}' already belongs to user {owner.Id} of company '{owner.CompanyId}'; emails are unique across all companies. Nothing was changed.",
