@@ -42,6 +42,12 @@ public sealed class DatabaseUrlTests
         Assert.Equal("sales", url.Database);
     }
 
+    [Fact]
+    public void PercentEncodedSlashInTheDatabaseNameIsPartOfTheName()
+    {
+        Assert.Equal("team/sales", DatabaseUrl.Parse("postgresql://u@localhost/team%2Fsales").Database);
+    }
+
     [Theory]
     [InlineData("db.example.org", true)]
     [InlineData("localhost", false)]
