@@ -30,6 +30,8 @@ Describe 'The PowerShell Gallery package' {
         $metadata.releaseNotes | Should -Match 'Verified backups'
         $entries | Should -Contain 'en-US/SalesScorecard.PowerShell.dll-Help.xml'
         $entries | Should -Not -Contain 'System.Management.Automation.dll'
+        # The unit tests build with the solution; neither they nor their runner may ship.
+        $entries | Where-Object { $_ -match '(^|/)(SalesScorecard\.Core\.Tests|xunit|testhost|Microsoft\.TestPlatform|Microsoft\.VisualStudio\.TestPlatform)' } | Should -BeNullOrEmpty
     }
 
     It 'publishes to a file repository with Publish-PSResource, installs back, imports and runs' {
