@@ -133,7 +133,7 @@ public sealed class CronSchedulerTests : IDisposable
         var request = Request(destination: "it's 100% $(nightly) `x`", pwsh: pwsh);
 
         await _cron.RegisterAsync(request, CancellationToken.None);
-        var shell = System.Diagnostics.Process.Start("/bin/sh", ["-c", CronCommand(TableLines()[0])]);
+        using var shell = System.Diagnostics.Process.Start("/bin/sh", ["-c", CronCommand(TableLines()[0])]);
         await shell.WaitForExitAsync();
 
         Assert.Equal(0, shell.ExitCode);
