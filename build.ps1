@@ -6,8 +6,9 @@ Builds, documents, tests and demonstrates the SalesScorecard module.
 .DESCRIPTION
 Build   compiles the solution and lays the module out in out/SalesScorecard (runs Docs).
 Docs    turns docs/*.md (PlatyPS markdown) into out/SalesScorecard/en-US/SalesScorecard.PowerShell.dll-Help.xml.
-Test    builds, starts a private PostgreSQL cluster and smtp4dev, runs the Pester suite, stops both, and prints
-        'N passed, N failed' as its last line. Set SCORECARD_TEST_DATABASE_URL to use an existing server instead.
+Test    builds, runs the C# unit tests (tests/SalesScorecard.Core.Tests; -SkipUnitTests leaves them out), starts a
+        private PostgreSQL cluster and smtp4dev, runs the Pester suite, stops both, and prints both suites' counts as
+        'N passed, N failed' in its last line. Set SCORECARD_TEST_DATABASE_URL to use an existing server instead.
 Demo    builds, starts PostgreSQL with the demo data, and runs the module's main job against it.
 Package writes out/SalesScorecard.<version>.nupkg for the PowerShell Gallery, release notes from CHANGELOG.md.
 Clean   removes out/ and the build output.
@@ -20,8 +21,11 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    # Pester's -FullNameFilter, to run part of the suite.
-    [string[]] $TestName
+    # Pester's -FullNameFilter, to run part of the Pester suite (the unit tests always run in full).
+    [string[]] $TestName,
+
+    # Test runs the Pester suite only, without the C# unit tests of tests/SalesScorecard.Core.Tests.
+    [switch] $SkipUnitTests
 )
 
 Set-StrictMode -Version Latest
@@ -134,6 +138,25 @@ function Invoke-Test {
     $resultFile = Join-Path $OutDir 'test-results.xml'
     $summaryFile = Join-Path $OutDir 'test-summary.json'
     Remove-Item $resultFile, $summaryFile -ErrorAction SilentlyContinue
+
+    # The unit tests first: they take seconds and need no services. A run that leaves no TRX counts as one failure.
+    $unit = @{ Passed = 0; Failed = 0 }
+    if (-not $SkipUnitTests) {
+        $unitResults = Join-Path $OutDir 'unit-tests'
+        $trx = Join-Path $unitResults 'unit-tests.trx'
+        Remove-Item $trx -ErrorAction SilentlyContinue
+        & dotnet test (Join-Path $RepoRoot 'tests/SalesScorecard.Core.Tests/SalesScorecard.Core.Tests.csproj') -c $Configuration -nologo -v quiet `
+            --logger 'trx;LogFileName=unit-tests.trx' --results-directory $unitResults | Out-Host
+        if (Test-Path $trx) {
+            $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+            $unit = @{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted }
+            Write-Host "Unit tests: $($unit.Passed) passed, $($unit.Failed) failed ($trx)"
+        } else {
+            $unit.Failed = 1
+            Write-Host 'Unit tests: dotnet test left no result file (see its output above).'
+        }
+    }
+
     $services = Start-Services -WithSmtp -WithS3
     $variables = @{
         SCORECARD_TEST_DATABASE_URL = $services.Postgres.Url
@@ -167,15 +190,16 @@ function Invoke-Test {
         Stop-Services $services
     }
     if (-not (Test-Path $summaryFile)) {
-        Write-Host '0 passed, 1 failed'
+        Write-Host ('{0} passed, {1} failed' -f $unit.Passed, ($unit.Failed + 1))
         throw 'The Pester run ended without a result.'
     }
     $summary = Get-Content $summaryFile -Raw | ConvertFrom-Json
     Write-Host "Results: $resultFile"
-    $passed = [int]$summary.Passed
-    $failed = [int]$summary.Failed + [int]$summary.FailedBlocks + [int]$summary.FailedContainers
-    Write-Host ('{0} passed, {1} failed' -f $passed, $failed)
-    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+    $pesterPassed = [int]$summary.Passed
+    $failed = [int]$summary.Failed + [int]$summary.FailedBlocks + [int]$summary.FailedContainers + $unit.Failed
+    Write-Host ('{0} passed, {1} failed' -f ($pesterPassed + $unit.Passed), $failed)
+    # No Pester test at all means a -TestName that matched nothing: the unit tests alone are not a passing run.
+    if ($failed -gt 0 -or $pesterPassed -eq 0) { exit 1 }
 }
 
 function Invoke-Demo {

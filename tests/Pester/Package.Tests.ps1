@@ -35,6 +35,9 @@ Describe 'The PowerShell Gallery package' {
         $entries | Should -Contain 'bin/SalesScorecard.Core.dll'
         $entries | Should -Contain 'bin/SalesScorecard.Core.deps.json'
         $entries | Should -Contain 'bin/Npgsql.dll'
+        $entries | Should -Contain 'bin/AWSSDK.S3.dll'
+        # The unit tests build with the solution; neither they nor their runner may ship.
+        $entries | Where-Object { $_ -match '(^|/)(SalesScorecard\.Core\.Tests|xunit|testhost|Microsoft\.TestPlatform|Microsoft\.VisualStudio\.TestPlatform)' } | Should -BeNullOrEmpty
     }
 
     It 'publishes to a file repository with Publish-PSResource, installs back, imports and runs' {

@@ -161,7 +161,7 @@ public sealed partial class DatabaseUrl
         var (_, userInfo, hostAndPath, query) = SplitUri(value);
         var slash = hostAndPath.IndexOf('/');
         var hostPort = slash >= 0 ? hostAndPath[..slash] : hostAndPath;
-        var database = slash >= 0 ? Decode(hostAndPath[(slash + 1)..], "database name") : string.Empty;
+        var encodedDatabase = slash >= 0 ? hostAndPath[(slash + 1)..] : string.Empty;
 
         var builder = new NpgsqlConnectionStringBuilder();
         if (userInfo is not null)
@@ -177,17 +177,18 @@ public sealed partial class DatabaseUrl
         var (host, port) = SplitHostPort(hostPort);
         builder.Host = host;
         builder.Port = port;
-        if (database.Length == 0)
+        if (encodedDatabase.Length == 0)
         {
             throw Invalid("it names no database; end it with /database_name");
         }
 
-        if (database.Contains('/', StringComparison.Ordinal))
+        // Checked before decoding: a '/' written as %2F is part of the name, as the message advises.
+        if (encodedDatabase.Contains('/', StringComparison.Ordinal))
         {
             throw Invalid("the database name contains '/'; percent-encode it as %2F");
         }
 
-        builder.Database = database;
+        builder.Database = Decode(encodedDatabase, "database name");
         ApplyQuery(builder, query);
         if (!HasSslMode(query) && !IsLocal(host))
         {

@@ -1,0 +1,34 @@
+using SalesScorecard.Scheduling;
+
+namespace SalesScorecard.Tests.Scheduling;
+
+public sealed class ScheduleRequestTests
+{
+    [Theory]
+    [InlineData("23:00", 23, 0)]
+    [InlineData("7:05", 7, 5)]
+    public void ParseTimeTakesHoursAndMinutes(string value, int hour, int minute)
+    {
+        Assert.Equal(new TimeOnly(hour, minute), ScheduleRequest.ParseTime(value, "At"));
+    }
+
+    [Theory]
+    [InlineData("24:00")]
+    [InlineData("23.00")]
+    [InlineData("23:00:00")]
+    public void ParseTimeRejectsAnythingElseNamingTheParameter(string value)
+    {
+        var error = Errors.Raises("InvalidSchedule", () => ScheduleRequest.ParseTime(value, "WatchdogAt"));
+
+        Assert.StartsWith($"-WatchdogAt '{value}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/it's", "'/it''s'")]
+    [InlineData("/it\u2019s \u2018q\u2019", "'/it\u2019\u2019s \u2018\u2018q\u2019\u2019'")]
+    [InlineData("/$(x) `y`", "'/$(x) `y`'")]
+    public void PsQuoteDoublesEverySingleQuotePowerShellEndsALiteralAt(string value, string quoted)
+    {
+        Assert.Equal(quoted, ScheduleRequest.PsQuote(value));
+    }
+}
