@@ -19,6 +19,7 @@ public sealed class NotificationMessageTests
         Recipients = [MailboxAddress.Parse("admin@example.org"), MailboxAddress.Parse("ops@example.org")],
         Security = SmtpSecurity.StartTls,
         Timeout = TimeSpan.FromSeconds(30),
+        RetryWindow = TimeSpan.FromMinutes(10),
         TimeZone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Sofia"),
         Culture = CultureInfo.GetCultureInfo("bg-BG"),
     };
@@ -124,7 +125,7 @@ public sealed class NotificationMessageTests
         var (_, _, html) = Render(Success());
 
         Assert.Contains("<h2 style=\"color:#1a7f37\">Database backup successful</h2>", html, StringComparison.Ordinal);
-        Assert.Contains("<tr><th align=\"left\" valign=\"top\">Total rows</th><td style=\"white-space:pre-wrap\">1432</td></tr>", html, StringComparison.Ordinal);
+        Assert.Matches("<tr><th align=\"left\" valign=\"top\">Total rows</th><td style=\"[^\"]*white-space:pre-wrap[^\"]*\">1432</td></tr>", html);
         Assert.Contains("<h3>Rows per table</h3>", html, StringComparison.Ordinal);
         Assert.Contains("<tr><td>public.users</td><td align=\"right\">156</td></tr>", html, StringComparison.Ordinal);
         Assert.EndsWith($"{NotificationMessage.Footer}</p></body></html>", html, StringComparison.Ordinal);
@@ -159,7 +160,7 @@ public sealed class NotificationMessageTests
         var (_, text, html) = Render(Failure(Hostile));
 
         Assert.Contains($"Last lines of backup.log:{Environment.NewLine}  2026-11-26T22:29:00Z START{Environment.NewLine}  2026-11-26T22:29:01Z FAILED {Hostile}", text, StringComparison.Ordinal);
-        Assert.Contains("<h3>Last lines of backup.log</h3><pre>2026-11-26T22:29:00Z START\n2026-11-26T22:29:01Z FAILED &lt;script&gt;", html, StringComparison.Ordinal);
+        Assert.Matches("<h3>Last lines of backup.log</h3><pre style=\"[^\"]*white-space:pre-wrap[^\"]*\">2026-11-26T22:29:00Z START\n2026-11-26T22:29:01Z FAILED &lt;script&gt;", html);
     }
 
     [Fact]
@@ -192,7 +193,7 @@ public sealed class NotificationMessageTests
             Offsite = "s3://bucket/nightly/backup-x", OffsiteVerified = false,
         };
 
-        var facts = NotificationFacts.FromBackup(backup, new ScorecardException("OffsiteCopyFailed", ScorecardErrorCategory.WriteError, "the store refused it"));
+        var facts = NotificationFacts.FromBackup(backup, new ScorecardException(ScorecardErrors.OffsiteCopyFailed, "the store refused it"));
         var (message, text, _) = Render(facts);
 
         Assert.Equal("⚠️ Local backup made, offsite copy FAILED", message.Subject);
