@@ -87,7 +87,7 @@ AfterAll {
     Restore-SettingEnvironment $SavedEnvironment
 }
 
-Describe 'The store stopped before the copy of a local backup' {
+Describe 'Offsite copy of a local backup to a store stopped before it' {
     BeforeAll {
         $script:S3 = Start-PrivateS3
         $script:Remote = Set-TestS3Environment -Endpoint $S3.Endpoint -Bucket $S3.Bucket
@@ -150,7 +150,7 @@ Describe 'The store stopped before the copy of a local backup' {
     }
 }
 
-Describe 'A store killed during the upload' {
+Describe 'Offsite store killed during the upload' {
     BeforeAll {
         # 60 MB of random bytes as base64 text, which zstd shrinks back to about 60 MB: four 16 MiB parts.
         $script:Large = New-TestDatabase
@@ -219,7 +219,7 @@ Describe 'A store killed during the upload' {
     }
 }
 
-Describe 'Credentials and buckets the store refuses' {
+Describe 'Offsite copy to a store that refuses the credentials or has no such bucket' {
     BeforeEach {
         $script:Secret = 'S3-Secret-' + [guid]::NewGuid().ToString('N')
     }
@@ -258,7 +258,7 @@ Describe 'Credentials and buckets the store refuses' {
     }
 }
 
-Describe 'A backup streamed to a store that refuses it' {
+Describe 'Offsite backup streamed to a store that is down or refuses it' {
     AfterEach {
         Clear-SettingEnvironment -Names ([SalesScorecard.Settings.SettingNames]::All.Name) | Out-Null
     }
