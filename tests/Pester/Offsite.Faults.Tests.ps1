@@ -64,6 +64,7 @@ BeforeAll {
     function Get-StateLeftover([string] $Address) {
         $location = [SalesScorecard.Offsite.OffsiteLocation]::Parse($Address, 'test')
         $folder = $location.StateFolder([Func[string, string]] { param($name) [Environment]::GetEnvironmentVariable($name) })
+        Join-Path $folder 'backup.log' | Should -Exist
         @(Get-ChildItem -Force -Recurse $folder | Where-Object Name -notin '.backup.lock', 'backup.log')
     }
 
