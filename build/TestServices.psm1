@@ -212,13 +212,13 @@ function Start-TestSmtp {
 function Start-TestS3 {
     <#
     Starts s3rver, an S3-protocol server, on a free loopback port with one bucket. It knows one access key pair,
-    S3RVER/S3RVER, and rejects any other key id.
+    S3RVER/S3RVER, and rejects any other key id. -Folder and -Port (a stopped server's) start it again on the objects it held.
     #>
-    param([Parameter(Mandatory)] [string] $Root, [string] $Bucket = 'scorecard-backups')
+    param([Parameter(Mandatory)] [string] $Root, [string] $Bucket = 'scorecard-backups', [string] $Folder, [int] $Port)
     $s3rver = Get-Command s3rver -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
     if (-not $s3rver) { throw 's3rver is not installed: npm install -g s3rver@3.7.1 (.ci/run does).' }
-    $port = Get-FreeTcpPort
-    $folder = Join-Path $Root ('s3-' + (New-RandomSecret 8))
+    $port = $Port ? $Port : (Get-FreeTcpPort)
+    $folder = $Folder ? $Folder : (Join-Path $Root ('s3-' + (New-RandomSecret 8)))
     New-Item -ItemType Directory -Path (Join-Path $folder 'data') -Force | Out-Null
     $log = Join-Path $folder 's3rver.log'
     $process = Start-Process $s3rver.Source -ArgumentList @('-d', (Join-Path $folder 'data'), '-a', '127.0.0.1', '-p', $port, '--configure-bucket', $Bucket) `

@@ -179,10 +179,14 @@ function New-PgRestoreWrapper {
 }
 
 function Get-DeliveredMessage {
-    <# The messages smtp4dev received for one recipient, with their text, HTML and raw source. #>
-    param([Parameter(Mandatory)] [string] $To)
+    <# The messages smtp4dev received for one recipient, with their text, HTML and raw source; -WaitSeconds waits for the first. #>
+    param([Parameter(Mandatory)] [string] $To, [int] $WaitSeconds = 0)
     $api = $env:SCORECARD_TEST_SMTP_API
-    foreach ($summary in (Invoke-RestMethod "$api/api/messages?pageSize=500").results | Where-Object { $_.to -contains $To }) {
+    $deadline = [DateTime]::UtcNow.AddSeconds($WaitSeconds)
+    while (-not ($summaries = @((Invoke-RestMethod "$api/api/messages?pageSize=500").results | Where-Object { $_.to -contains $To })) -and [DateTime]::UtcNow -lt $deadline) {
+        Start-Sleep -Milliseconds 200
+    }
+    foreach ($summary in $summaries) {
         $message = Invoke-RestMethod "$api/api/messages/$($summary.id)"
         [pscustomobject]@{
             Subject          = $message.subject
@@ -435,6 +439,12 @@ function Start-PrivateS3 {
     <# A server of the test's own, for tests that stop it or remove its bucket. #>
     Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Scope Local
     Start-TestS3 -Root ([IO.Path]::GetTempPath()) -Bucket 'private-backups'
+}
+
+function Restart-PrivateS3([Parameter(Mandatory)] $S3) {
+    <# Starts a stopped private server again on the same port and data folder, to see what the store kept. #>
+    Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Scope Local
+    Start-TestS3 -Root ([IO.Path]::GetTempPath()) -Bucket $S3.Bucket -Folder $S3.Folder -Port $S3.Port
 }
 
 function Stop-PrivateS3([Parameter(Mandatory)] $S3) {
