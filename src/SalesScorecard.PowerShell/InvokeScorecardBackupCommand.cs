@@ -148,6 +148,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
             StallTimeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.BackupStallSeconds, 1, 86400)),
             ModuleVersion = MyInvocation.MyCommand.Module?.Version?.ToString() ?? "0.0.0",
             DirectStore = direct ? store : null,
+            CopyStore = direct ? null : store,
         };
         // In ShouldProcess(target, action)'s words, through the overload that tells -WhatIf from a declined prompt.
         var operation = $"Performing the operation \"Back up the database\" on target \"{url.Describe()} into {(direct ? store!.Location.ToString() : destination)}\".";
@@ -172,7 +173,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
         if (!backup.Verified)
         {
             WriteWarning("Retention skipped: it runs only after a verified backup (-SkipVerify was given).");
-            return (backup, store is null || direct ? null : CopyOffsite(store, backup, session.Log));
+            return (backup, store is null || direct ? null : CopyOffsite(store, backup, session));
         }
 
         if (!direct)
@@ -185,7 +186,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
             return (backup, null);
         }
 
-        if (!direct && CopyOffsite(store, backup, session.Log) is { } failure)
+        if (!direct && CopyOffsite(store, backup, session) is { } failure)
         {
             WriteWarning("Offsite retention skipped: it runs only after a verified copy.");
             return (backup, failure);
@@ -195,11 +196,11 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
         return (backup, null);
     }
 
-    private ScorecardException? CopyOffsite(OffsiteStore store, BackupInfo backup, BackupLog log)
+    private ScorecardException? CopyOffsite(OffsiteStore store, BackupInfo backup, BackupSession session)
     {
         try
         {
-            Run((reporter, ct) => OffsiteBackups.CopyAsync(store, backup, log, reporter, ct));
+            Run((reporter, ct) => OffsiteBackups.CopyAsync(store, backup, session.Log, session.TakePendingCopy(), reporter, ct));
             return null;
         }
         catch (ScorecardException e)

@@ -12,7 +12,7 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Function Get-PwshCommand -Force
     Import-Module (Get-TestModulePath) -Force
     # Every setting, the mail ones included, and where direct backups keep their lock and backup.log.
-    $script:SavedEnvironment = Clear-SettingEnvironment -Names ([SalesScorecard.Settings.SettingNames]::All.Name + 'SCORECARD_ENV_FILE', 'XDG_STATE_HOME')
+    $script:SavedEnvironment = Clear-SettingEnvironment -Names (@((Get-ScorecardConfig).Name) + 'SCORECARD_ENV_FILE', 'XDG_STATE_HOME')
     $script:Database = New-TestDatabase
     $script:Url = Get-TestDatabaseUrl $Database
     $script:Root = New-TestFolder
@@ -62,8 +62,9 @@ BeforeAll {
 
     # What a direct backup left in its state folder besides its lock and backup.log (a .partial folder, an archive).
     function Get-StateLeftover([string] $Address) {
-        $location = [SalesScorecard.Offsite.OffsiteLocation]::Parse($Address, 'test')
-        $folder = $location.StateFolder([Func[string, string]] { param($name) [Environment]::GetEnvironmentVariable($name) })
+        # Where the module keeps it, as the help says: $XDG_STATE_HOME/SalesScorecard/offsite/<bucket>/<prefix, / as _>.
+        $bucket, $prefix = ($Address -replace '^s3://', '').Split('/', 2)
+        $folder = Join-Path $env:XDG_STATE_HOME 'SalesScorecard' 'offsite' $bucket ($prefix -replace '/', '_')
         Join-Path $folder 'backup.log' | Should -Exist
         @(Get-ChildItem -Force -Recurse $folder | Where-Object Name -notin '.backup.lock', 'backup.log')
     }
@@ -103,7 +104,7 @@ Describe 'Offsite copy of a local backup to a store stopped before it' {
     }
     AfterAll {
         Stop-PrivateS3 $S3
-        Clear-SettingEnvironment -Names ([SalesScorecard.Settings.SettingNames]::All.Name) | Out-Null
+        Clear-SettingEnvironment -Names @((Get-ScorecardConfig).Name) | Out-Null
     }
 
     It 'keeps the local backup, verified, and writes it as the result' {
@@ -161,7 +162,7 @@ Describe 'Offsite store killed during the upload' {
     }
     AfterAll {
         Remove-TestDatabase $Large
-        Clear-SettingEnvironment -Names ([SalesScorecard.Settings.SettingNames]::All.Name) | Out-Null
+        Clear-SettingEnvironment -Names @((Get-ScorecardConfig).Name) | Out-Null
     }
 
     It 'keeps the local backup when the copy is cut off: no manifest on the store, exit 1, OFFSITE and FAILED logged, mail says so' {
@@ -225,7 +226,7 @@ Describe 'Offsite copy to a store that refuses the credentials or has no such bu
         $script:Secret = 'S3-Secret-' + [guid]::NewGuid().ToString('N')
     }
     AfterEach {
-        Clear-SettingEnvironment -Names ([SalesScorecard.Settings.SettingNames]::All.Name) | Out-Null
+        Clear-SettingEnvironment -Names @((Get-ScorecardConfig).Name) | Out-Null
     }
 
     It 'fails the copy with OffsiteCopyFailed naming OffsiteAuthenticationFailed for an unknown access key id, and never shows the secret' {
@@ -261,7 +262,7 @@ Describe 'Offsite copy to a store that refuses the credentials or has no such bu
 
 Describe 'Offsite backup streamed to a store that is down or refuses it' {
     AfterEach {
-        Clear-SettingEnvironment -Names ([SalesScorecard.Settings.SettingNames]::All.Name) | Out-Null
+        Clear-SettingEnvironment -Names @((Get-ScorecardConfig).Name) | Out-Null
     }
 
     It 'fails with OffsiteNotReachable when the store is down, stores nothing and leaves nothing in the state folder' {

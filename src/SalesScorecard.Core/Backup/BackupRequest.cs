@@ -33,4 +33,10 @@ public sealed class BackupRequest
     /// lock, backup.log and, while the run lasts, its small files. Null for a backup on local disk.
     /// </summary>
     public Offsite.OffsiteStore? DirectStore { get; init; }
+
+    /// <summary>
+    /// The store the backup will be copied to once kept: its compressed archive is uploaded there as it is written,
+    /// and the session holds that upload (<see cref="BackupSession.PendingCopy"/>) for the copy to complete. Null for none.
+    /// </summary>
+    public Offsite.OffsiteStore? CopyStore { get; init; }
 }

@@ -32,6 +32,9 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
     private string _dumpName = "";
     private string _dumpPath = "";
     private OffsiteUploadStream? _upload;
+    // The offsite copy's archive, uploaded while pg_dump runs (see OffsiteTee); handed to the session once kept.
+    private OffsiteUploadStream? _copyUpload;
+    private OffsiteTee? _tee;
     private string? _uploadedPrefix;
     private StallWatchdog? _watchdog;
     private CancellationTokenSource? _dumpCancellation;
@@ -155,6 +158,10 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
             _uploadedPrefix = _direct.Location.BackupPrefix(_name);
             _upload = _direct.CreateObject(_name, _dumpName, cancellationToken);
         }
+        else if (request.CopyStore is { } copy && _streamed)
+        {
+            _copyUpload = copy.CreateObject(_name, _dumpName, cancellationToken);
+        }
 
         if (request.Jobs is null && !_streamed)
         {
@@ -234,7 +241,9 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
         if (_upload is null)
         {
             await using var file = SecureFiles.Create(_dumpPath, FileMode.CreateNew);
-            _stored = await ArchivePipeline.WriteAsync(output, file, request.Compression, encrypt, followers, Progress, ct).ConfigureAwait(false);
+            _tee = _copyUpload is null ? null : new OffsiteTee(file, _copyUpload);
+            _stored = await ArchivePipeline.WriteAsync(output, (Stream?)_tee ?? file, request.Compression, encrypt, followers, Progress, ct).ConfigureAwait(false);
+            file.Flush(flushToDisk: true);
             return;
         }
 
@@ -359,6 +368,16 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
         _partial = null;
         var info = manifest.ToBackupInfo(final);
         LogSuccess(manifest, info);
+        if (_tee is { UploadFailure: { } failure })
+        {
+            reporter.Verbose($"The store did not keep up while the archive was written ({failure.Message}); the offsite copy is made from the file.");
+        }
+        else if (_copyUpload is not null)
+        {
+            session.PendingCopy = _copyUpload;
+            _copyUpload = null;
+        }
+
         return info;
     }
 
@@ -404,10 +423,15 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
     {
         _watchdog?.Dispose();
         _dumpCancellation?.Dispose();
+        // Abort the multipart uploads unless completed (or, for the copy's, handed to the session).
         if (_upload is not null)
         {
-            // Aborts the multipart upload unless it was completed.
             await _upload.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_copyUpload is not null)
+        {
+            await _copyUpload.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_uploadedPrefix is not null)

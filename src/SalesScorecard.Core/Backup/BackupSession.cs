@@ -102,7 +102,24 @@ public sealed class BackupSession : IDisposable
         }
     }
 
-    public void Dispose() => _lock.Dispose();
+    /// <summary>
+    /// The archive of the backup just made, uploaded to the copy's store as it was written and not yet completed; the
+    /// offsite copy takes it (<see cref="TakePendingCopy"/>), and disposing the session aborts it otherwise.
+    /// </summary>
+    public Offsite.OffsiteUploadStream? PendingCopy { get; internal set; }
+
+    public Offsite.OffsiteUploadStream? TakePendingCopy()
+    {
+        var pending = PendingCopy;
+        PendingCopy = null;
+        return pending;
+    }
+
+    public void Dispose()
+    {
+        PendingCopy?.Dispose();
+        _lock.Dispose();
+    }
 
     /// <summary>Makes one verified backup; on any failure or cancellation nothing is left behind but a log line.</summary>
     public Task<BackupInfo> RunAsync(BackupRequest request, IOperationReporter reporter, CancellationToken cancellationToken) =>

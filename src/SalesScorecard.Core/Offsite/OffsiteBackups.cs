@@ -9,14 +9,16 @@ public static class OffsiteBackups
     /// Copies a verified local backup to the store and records the outcome on <paramref name="backup"/> and in backup.log
     /// (an OFFSITE line either way), and returns the copy. A failed copy is OffsiteCopyFailed, which says the local backup is fine.
     /// </summary>
-    public static async Task<OffsiteCopy> CopyAsync(OffsiteStore store, BackupInfo backup, BackupLog log, IOperationReporter reporter, CancellationToken cancellationToken)
+    /// <param name="archiveUpload">The archive's upload begun while it was written, or null to upload it from the file.</param>
+    public static async Task<OffsiteCopy> CopyAsync(
+        OffsiteStore store, BackupInfo backup, BackupLog log, OffsiteUploadStream? archiveUpload, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         backup.Offsite = store.Location.Url(backup.Name);
         backup.OffsiteVerified = false;
         try
         {
             var manifest = RestoreEngine.ReadManifest(backup.Path);
-            var copy = await store.CopyBackupAsync(backup.Path, manifest, reporter, cancellationToken).ConfigureAwait(false);
+            var copy = await store.CopyBackupAsync(backup.Path, manifest, archiveUpload, reporter, cancellationToken).ConfigureAwait(false);
             backup.OffsiteVerified = copy.Verified;
             log.Write("OFFSITE", $"{backup.Name} copied to {copy.Url}: {copy.Objects} objects, {Bytes.Format(copy.Bytes)}, each read back with its size and SHA-256");
             return copy;

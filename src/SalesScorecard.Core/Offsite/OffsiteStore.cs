@@ -69,7 +69,9 @@ public sealed class OffsiteStore : IDisposable
     /// Copies a finished local backup: every file its manifest lists, each read back and compared (size and SHA-256)
     /// with the manifest, then manifest.json, read back too. On any failure what was uploaded is removed again.
     /// </summary>
-    public async Task<OffsiteCopy> CopyBackupAsync(string folder, BackupManifest manifest, IOperationReporter reporter, CancellationToken cancellationToken)
+    /// <param name="archiveUpload">The archive's upload, begun while the archive was written: completed here instead of uploading the file again.</param>
+    public async Task<OffsiteCopy> CopyBackupAsync(
+        string folder, BackupManifest manifest, OffsiteUploadStream? archiveUpload, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var prefix = Location.BackupPrefix(manifest.Name);
         var total = manifest.Files.Values.Sum(f => f.Bytes);
@@ -80,6 +82,13 @@ public sealed class OffsiteStore : IDisposable
             {
                 reporter.Progress("Offsite copy", $"{relative} to {Location.Url(manifest.Name)} ({Bytes.Format(sent)} of {Bytes.Format(total)})",
                     total == 0 ? -1 : (int)(sent * 90 / total));
+                if (archiveUpload is not null && archiveUpload.Key == prefix + relative)
+                {
+                    await archiveUpload.CompleteAsync().ConfigureAwait(false);
+                    sent += expected.Bytes;
+                    continue;
+                }
+
                 await using (var file = new FileStream(Path.Combine(folder, relative), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true))
                 {
                     await using var upload = new OffsiteUploadStream(_client, Location.Bucket, prefix + relative, cancellationToken);

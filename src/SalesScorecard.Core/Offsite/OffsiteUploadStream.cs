@@ -16,6 +16,7 @@ public sealed class OffsiteUploadStream : Stream
     private readonly IAmazonS3 _client;
     private readonly string _bucket;
     private readonly string _key;
+    private readonly CancellationTokenSource _stop;
     private readonly CancellationToken _cancellationToken;
     private readonly List<PartETag> _parts = [];
     private byte[] _filling = new byte[PartSize];
@@ -31,8 +32,15 @@ public sealed class OffsiteUploadStream : Stream
         _client = client;
         _bucket = bucket;
         _key = key;
-        _cancellationToken = cancellationToken;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _cancellationToken = _stop.Token;
     }
+
+    /// <summary>
+    /// From now on the upload fails if the store holds a write up longer than <paramref name="limit"/> (null: no limit);
+    /// an upload that failed that way is dead, and disposing it aborts it.
+    /// </summary>
+    public void LimitWrites(TimeSpan? limit) => _stop.CancelAfter(limit ?? Timeout.InfiniteTimeSpan);
 
     public string Key => _key;
 
@@ -136,6 +144,7 @@ public sealed class OffsiteUploadStream : Stream
         }
 
         _completed = true;
+        _stop.Dispose();
         await base.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -144,6 +153,10 @@ public sealed class OffsiteUploadStream : Stream
         if (disposing && !_completed)
         {
             DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        else if (disposing)
+        {
+            _stop.Dispose();
         }
 
         base.Dispose(disposing);
