@@ -84,6 +84,7 @@ public sealed class OffsiteStore : IDisposable
                     total == 0 ? -1 : (int)(sent * 90 / total));
                 if (archiveUpload is not null && archiveUpload.Key == prefix + relative)
                 {
+                    reporter.Verbose($"{relative} was uploaded while it was written ({Bytes.Format(archiveUpload.Length)}): completing that upload.");
                     await archiveUpload.CompleteAsync().ConfigureAwait(false);
                     sent += expected.Bytes;
                     continue;
@@ -100,6 +101,7 @@ public sealed class OffsiteStore : IDisposable
             }
 
             reporter.Progress("Offsite copy", $"Reading back {manifest.Files.Count} objects", 90);
+            reporter.Verbose($"Reading back the {manifest.Files.Count} objects of {Location.Url(manifest.Name)} to compare their sizes and SHA-256.");
             foreach (var (relative, expected) in manifest.Files)
             {
                 await EnsureStoredAsync(prefix + relative, expected, cancellationToken).ConfigureAwait(false);
