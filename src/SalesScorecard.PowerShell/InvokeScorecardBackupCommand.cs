@@ -211,7 +211,11 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
 
     private void ApplyOffsiteRetention(OffsiteStore store, BackupLog log, BackupInfo backup)
     {
-        var plan = Run((_, ct) => OffsiteBackups.PlanRetentionAsync(store, backup.Name, ct));
+        var plan = Run(async (_, ct) =>
+        {
+            await OffsiteBackups.RemoveAbandonedAsync(store, log, ct).ConfigureAwait(false);
+            return await OffsiteBackups.PlanRetentionAsync(store, backup.Name, ct).ConfigureAwait(false);
+        });
         foreach (var suspicious in plan.FutureDated)
         {
             WriteWarning(BackupSession.FutureDatedWarning(suspicious));

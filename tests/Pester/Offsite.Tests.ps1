@@ -208,6 +208,11 @@ Describe 'Retention on the store' {
         Set-Content $stranger 'not a backup'
         Invoke-Rclone @('copyto', $stranger, "sc:$Prefix/notes.txt") | Out-Null
         Invoke-Rclone @('copyto', $stranger, "sc:$Prefix-other/$($Old.Name)/manifest.json") | Out-Null
+        # What copies killed part way left: one from long ago, and one as young as a copy another host makes right now.
+        $script:Abandoned = 'backup-2020-02-02T00-00-00'
+        $script:InProgress = 'backup-' + [DateTime]::UtcNow.AddMinutes(-5).ToString('yyyy-MM-ddTHH-mm-ss')
+        Invoke-Rclone @('copyto', $stranger, "sc:$Prefix/$Abandoned/summary.txt") | Out-Null
+        Invoke-Rclone @('copyto', $stranger, "sc:$Prefix/$InProgress/summary.txt") | Out-Null
         $env:BACKUP_S3_RETENTION_DAYS = '0'
         $env:BACKUP_S3_KEEP_MIN = '1'
         Start-Sleep -Seconds 1
@@ -222,6 +227,13 @@ Describe 'Retention on the store' {
         (Invoke-Rclone @('lsf', "sc:$Prefix")) | Should -Contain 'notes.txt'
         (Invoke-Rclone @('lsf', '-R', "sc:$Prefix-other")) | Should -Contain "$($Old.Name)/manifest.json"
         Get-Content (Join-Path $Destination 'backup.log') | Where-Object { $_ -match "RETAIN\s+Removed the offsite copy $([regex]::Escape("$Remote/$($Old.Name)"))" } | Should -HaveCount 1
+    }
+
+    It 'removes what a copy that never finished left a day ago or more, and leaves a younger one (another host may be copying)' {
+        $left = Invoke-Rclone @('lsf', '-R', "sc:$Prefix")
+        $left | Should -Not -Contain "$Abandoned/summary.txt"
+        $left | Should -Contain "$InProgress/summary.txt"
+        Get-Content (Join-Path $Destination 'backup.log') | Where-Object { $_ -match "CLEANUP\s+Removed 1 objects of $([regex]::Escape("$Remote/$Abandoned"))" } | Should -HaveCount 1
     }
 }
 

@@ -172,7 +172,8 @@ public static class BackupCatalog
         return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
     }
 
-    private static DateTime? TimeFromName(string name)
+    /// <summary>When a backup named backup-yyyy-MM-ddTHH-mm-ss started, from its name; null for another name.</summary>
+    public static DateTime? TimeFromName(string name)
     {
         var stamp = name.Length >= FolderPrefix.Length + NameFormat.Length ? name.Substring(FolderPrefix.Length, NameFormat.Length) : string.Empty;
         return DateTime.TryParseExact(stamp, NameFormat, CultureInfo.InvariantCulture,

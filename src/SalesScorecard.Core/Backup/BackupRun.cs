@@ -53,7 +53,7 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
     {
         try
         {
-            Log.Write("START", $"Backup of {Url.Describe()} into {session.Destination}");
+            Log.Write("START", $"Backup of {Url.Describe()} into {(_direct is null ? session.Destination : _direct.Location.ToString())}");
             RefuseWhatCannotBeStreamed();
             await PreflightAsync().ConfigureAwait(false);
             await ExportSnapshotAsync().ConfigureAwait(false);

@@ -85,6 +85,34 @@ public static class OffsiteBackups
         }
     }
 
+    /// <summary>
+    /// How old the objects of a copy without its manifest must be before they are taken for what a killed or cut-off
+    /// copy left: a copy another host is making into the same prefix right now is younger.
+    /// </summary>
+    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Removes what copies that never finished left under the prefix (objects of a backup-* name without manifest.json,
+    /// named more than <see cref="AbandonedAfter"/> ago), with a CLEANUP line each; they are never listed or restored,
+    /// but the store keeps and bills them. Nothing outside the prefix, and no backup with a manifest, is touched.
+    /// </summary>
+    public static async Task RemoveAbandonedAsync(OffsiteStore store, BackupLog log, CancellationToken cancellationToken)
+    {
+        var objects = await store.ListObjectsAsync(store.Location.KeyPrefix, cancellationToken).ConfigureAwait(false);
+        var cutoff = DateTime.UtcNow - AbandonedAfter;
+        var abandoned = objects.Keys
+            .Where(key => key.Length > store.Location.KeyPrefix.Length && key.IndexOf('/', store.Location.KeyPrefix.Length) > 0)
+            .GroupBy(key => key[store.Location.KeyPrefix.Length..key.IndexOf('/', store.Location.KeyPrefix.Length)], StringComparer.Ordinal)
+            .Where(backup => backup.Key.StartsWith(BackupCatalog.FolderPrefix, StringComparison.Ordinal) &&
+                             !backup.Contains(store.Location.BackupPrefix(backup.Key) + BackupManifest.FileName, StringComparer.Ordinal) &&
+                             BackupCatalog.TimeFromName(backup.Key) is { } made && made < cutoff);
+        foreach (var backup in abandoned)
+        {
+            await store.RemoveBackupAsync(backup.Key, cancellationToken).ConfigureAwait(false);
+            log.TryWrite("CLEANUP", $"Removed {backup.Count()} objects of {store.Location.Url(backup.Key)}, a copy that never finished (no manifest.json).");
+        }
+    }
+
     /// <summary>Removes an expired stored backup; returns why it could not, or null.</summary>
     public static async Task<string?> RemoveAsync(OffsiteStore store, BackupInfo backup, BackupLog log, CancellationToken cancellationToken)
     {
