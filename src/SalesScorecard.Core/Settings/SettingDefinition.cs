@@ -60,7 +60,7 @@ public static class SettingNames
         new(BackupKeepMin, "7", IsSecret: false, "The newest this many successful backups are always kept, however old."),
         new(PgDumpPath, null, IsSecret: false, "The pg_dump program; default: PATH, then the newest PostgreSQL install folder."),
         new(BackupStallSeconds, "600", IsSecret: false, "A backup whose archive has not grown for this many seconds is stopped and fails with BackupStalled."),
-        new(BackupCompression, "zstd", IsSecret: false, "zstd (level 1), zstd:N for a level from 1 to 19, or pg_dump for pg_dump's own compression in a .dump file."),
+        new(BackupCompression, "zstd", IsSecret: false, $"zstd (level {Archive.ArchiveCompression.DefaultZstdLevel}), zstd:N for a level from 1 to 19, or pg_dump for pg_dump's own compression in a .dump file."),
         new(BackupEncryptionRecipients, null, IsSecret: false, "age X25519 recipients (age1...) to encrypt backups to, comma separated, or the path of a recipients file."),
         new(BackupIdentityFile, null, IsSecret: false, "The age identity file (private key) that reads encrypted backups; keep it off the machine that makes them."),
         new(BackupS3Url, null, IsSecret: false, "s3://bucket/prefix: every verified backup is copied there (offsite copies); without it none is."),
