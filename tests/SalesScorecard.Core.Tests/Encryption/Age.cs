@@ -13,6 +13,22 @@ internal sealed record AgeKey(string Path, string Recipient)
     public IReadOnlyList<AgeIdentity> Identities => AgeIdentity.ReadFile(Path);
 }
 
+/// <summary>A temporary folder and an identity made by the real age-keygen, for one test.</summary>
+public abstract class AgeKeygenTest : IDisposable
+{
+    private protected AgeKeygenTest() => KeygenKey = Age.NewKeygenKey(Folder);
+
+    private protected TempFolder Folder { get; } = new();
+
+    private protected AgeKey KeygenKey { get; }
+
+    public void Dispose()
+    {
+        Folder.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
+
 /// <summary>The real age tools, and the module's encryptor and decryptor over byte arrays.</summary>
 internal static class Age
 {

@@ -4,28 +4,20 @@ using SalesScorecard.Encryption;
 namespace SalesScorecard.Tests.Encryption;
 
 /// <summary>The module's age files against the real age tool, both ways.</summary>
-public sealed class AgeInteropTests : IDisposable
+public sealed class AgeInteropTests : AgeKeygenTest
 {
-    private readonly TempFolder _folder = new();
-    private readonly AgeKey _keygenKey;
     private readonly AgeKey _moduleKey;
 
-    public AgeInteropTests()
-    {
-        _keygenKey = Age.NewKeygenKey(_folder);
-        _moduleKey = Age.NewModuleKey(_folder);
-    }
-
-    public void Dispose() => _folder.Dispose();
+    public AgeInteropTests() => _moduleKey = Age.NewModuleKey(Folder);
 
     [Fact]
     public void AgeDecryptsWhatTheModuleWroteWithAnAgeKeygenIdentity()
     {
         var plaintext = RandomNumberGenerator.GetBytes(200000);
 
-        var encrypted = _folder.WriteBytes(Age.Protect(plaintext, _keygenKey.Recipient));
+        var encrypted = Folder.WriteBytes(Age.Protect(plaintext, KeygenKey.Recipient));
 
-        Assert.Equal(Age.Sha256(plaintext), Age.Sha256(Age.DecryptWithTool(_folder, _keygenKey.Path, encrypted)));
+        Assert.Equal(Age.Sha256(plaintext), Age.Sha256(Age.DecryptWithTool(Folder, KeygenKey.Path, encrypted)));
     }
 
     [Fact]
@@ -33,7 +25,7 @@ public sealed class AgeInteropTests : IDisposable
     {
         var plaintext = RandomNumberGenerator.GetBytes(200000);
 
-        var encrypted = Age.EncryptWithTool(_folder, plaintext, _moduleKey.Recipient);
+        var encrypted = Age.EncryptWithTool(Folder, plaintext, _moduleKey.Recipient);
 
         Assert.Equal(Age.Sha256(plaintext), Age.Sha256(Age.Unprotect(File.ReadAllBytes(encrypted), _moduleKey.Identities)));
     }
@@ -43,11 +35,11 @@ public sealed class AgeInteropTests : IDisposable
     {
         var plaintext = RandomNumberGenerator.GetBytes(1000);
 
-        var encrypted = Age.Protect(plaintext, _keygenKey.Recipient, _moduleKey.Recipient);
+        var encrypted = Age.Protect(plaintext, KeygenKey.Recipient, _moduleKey.Recipient);
 
-        var file = _folder.WriteBytes(encrypted);
-        Assert.Equal(Age.Sha256(plaintext), Age.Sha256(Age.DecryptWithTool(_folder, _keygenKey.Path, file)));
-        Assert.Equal(Age.Sha256(plaintext), Age.Sha256(Age.DecryptWithTool(_folder, _moduleKey.Path, file)));
+        var file = Folder.WriteBytes(encrypted);
+        Assert.Equal(Age.Sha256(plaintext), Age.Sha256(Age.DecryptWithTool(Folder, KeygenKey.Path, file)));
+        Assert.Equal(Age.Sha256(plaintext), Age.Sha256(Age.DecryptWithTool(Folder, _moduleKey.Path, file)));
         Assert.Equal(["X25519", "X25519"], AgeHeader.Inspect(new MemoryStream(encrypted)).Stanzas.Select(s => s.Type));
     }
 
@@ -56,7 +48,7 @@ public sealed class AgeInteropTests : IDisposable
     {
         var plaintext = RandomNumberGenerator.GetBytes(1000);
 
-        var encrypted = Age.EncryptWithTool(_folder, plaintext, _keygenKey.Recipient, _moduleKey.Recipient);
+        var encrypted = Age.EncryptWithTool(Folder, plaintext, KeygenKey.Recipient, _moduleKey.Recipient);
 
         Assert.Equal(Age.Sha256(plaintext), Age.Sha256(Age.Unprotect(File.ReadAllBytes(encrypted), _moduleKey.Identities)));
     }
@@ -70,11 +62,11 @@ public sealed class AgeInteropTests : IDisposable
     {
         var plaintext = RandomNumberGenerator.GetBytes(size);
 
-        var fromModule = Age.Protect(plaintext, _keygenKey.Recipient);
+        var fromModule = Age.Protect(plaintext, KeygenKey.Recipient);
         Assert.Equal(16 + size + 16 * chunks, fromModule.Length - Age.HeaderLength(fromModule));
-        Assert.Equal(Age.Sha256(plaintext), Age.Sha256(Age.DecryptWithTool(_folder, _keygenKey.Path, _folder.WriteBytes(fromModule))));
+        Assert.Equal(Age.Sha256(plaintext), Age.Sha256(Age.DecryptWithTool(Folder, KeygenKey.Path, Folder.WriteBytes(fromModule))));
 
-        var roundTrip = Age.Unprotect(File.ReadAllBytes(Age.EncryptWithTool(_folder, plaintext, _moduleKey.Recipient)), _moduleKey.Identities);
+        var roundTrip = Age.Unprotect(File.ReadAllBytes(Age.EncryptWithTool(Folder, plaintext, _moduleKey.Recipient)), _moduleKey.Identities);
         Assert.Equal(size, roundTrip.Length);
         Assert.Equal(Age.Sha256(plaintext), Age.Sha256(roundTrip));
     }
@@ -82,20 +74,20 @@ public sealed class AgeInteropTests : IDisposable
     [Fact]
     public void RoundTrips20MBThroughAgeBothWaysAsStreams()
     {
-        var plaintextFile = _folder.WriteBytes(RandomNumberGenerator.GetBytes(20 * 1024 * 1024));
+        var plaintextFile = Folder.WriteBytes(RandomNumberGenerator.GetBytes(20 * 1024 * 1024));
         var expected = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(plaintextFile)));
 
-        var encrypted = Age.NewPath(_folder, "large.age");
+        var encrypted = Age.NewPath(Folder, "large.age");
         using (var output = File.Create(encrypted))
-        using (var encryptor = AgeEncryptor.Create(output, [AgeRecipient.Parse(_keygenKey.Recipient)], leaveOpen: false))
+        using (var encryptor = AgeEncryptor.Create(output, [AgeRecipient.Parse(KeygenKey.Recipient)], leaveOpen: false))
         using (var source = File.OpenRead(plaintextFile))
         {
             source.CopyTo(encryptor);
         }
 
-        Assert.Equal(expected, Age.Sha256(Age.DecryptWithTool(_folder, _keygenKey.Path, encrypted)));
+        Assert.Equal(expected, Age.Sha256(Age.DecryptWithTool(Folder, KeygenKey.Path, encrypted)));
 
-        var fromTool = Age.NewPath(_folder, "large-tool.age");
+        var fromTool = Age.NewPath(Folder, "large-tool.age");
         Age.Run("age", "-r", _moduleKey.Recipient, "-o", fromTool, plaintextFile);
         using var decryptor = AgeDecryptor.Open(File.OpenRead(fromTool), _moduleKey.Identities, leaveOpen: false);
         Assert.Equal(expected, Convert.ToHexString(SHA256.HashData(decryptor)));
@@ -103,17 +95,14 @@ public sealed class AgeInteropTests : IDisposable
 }
 
 /// <summary>Encrypting and decrypting allocate their buffers, not the data.</summary>
-public sealed class AgeMemoryTests : IDisposable
+public sealed class AgeMemoryTests : AgeKeygenTest
 {
     private const long Limit = 2 * 1024 * 1024;
-    private readonly TempFolder _folder = new();
-
-    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public void TwentyMegabytesEncryptAndDecryptInFlatMemory()
     {
-        var key = Age.NewKeygenKey(_folder);
+        var key = KeygenKey;
         var plaintext = new MemoryStream(RandomNumberGenerator.GetBytes(20 * 1024 * 1024));
         // Sized up front: growing it would count as the encryptor's allocations.
         var encrypted = new MemoryStream(21 * 1024 * 1024);

@@ -6,24 +6,16 @@ using SalesScorecard.Encryption;
 namespace SalesScorecard.Tests.Encryption;
 
 /// <summary>Headers read without an identity, identities and recipients, and the secrets they must not show.</summary>
-public sealed class AgeKeysTests : IDisposable
+public sealed class AgeKeysTests : AgeKeygenTest
 {
-    private readonly TempFolder _folder = new();
-    private readonly AgeKey _key;
     private readonly AgeKey _other;
 
-    public AgeKeysTests()
-    {
-        _key = Age.NewKeygenKey(_folder);
-        _other = Age.NewKeygenKey(_folder);
-    }
-
-    public void Dispose() => _folder.Dispose();
+    public AgeKeysTests() => _other = Age.NewKeygenKey(Folder);
 
     [Fact]
     public void InspectCountsTheStanzasAndStopsAtThePayload()
     {
-        var encrypted = Age.Protect(RandomNumberGenerator.GetBytes(10), _key.Recipient, _other.Recipient, Age.NewKeygenKey(_folder).Recipient);
+        var encrypted = Age.Protect(RandomNumberGenerator.GetBytes(10), KeygenKey.Recipient, _other.Recipient, Age.NewKeygenKey(Folder).Recipient);
         var stream = new MemoryStream(encrypted);
 
         var header = AgeHeader.Inspect(stream);
@@ -36,7 +28,7 @@ public sealed class AgeKeysTests : IDisposable
     [Fact]
     public void InspectRefusesAMalformedHeaderAsArchiveTampered()
     {
-        var encrypted = Age.Protect(RandomNumberGenerator.GetBytes(10), _key.Recipient);
+        var encrypted = Age.Protect(RandomNumberGenerator.GetBytes(10), KeygenKey.Recipient);
         encrypted[22] = (byte)'=';
 
         Errors.Raises("ArchiveTampered", () => AgeHeader.Inspect(new MemoryStream(encrypted)));
@@ -45,7 +37,7 @@ public sealed class AgeKeysTests : IDisposable
     [Fact]
     public void AWrongIdentityIsIdentityDoesNotMatchNamingItsPublicKeyAndTheStanzaCountButNotItsSecret()
     {
-        var encrypted = Age.Protect(RandomNumberGenerator.GetBytes(100), _key.Recipient);
+        var encrypted = Age.Protect(RandomNumberGenerator.GetBytes(100), KeygenKey.Recipient);
 
         var failure = Errors.Raises("IdentityDoesNotMatch", () => Age.Unprotect(encrypted, _other.Identities), _other.SecretLine[16..]);
 
@@ -58,18 +50,18 @@ public sealed class AgeKeysTests : IDisposable
     [Fact]
     public void AWrongIdentityNamesTheRecipientsTheFileWasMadeForWhenTheyAreKnown()
     {
-        var encrypted = Age.Protect(RandomNumberGenerator.GetBytes(100), _key.Recipient);
+        var encrypted = Age.Protect(RandomNumberGenerator.GetBytes(100), KeygenKey.Recipient);
 
-        var failure = Errors.Raises("IdentityDoesNotMatch", () => Age.Unprotect(encrypted, _other.Identities, _key.Recipient));
+        var failure = Errors.Raises("IdentityDoesNotMatch", () => Age.Unprotect(encrypted, _other.Identities, KeygenKey.Recipient));
 
-        Assert.Contains($"made for {_key.Recipient}", failure.Message, StringComparison.Ordinal);
+        Assert.Contains($"made for {KeygenKey.Recipient}", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void TheMatchingIdentityIsFoundAmongSeveralInOneFile()
     {
-        var both = _folder.Write("both.txt", File.ReadAllText(_other.Path) + File.ReadAllText(_key.Path));
-        var encrypted = Age.Protect(RandomNumberGenerator.GetBytes(100), _key.Recipient);
+        var both = Folder.Write("both.txt", File.ReadAllText(_other.Path) + File.ReadAllText(KeygenKey.Path));
+        var encrypted = Age.Protect(RandomNumberGenerator.GetBytes(100), KeygenKey.Recipient);
 
         var identities = AgeIdentity.ReadFile(both);
 
@@ -80,18 +72,18 @@ public sealed class AgeKeysTests : IDisposable
     [Fact]
     public void AnIdentityGivesItsRecipientAsAgeKeygenDoesAndShowsNothingElse()
     {
-        var identity = Assert.Single(_key.Identities);
+        var identity = Assert.Single(KeygenKey.Identities);
 
-        Assert.Equal(_key.Recipient, identity.ToRecipient().ToString());
-        Assert.Contains(_key.Recipient, identity.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain(_key.SecretLine[16..], identity.ToString(), StringComparison.Ordinal);
+        Assert.Equal(KeygenKey.Recipient, identity.ToRecipient().ToString());
+        Assert.Contains(KeygenKey.Recipient, identity.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(KeygenKey.SecretLine[16..], identity.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public void ADamagedIdentityLineIsInvalidIdentityWithoutRepeatingIt()
     {
-        var secret = _key.SecretLine;
-        var damaged = _folder.Write("damaged.txt", $"# created: now\n{secret[..30]}{(secret[30] == 'Q' ? 'P' : 'Q')}{secret[31..]}\n");
+        var secret = KeygenKey.SecretLine;
+        var damaged = Folder.Write("damaged.txt", $"# created: now\n{secret[..30]}{(secret[30] == 'Q' ? 'P' : 'Q')}{secret[31..]}\n");
 
         var failure = Errors.Raises("InvalidIdentity", () => AgeIdentity.ReadFile(damaged), secret[16..26]);
 
@@ -107,7 +99,7 @@ public sealed class AgeKeysTests : IDisposable
     [InlineData("a post-quantum recipient", "not a well-formed|checksum")]
     public void ABadRecipientIsInvalidRecipientQuotingAtMostItsFirstCharacters(string kind, string says)
     {
-        var valid = _key.Recipient;
+        var valid = KeygenKey.Recipient;
         var text = kind switch
         {
             "an empty value" => "",
@@ -129,35 +121,35 @@ public sealed class AgeKeysTests : IDisposable
     [Fact]
     public void AListMaySeparateRecipientsByCommasAndSpacesAndNamesEachOnce()
     {
-        var list = AgeRecipient.ParseList($" {_key.Recipient},{_other.Recipient}  {_key.Recipient} ", _folder.Path);
+        var list = AgeRecipient.ParseList($" {KeygenKey.Recipient},{_other.Recipient}  {KeygenKey.Recipient} ", Folder.Path);
 
-        Assert.Equal([_key.Recipient, _other.Recipient], list.Select(r => r.ToString()));
+        Assert.Equal([KeygenKey.Recipient, _other.Recipient], list.Select(r => r.ToString()));
     }
 
     [Fact]
     public void ARecipientsFileIsReadRelativeToTheBaseFolderWithCommentsAndBlankLines()
     {
-        _folder.Write("recipients.txt", $"# backup keys\n\n{_key.Recipient}\n  # the second\n{_other.Recipient}\n");
+        Folder.Write("recipients.txt", $"# backup keys\n\n{KeygenKey.Recipient}\n  # the second\n{_other.Recipient}\n");
 
-        var list = AgeRecipient.ParseList("recipients.txt", _folder.Path);
+        var list = AgeRecipient.ParseList("recipients.txt", Folder.Path);
 
-        Assert.Equal([_key.Recipient, _other.Recipient], list.Select(r => r.ToString()));
+        Assert.Equal([KeygenKey.Recipient, _other.Recipient], list.Select(r => r.ToString()));
     }
 
     [Fact]
     public void ABadRecipientInAFileIsNamedByItsLine()
     {
-        var path = _folder.Write("bad-recipients.txt", $"{_key.Recipient}\nage1notarecipient");
+        var path = Folder.Write("bad-recipients.txt", $"{KeygenKey.Recipient}\nage1notarecipient");
 
-        Assert.Contains("Line 2", Errors.Raises("InvalidRecipient", () => AgeRecipient.ParseList(path, _folder.Path)).Message, StringComparison.Ordinal);
+        Assert.Contains("Line 2", Errors.Raises("InvalidRecipient", () => AgeRecipient.ParseList(path, Folder.Path)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void AMissingOrEmptyRecipientsFileIsRefused()
     {
-        var empty = _folder.Write("empty-recipients.txt", "# nothing yet\n");
+        var empty = Folder.Write("empty-recipients.txt", "# nothing yet\n");
 
-        Errors.Raises("RecipientsFileNotFound", () => AgeRecipient.ParseList("missing.txt", _folder.Path));
-        Errors.Raises("InvalidRecipient", () => AgeRecipient.ParseList(empty, _folder.Path));
+        Errors.Raises("RecipientsFileNotFound", () => AgeRecipient.ParseList("missing.txt", Folder.Path));
+        Errors.Raises("InvalidRecipient", () => AgeRecipient.ParseList(empty, Folder.Path));
     }
 }

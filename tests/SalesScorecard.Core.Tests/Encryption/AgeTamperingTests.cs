@@ -5,23 +5,18 @@ using SalesScorecard.Encryption;
 namespace SalesScorecard.Tests.Encryption;
 
 /// <summary>A changed, cut or extended age file is refused, and only authenticated plaintext is released.</summary>
-public sealed class AgeTamperingTests : IDisposable
+public sealed class AgeTamperingTests : AgeKeygenTest
 {
     private const int SealedChunkSize = 64 * 1024 + 16;
-    private readonly TempFolder _folder = new();
-    private readonly AgeKey _key;
     private readonly byte[] _plaintext = RandomNumberGenerator.GetBytes(2 * 64 * 1024 + 18928);   // two full chunks and a short final one
     private readonly byte[] _original;
     private readonly int _headerLength;
 
     public AgeTamperingTests()
     {
-        _key = Age.NewKeygenKey(_folder);
-        _original = Age.Protect(_plaintext, _key.Recipient);
+        _original = Age.Protect(_plaintext, KeygenKey.Recipient);
         _headerLength = (int)Age.HeaderLength(_original);
     }
-
-    public void Dispose() => _folder.Dispose();
 
     private int PayloadStart => _headerLength + 16;
 
@@ -37,12 +32,12 @@ public sealed class AgeTamperingTests : IDisposable
     }
 
     private ScorecardException OpenFails(string errorId, byte[] encrypted, params string[] madeFor) =>
-        Errors.Raises(errorId, () => Age.Unprotect(encrypted, _key.Identities, madeFor));
+        Errors.Raises(errorId, () => Age.Unprotect(encrypted, KeygenKey.Identities, madeFor));
 
     [Fact]
     public void OpensUnchanged()
     {
-        Assert.Equal(Age.Sha256(_plaintext), Age.Sha256(Age.Unprotect(_original, _key.Identities, _key.Recipient)));
+        Assert.Equal(Age.Sha256(_plaintext), Age.Sha256(Age.Unprotect(_original, KeygenKey.Identities, KeygenKey.Recipient)));
     }
 
     [Theory]
@@ -66,7 +61,7 @@ public sealed class AgeTamperingTests : IDisposable
             _ => -1,
         };
 
-        var failure = OpenFails("ArchiveTampered", ChangedCopy(position), _key.Recipient);
+        var failure = OpenFails("ArchiveTampered", ChangedCopy(position), KeygenKey.Recipient);
 
         Assert.Equal(ScorecardErrorCategory.InvalidData, failure.Category);
         Assert.Matches("changed or cut short.*Use another backup", failure.Message);
@@ -115,14 +110,14 @@ public sealed class AgeTamperingTests : IDisposable
     [InlineData(65536)]
     public void DataAfterTheFinalChunkIsArchiveTampered(int size)
     {
-        OpenFails("ArchiveTampered", [.. Age.Protect(RandomNumberGenerator.GetBytes(size), _key.Recipient), 1, 2, 3]);
+        OpenFails("ArchiveTampered", [.. Age.Protect(RandomNumberGenerator.GetBytes(size), KeygenKey.Recipient), 1, 2, 3]);
     }
 
     [Fact]
     public void OnlyAuthenticatedChunksAreReleasedTheFirstThenTheErrorAtTheChangedSecond()
     {
         var released = new MemoryStream();
-        using var decryptor = AgeDecryptor.Open(new MemoryStream(ChangedCopy(PayloadStart + SealedChunkSize + 10)), _key.Identities, leaveOpen: false);
+        using var decryptor = AgeDecryptor.Open(new MemoryStream(ChangedCopy(PayloadStart + SealedChunkSize + 10)), KeygenKey.Identities, leaveOpen: false);
 
         Errors.Raises("ArchiveTampered", () => decryptor.CopyTo(released));
 
