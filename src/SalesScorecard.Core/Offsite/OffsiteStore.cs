@@ -127,11 +127,11 @@ public sealed class OffsiteStore : IDisposable
     }
 
     /// <summary>Starts an object that is written as it is produced; nothing is visible until the stream is completed.</summary>
-    public OffsiteUploadStream CreateObject(string backupName, string relative, CancellationToken cancellationToken) =>
+    internal OffsiteUploadStream CreateObject(string backupName, string relative, CancellationToken cancellationToken) =>
         new(_client, Location.Bucket, Location.BackupPrefix(backupName) + relative, cancellationToken);
 
     /// <summary>Reads an object back whole and fails with OffsiteVerifyFailed unless its size and SHA-256 are the expected ones.</summary>
-    public async Task EnsureStoredAsync(string key, ManifestFile expected, CancellationToken cancellationToken)
+    internal async Task EnsureStoredAsync(string key, ManifestFile expected, CancellationToken cancellationToken)
     {
         var (bytes, sha256) = await HashObjectAsync(key, cancellationToken).ConfigureAwait(false);
         if (bytes != expected.Bytes || sha256 != expected.Sha256)

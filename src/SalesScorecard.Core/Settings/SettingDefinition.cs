@@ -1,7 +1,7 @@
 namespace SalesScorecard.Settings;
 
 /// <summary>One setting the module understands: its .env key, default, and whether its value is a secret.</summary>
-public sealed record SettingDefinition(string Name, string? DefaultValue, bool IsSecret, string Description);
+internal sealed record SettingDefinition(string Name, string? DefaultValue, bool IsSecret, string Description);
 
 public static class SettingNames
 {
@@ -40,7 +40,7 @@ public static class SettingNames
     /// <summary>Names the .env file when no -EnvFile is given.</summary>
     public const string EnvFileVariable = "SCORECARD_ENV_FILE";
 
-    public static IReadOnlyList<SettingDefinition> All { get; } =
+    internal static IReadOnlyList<SettingDefinition> All { get; } =
     [
         new(DatabaseUrl, null, IsSecret: true, "PostgreSQL connection: postgresql://user:password@host:port/database, or an Npgsql keyword string."),
         new(SmtpHost, null, IsSecret: false, "SMTP server for notifications; without it no mail is sent."),
@@ -75,7 +75,7 @@ public static class SettingNames
         new(BackupS3KeepMin, null, IsSecret: false, "The newest this many offsite copies are always kept; default: BACKUP_KEEP_MIN."),
     ];
 
-    public static SettingDefinition Find(string name) =>
+    internal static SettingDefinition Find(string name) =>
         All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal))
         ?? throw new ArgumentException($"Unknown setting '{name}'.", nameof(name));
 }
