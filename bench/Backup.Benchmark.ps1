@@ -37,9 +37,11 @@ Import-Module (Join-Path $repo 'build/TestServices.psm1') -Force
 
 $pwsh = Get-PwshCommand
 $ticks = [double](& getconf CLK_TCK)
-# The level the module uses when BACKUP_COMPRESSION is not set, read from the build being measured.
-Add-Type -Path (Join-Path (Split-Path $manifest) 'bin/SalesScorecard.Core.dll')
-$defaultLevel = [SalesScorecard.Archive.ArchiveCompression]::DefaultZstdLevel
+# The level the module uses when BACKUP_COMPRESSION is not set, as the build being measured describes the setting.
+Import-Module $manifest
+$compression = (Get-ScorecardConfig | Where-Object Name -eq 'BACKUP_COMPRESSION').Description
+if ($compression -notmatch '^zstd \(level (\d+)\)') { throw "BACKUP_COMPRESSION's description no longer names the default level: $compression" }
+$defaultLevel = [int]$Matches[1]
 
 # Appended to every run's script: pwsh's own CPU, its waited-for children's, and its own peak RSS, into $stats.
 $selfStats = @'

@@ -68,7 +68,7 @@ public sealed class BackupInfo
     public string? Notification { get; set; }
 }
 
-public static class Bytes
+internal static class Bytes
 {
     /// <summary>Sizes the way an admin reads them: 1.2 MB (powers of 1024).</summary>
     public static string Format(long bytes)

@@ -88,7 +88,7 @@ internal static class NoFollowFile
 }
 
 /// <summary>A file that was to be opened is a symbolic link, and was not followed.</summary>
-public sealed class SymbolicLinkException(string path)
+internal sealed class SymbolicLinkException(string path)
     : IOException($"'{path}' is a symbolic link; it was not followed, as it could point anywhere (whoever could write its folder may have planted it). Remove it and run again.")
 {
     public string Path { get; } = path;

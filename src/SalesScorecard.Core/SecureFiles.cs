@@ -6,7 +6,7 @@ namespace SalesScorecard;
 /// Files and folders only their owner can read, from the moment they exist: backups hold password hashes, and
 /// pgpass files hold the database password.
 /// </summary>
-public static class SecureFiles
+internal static class SecureFiles
 {
     private const UnixFileMode OwnerOnlyFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;

@@ -200,7 +200,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
     {
         try
         {
-            Run((reporter, ct) => OffsiteBackups.CopyAsync(store, backup, session.Log, session.TakePendingCopy(), reporter, ct));
+            Run((reporter, ct) => OffsiteBackups.CopyAsync(store, backup, session, reporter, ct));
             return null;
         }
         catch (ScorecardException e)

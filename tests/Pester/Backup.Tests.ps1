@@ -46,7 +46,7 @@ INSERT INTO "New ""Feature""" (note, at, raw) VALUES (E'back\\slash \\\\ and \t 
     }
 
     It 'returns a verified, successful BackupInfo' {
-        $Backup | Should -BeOfType 'SalesScorecard.BackupInfo'
+        $Backup.pstypenames[0] | Should -Be 'SalesScorecard.BackupInfo'
         $Backup.Status | Should -Be 'Succeeded'
         $Backup.Verified | Should -BeTrue
         $Backup.Name | Should -Match '^backup-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d$'

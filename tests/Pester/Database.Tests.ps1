@@ -19,7 +19,7 @@ Describe 'Test-ScorecardDatabase against the fixture database' {
     }
 
     It 'names the database, host, port and server version' {
-        $Info | Should -BeOfType 'SalesScorecard.DatabaseInfo'
+        $Info.pstypenames[0] | Should -Be 'SalesScorecard.DatabaseInfo'
         $Info.Database | Should -Be $Database
         $Info.Host | Should -Be '127.0.0.1'
         $Info.Port | Should -BeGreaterThan 0

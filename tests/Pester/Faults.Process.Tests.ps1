@@ -224,8 +224,7 @@ Describe 'Process faults' {
     It 'Fault 6: a table locked past the command timeout delays the backup but does not fail it' {
         # Npgsql's CommandTimeout (30 s by default, 2 s here so the test is short) must not cut the counting off:
         # counting waits for the lock as pg_dump does.
-        Import-TestAssemblies
-        $builder = [SalesScorecard.Settings.DatabaseUrl]::Parse($Url).Builder
+        $builder = New-TestConnectionBuilder $Database
         $builder.CommandTimeout = 2
         $locker = Start-TableLock users 6
         try {

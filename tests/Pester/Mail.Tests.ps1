@@ -1,7 +1,6 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
-    Import-TestAssemblies
     $script:Saved = Clear-MailSettingEnvironment
     $script:SmtpPassword = $env:SCORECARD_TEST_SMTP_PASS
     $script:Root = New-TestFolder
@@ -54,13 +53,14 @@ Describe 'Send-BackupNotification through smtp4dev' {
         Set-SmtpEnvironment $to
         $env:NOTIFICATION_TIMEZONE = 'Europe/Sofia'
         $env:NOTIFICATION_CULTURE = 'bg-BG'
-        $backup = [SalesScorecard.BackupInfo]@{
+        # A script's own record of a backup, as Send-BackupNotification binds it: the BackupInfo properties it names.
+        $backup = @{
             Name = 'backup-2026-11-25T21-00-00'; Path = '/var/backups/backup-2026-11-25T21-00-00'; Status = 'Succeeded'
             StartedAt = [datetime]::SpecifyKind('2026-11-25T21:00:00', 'Utc'); CompletedAt = [datetime]::SpecifyKind('2026-11-25T21:00:04', 'Utc')
             Database = 'scorecard'; Host = 'db:5432'; SizeBytes = 1258291; TotalRows = 1432; Verified = $true
             Tables = [ordered]@{ 'public.users' = 156L; 'public.evaluations' = 62L }
         }
-        $backup | Send-BackupNotification
+        Send-BackupNotification -InputObject $backup
         $message = Wait-Delivered $to
         $message.Subject | Should -Be '✅ Database Backup Successful - 25.11.2026 г.'
         $message.Text | Should -Match '23:00:04'            # 21:00 UTC is 23:00 in Sofia

@@ -57,6 +57,7 @@ Describe 'Backups on the store, read back' {
     It 'lists them from their manifests, newest first, as the same objects the local listing gives' {
         $listed = @(Get-ScorecardBackup -Offsite)
         $listed.Name | Should -Be @($Second.Name, $First.Name)
+        $listed[0].GetType() | Should -Be $Second.GetType()
         $listed[0].pstypenames[0] | Should -Be 'SalesScorecard.BackupInfo'
         $listed[0].Path | Should -Be "$Remote/$($Second.Name)"
         $listed[0].TotalRows | Should -Be $Second.TotalRows

@@ -1,14 +1,12 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
-    Import-TestAssemblies
-    $script:SettingNames = [SalesScorecard.Settings.SettingNames]::All.Name + 'SCORECARD_ENV_FILE'
+    $script:SettingNames = (Get-ScorecardConfig).Name + 'SCORECARD_ENV_FILE'
     # The suite must not depend on what the machine's environment happens to hold.
     $script:SavedEnvironment = Clear-SettingEnvironment -Names $SettingNames
     $script:Folder = New-TestFolder
     Push-Location $Folder
 
-    function Parse([string] $Text) { [SalesScorecard.Settings.DotEnvFile]::Parse($Text, 'test.env') }
     function Get-Setting([string] $Name, [hashtable] $Splat = @{}) { Get-ScorecardConfig @Splat | Where-Object Name -eq $Name }
 }
 
@@ -16,75 +14,6 @@ AfterAll {
     Pop-Location
     Remove-Item -Recurse -Force $Folder
     Restore-SettingEnvironment $SavedEnvironment
-}
-
-Describe '.env parsing, as the Node app''s dotenv does it' {
-    It 'skips comments and blank lines' {
-        $file = Parse "# a comment`n`n   # indented comment`nA=1`n"
-        $file.Values.Count | Should -Be 1
-        $file.Values['A'] | Should -Be '1'
-        $file.Warnings | Should -BeNullOrEmpty
-    }
-
-    It 'accepts the export prefix and spaces around =' {
-        $file = Parse "export SMTP_HOST=smtp.example.org`nSMTP_PORT = 2525"
-        $file.Values['SMTP_HOST'] | Should -Be 'smtp.example.org'
-        $file.Values['SMTP_PORT'] | Should -Be '2525'
-    }
-
-    It 'keeps # inside quotes and ends an unquoted value at #' {
-        $file = Parse "A=`"pa#ss`" # comment`nB='x # y'`nC=plain # comment`nD=abc#def"
-        $file.Values['A'] | Should -Be 'pa#ss'
-        $file.Values['B'] | Should -Be 'x # y'
-        $file.Values['C'] | Should -Be 'plain'
-        $file.Values['D'] | Should -Be 'abc'
-    }
-
-    It 'reads single quotes literally and expands \n only in double quotes' {
-        $file = Parse "A='a\nb'`nB=`"a\nb`"`nC=a\nb"
-        $file.Values['A'] | Should -Be 'a\nb'
-        $file.Values['B'] | Should -Be "a`nb"
-        $file.Values['C'] | Should -Be 'a\nb'
-    }
-
-    It 'reads a quoted value over several lines' {
-        $file = Parse "KEY=`"-----BEGIN-----`nline two`n-----END-----`"`nNEXT=1"
-        $file.Values['KEY'] | Should -Be "-----BEGIN-----`nline two`n-----END-----"
-        $file.Values['NEXT'] | Should -Be '1'
-    }
-
-    It 'takes KEY= as an empty value, and the last duplicate' {
-        $file = Parse "EMPTY=`nDUP=first`nDUP=second"
-        $file.Values['EMPTY'] | Should -Be ''
-        $file.Values['DUP'] | Should -Be 'second'
-    }
-
-    It 'handles CRLF line ends and a byte order mark' {
-        $file = Parse "$([char]0xFEFF)A=1`r`nB=`"two`"`r`n"
-        $file.Values['A'] | Should -Be '1'
-        $file.Values['B'] | Should -Be 'two'
-    }
-
-    It 'keeps the Bulgarian setup note''s SMTP_FROM whole' {
-        $file = Parse 'SMTP_FROM=Sales Scorecard <noreply@instorm.bg>'
-        $file.Values['SMTP_FROM'] | Should -Be 'Sales Scorecard <noreply@instorm.bg>'
-    }
-
-    It 'warns about a malformed line with file and line number, never its value' {
-        $file = Parse "GOOD=1`nthis line has no equals sign SECRETVALUE`nBAD=`"unterminated SECRETVALUE`nALSO=`"x`"trailing SECRETVALUE"
-        $file.Values['GOOD'] | Should -Be '1'
-        $file.Warnings.Line | Should -Be @(2, 3, 4)
-        $all = ($file.Warnings | ForEach-Object ToString) -join "`n"
-        $all | Should -Match 'test.env:2'
-        $all | Should -Not -Match 'SECRETVALUE'
-    }
-
-    It 'warns about text after a closing quote' {
-        $file = Parse "A=`"x`"trailing SECRET`nB=2"
-        $file.Warnings.Line | Should -Be @(1)
-        $file.Values.ContainsKey('A') | Should -BeFalse
-        $file.Values['B'] | Should -Be '2'
-    }
 }
 
 Describe 'Settings precedence: parameter > environment > .env file > default' {
@@ -173,59 +102,6 @@ Describe 'Settings precedence: parameter > environment > .env file > default' {
 }
 
 Describe 'DATABASE_URL' {
-    BeforeAll {
-        function Parse-Url([string] $Url) { [SalesScorecard.Settings.DatabaseUrl]::Parse($Url) }
-    }
-
-    It 'reads user, percent-encoded password, host, port and database' {
-        $url = Parse-Url 'postgresql://scorecard%20app:p%40ss%2Fw%3Ard%25@db.internal:6543/sales%2Dscorecard'
-        $url.Builder.Username | Should -Be 'scorecard app'
-        $url.Builder.Password | Should -Be 'p@ss/w:rd%'
-        $url.Host | Should -Be 'db.internal'
-        $url.Port | Should -Be 6543
-        $url.Database | Should -Be 'sales-scorecard'
-    }
-
-    It 'takes postgres:// too, with port 5432 by default' {
-        $url = Parse-Url 'postgres://u:p@localhost/app'
-        $url.Port | Should -Be 5432
-        $url.Builder.SslMode | Should -Be 'Prefer'
-    }
-
-    It 'tolerates an unencoded @ in the password' {
-        (Parse-Url 'postgresql://u:pa@ss@localhost/app').Builder.Password | Should -Be 'pa@ss'
-    }
-
-    It 'reads an IPv6 host' {
-        $url = Parse-Url 'postgresql://u:p@[::1]:5433/app'
-        $url.Host | Should -Be '::1'
-        $url.Port | Should -Be 5433
-    }
-
-    It 'maps sslmode=<Mode> to Npgsql''s <Expected>' -ForEach @(
-        @{ Mode = 'disable'; Expected = 'Disable' }, @{ Mode = 'allow'; Expected = 'Allow' },
-        @{ Mode = 'prefer'; Expected = 'Prefer' }, @{ Mode = 'require'; Expected = 'Require' },
-        @{ Mode = 'verify-ca'; Expected = 'VerifyCA' }, @{ Mode = 'verify-full'; Expected = 'VerifyFull' }
-    ) {
-        (Parse-Url "postgresql://u:p@db.example/app?sslmode=$Mode").Builder.SslMode | Should -Be $Expected
-    }
-
-    It 'requires TLS for a remote host when sslmode is not given, as the Node app does' {
-        (Parse-Url 'postgresql://u:p@db.example.com/app').Builder.SslMode | Should -Be 'Require'
-        (Parse-Url 'postgresql://u:p@127.0.0.1/app').Builder.SslMode | Should -Be 'Prefer'
-    }
-
-    It 'reads connect_timeout and ignores Prisma''s schema key' {
-        $url = Parse-Url 'postgresql://u:p@localhost/app?schema=public&connect_timeout=7'
-        $url.Builder.Timeout | Should -Be 7
-    }
-
-    It 'accepts an Npgsql keyword string' {
-        $url = Parse-Url 'Host=db.example;Port=5433;Database=app;Username=u;Password=p'
-        $url.Host | Should -Be 'db.example'
-        $url.Database | Should -Be 'app'
-    }
-
     It 'rejects <Why> with InvalidDatabaseUrl and no password in the message' -ForEach @(
         @{ Why = 'another scheme'; Url = 'mysql://u:TopSecret1@db/app' }
         @{ Why = 'a bad port'; Url = 'postgresql://u:TopSecret1@db:99999/app' }

@@ -6,22 +6,22 @@ function Get-TestModulePath {
     $env:SCORECARD_TEST_MODULE
 }
 
-$TestTypesNamed = $false
+$NpgsqlNamed = $false
 
 function Import-TestAssemblies {
     <#
-    Lets test code name Core's and Npgsql's types ([SalesScorecard.Settings.DatabaseUrl], [Npgsql.NpgsqlConnection]).
-    The module keeps them in its own load context, which PowerShell's type names do not reach, so each public type
-    becomes a type accelerator under its full name: the module's very types, which its cmdlets take and return.
+    Lets test code name Npgsql's types ([Npgsql.NpgsqlConnection]) to set up and inspect test databases. The module
+    keeps Npgsql in its own load context, which PowerShell's type names do not reach, so each of its public types
+    becomes a type accelerator under its full name. The module's own types are not named: tests use the cmdlets.
     #>
-    if ($script:TestTypesNamed) { return }
+    if ($script:NpgsqlNamed) { return }
     Import-Module (Get-TestModulePath)
     # Asked for by name from the default context, Core arrives as the cmdlets get it: from the module's context.
     $core = [System.Runtime.Loader.AssemblyLoadContext]::Default.LoadFromAssemblyName([System.Reflection.AssemblyName]'SalesScorecard.Core')
     $npgsql = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($core).LoadFromAssemblyName([System.Reflection.AssemblyName]'Npgsql')
     $accelerators = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')
-    foreach ($type in $core.GetExportedTypes() + $npgsql.GetExportedTypes()) { $accelerators::Add($type.FullName, $type) }
-    $script:TestTypesNamed = $true
+    foreach ($type in $npgsql.GetExportedTypes()) { $accelerators::Add($type.FullName, $type) }
+    $script:NpgsqlNamed = $true
 }
 
 function Get-TestServerUrl {
@@ -44,12 +44,36 @@ function Get-TestServerPassword {
     [uri]::UnescapeDataString($userInfo.Split(':', 2)[1])
 }
 
+function New-TestConnectionBuilder {
+    <# An Npgsql connection string builder for a database of the test server, without pooling. #>
+    param([Parameter(Mandatory)] [string] $Database)
+    Import-TestAssemblies
+    $uri = [uri]((Get-TestServerUrl) -replace '^postgres(?:ql)?://', 'http://')
+    $builder = [Npgsql.NpgsqlConnectionStringBuilder]::new()
+    $builder.Host = $uri.Host.Trim('[', ']')
+    $builder.Port = $uri.Port -gt 0 ? $uri.Port : 5432
+    $builder.Username = [uri]::UnescapeDataString($uri.UserInfo.Split(':', 2)[0])
+    $builder.Password = Get-TestServerPassword
+    $builder.Database = $Database
+    $builder.Pooling = $false
+    $builder
+}
+
+function Test-BcryptPassword {
+    <#
+    Whether a stored bcrypt hash accepts a password, checked by PostgreSQL's pgcrypto, which shares no code with the
+    module. pgcrypto knows $2a$ but not $2b$, the same algorithm for passwords under 72 bytes (it differs only past 255).
+    #>
+    param([Parameter(Mandatory)] [string] $Password, [Parameter(Mandatory)] [string] $Hash)
+    $quotedPassword = $Password -replace "'", "''"
+    $asTwoA = ($Hash -replace '^\$2b\$', '$$2a$$') -replace "'", "''"
+    (Invoke-TestSql -Database postgres -Sql "CREATE EXTENSION IF NOT EXISTS pgcrypto; SELECT crypt('$quotedPassword', '$asTwoA') = '$asTwoA' AS ok").ok
+}
+
 function Invoke-TestSql {
     <# Runs SQL on a database of the test server and returns the rows as objects. #>
     param([Parameter(Mandatory)] [string] $Database, [Parameter(Mandatory)] [string] $Sql)
-    Import-TestAssemblies
-    $builder = [SalesScorecard.Settings.DatabaseUrl]::Parse((Get-TestDatabaseUrl $Database)).Builder
-    $builder.Pooling = $false
+    $builder = New-TestConnectionBuilder $Database
     $connection = [Npgsql.NpgsqlConnection]::new($builder.ConnectionString)
     try {
         $connection.Open()

@@ -191,7 +191,7 @@ Describe 'Passwords the web client would trim' {
     It 'accepts white space inside the password' {
         $id = (Invoke-TestSql -Database $Database -Sql "SELECT id FROM users WHERE ""companyId"" = 'company_metro' ORDER BY id LIMIT 1").id
         Set-ScorecardUser -Identity $id -Password (New-Password 'Inner Space 42')
-        [SalesScorecard.Users.UserRules]::VerifyPassword('Inner Space 42', (Get-UserRow $id).password) | Should -BeTrue
+        Test-BcryptPassword 'Inner Space 42' (Get-UserRow $id).password | Should -BeTrue
     }
 }
 

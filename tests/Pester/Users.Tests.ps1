@@ -1,7 +1,6 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
-    Import-TestAssemblies
     $script:Database = New-TestDatabase
     $script:Url = Get-TestDatabaseUrl $Database
     $script:SavedUrl = $env:DATABASE_URL
@@ -26,7 +25,7 @@ Describe 'Set-ScorecardUser' {
     It 'does the seed''s failed save: user id, company_metro, display name, email and role' {
         $before = Get-UserRow $SeedUser
         $user = Set-ScorecardUser -Identity $SeedUser -CompanyId company_metro -DisplayName 'Zahari Vassilev' -Email 'zahari.v@instorm.example' -Role SALES_DIRECTOR -PassThru
-        $user | Should -BeOfType 'SalesScorecard.ScorecardUser'
+        $user.pstypenames[0] | Should -Be 'SalesScorecard.ScorecardUser'
         $user.DisplayName | Should -Be 'Zahari Vassilev'
         $user.Email | Should -Be 'zahari.v@instorm.example'
         $user.Role | Should -Be 'SALES_DIRECTOR'
@@ -68,12 +67,8 @@ Describe 'Set-ScorecardUser' {
         Set-ScorecardUser -Identity $SeedUser -Password (ConvertTo-SecureString 'Sc0recard! Пароль' -AsPlainText -Force)
         $hash = (Get-UserRow $SeedUser).password
         $hash | Should -Match '^\$2b\$10\$.{53}$'
-        [SalesScorecard.Users.UserRules]::VerifyPassword('Sc0recard! Пароль', $hash) | Should -BeTrue
-        [SalesScorecard.Users.UserRules]::VerifyPassword('wrong', $hash) | Should -BeFalse
-    }
-
-    It 'agrees with a known bcrypt vector made by Node''s bcryptjs' {
-        [SalesScorecard.Users.UserRules]::VerifyPassword('Sc0recard! Пароль', '$2b$10$4ivPfjYIzdn8qrY2jvn2vOmOUW73SFsjPh8n91dZl9yAnQiyF/1Vy') | Should -BeTrue
+        Test-BcryptPassword 'Sc0recard! Пароль' $hash | Should -BeTrue
+        Test-BcryptPassword 'wrong' $hash | Should -BeFalse
     }
 
     It 'writes hashes Node''s bcryptjs accepts' -Skip:(-not (Get-Command node -ErrorAction SilentlyContinue) -or -not (Get-Command npm -ErrorAction SilentlyContinue)) {
@@ -81,7 +76,8 @@ Describe 'Set-ScorecardUser' {
         New-Item -ItemType Directory $folder | Out-Null
         & npm install --prefix $folder --no-audit --no-fund --silent bcryptjs@2 2>&1 | Out-Null
         if ($LASTEXITCODE -ne 0) { Set-ItResult -Skipped -Because 'npm could not install bcryptjs here'; return }
-        $hash = [SalesScorecard.Users.UserRules]::HashPassword('Sc0recard! Пароль')
+        Set-ScorecardUser -Identity $SeedUser -Password (ConvertTo-SecureString 'Sc0recard! Пароль' -AsPlainText -Force)
+        $hash = (Get-UserRow $SeedUser).password
         $env:NODE_PATH = Join-Path $folder 'node_modules'
         try {
             $verdict = 'Sc0recard! Пароль' | & node -e "const b=require('bcryptjs');let s='';process.stdin.on('data',d=>s+=d).on('end',()=>console.log(b.compareSync(s.trim(),process.argv[1])))" $hash
@@ -232,7 +228,7 @@ Describe 'New-, Disable- and Enable-ScorecardUser' {
         $user.InitialPassword | Should -BeOfType [securestring]
         $plain = [Net.NetworkCredential]::new('', $user.InitialPassword).Password
         $plain.Length | Should -Be 20
-        [SalesScorecard.Users.UserRules]::VerifyPassword($plain, (Get-UserRow $user.Id).password) | Should -BeTrue
+        Test-BcryptPassword $plain (Get-UserRow $user.Id).password | Should -BeTrue
         (Invoke-TestSql -Database $Database -Sql "SELECT count(*) AS n FROM audit_logs WHERE action = 'USER_CREATED' AND ""entityId"" = '$($user.Id)'").n | Should -Be 1
         (Get-ScorecardUser -Identity $user.Id).InitialPassword | Should -BeNullOrEmpty
     }

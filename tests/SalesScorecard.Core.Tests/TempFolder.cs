@@ -15,5 +15,12 @@ internal sealed class TempFolder : IDisposable
         return file;
     }
 
+    public string WriteBytes(byte[] bytes)
+    {
+        var file = System.IO.Path.Combine(Path, "data-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllBytes(file, bytes);
+        return file;
+    }
+
     public void Dispose() => Directory.Delete(Path, recursive: true);
 }

@@ -7,7 +7,7 @@ namespace SalesScorecard.Archive;
 /// whole, pg_restore --list reading its table of contents). It gets every chunk in order; one that stops reading
 /// (it is done, or it died) is let go without holding up the others, and its exit code tells which it was.
 /// </summary>
-public sealed class ArchiveFollower
+internal sealed class ArchiveFollower
 {
     // A few chunks of slack: the follower may lag a moment behind the compressor, never far.
     private readonly Channel<ArchiveChunk> _chunks = Channel.CreateBounded<ArchiveChunk>(new BoundedChannelOptions(8) { SingleWriter = true });

@@ -5,14 +5,14 @@ using ZstdSharp.Unsafe;
 namespace SalesScorecard.Archive;
 
 /// <summary>What the pipeline wrote: the raw archive's and the stored file's sizes and SHA-256.</summary>
-public sealed record StoredArchive(long RawBytes, string RawSha256, long StoredBytes, string StoredSha256);
+internal sealed record StoredArchive(long RawBytes, string RawSha256, long StoredBytes, string StoredSha256);
 
 /// <summary>
 /// One pass over pg_dump's uncompressed archive: every chunk goes to the followers (the programs that verify it), into
 /// the raw SHA-256, through zstd and, when asked, encryption, into the stored file's SHA-256 and onto disk. Each
 /// byte is read once and each piece of work done once; zstd compresses on its own worker threads.
 /// </summary>
-public static class ArchivePipeline
+internal static class ArchivePipeline
 {
     private const int ChunkSize = 1 << 20;
 

@@ -6,7 +6,7 @@ namespace SalesScorecard.Archive;
 /// Passes bytes through to or from an inner stream while it counts them and computes their SHA-256, so that a
 /// stream is hashed in the same pass that writes or reads it.
 /// </summary>
-public sealed class HashingStream(Stream inner, bool leaveOpen = false) : Stream
+internal sealed class HashingStream(Stream inner, bool leaveOpen = false) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private string? _sha256;

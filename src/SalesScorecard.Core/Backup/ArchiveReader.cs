@@ -1,7 +1,7 @@
 namespace SalesScorecard.Backup;
 
 /// <summary>Proves a pg_dump archive is readable with pg_restore, without a database.</summary>
-public static class ArchiveReader
+internal static class ArchiveReader
 {
     private static readonly IReadOnlyDictionary<string, string?> NoConnection = new Dictionary<string, string?>();
     private static readonly string NullDevice = OperatingSystem.IsWindows() ? "NUL" : "/dev/null";

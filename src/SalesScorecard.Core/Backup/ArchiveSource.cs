@@ -9,7 +9,7 @@ namespace SalesScorecard.Backup;
 /// compressed and maybe encrypted, the raw archive fed to its standard input as the stored file is read: decrypted,
 /// decompressed and hashed on the way, in one pass.
 /// </summary>
-public sealed class ArchiveSource
+internal sealed class ArchiveSource
 {
     private readonly string? _file;
     private readonly Func<Stream, CancellationToken, Task>? _feed;

@@ -7,7 +7,7 @@ namespace SalesScorecard.Backup;
 /// the entries pg_restore would restore. Entries are kept as pg_restore prints their "schema name owner", with line
 /// breaks in names turned into spaces.
 /// </summary>
-public sealed partial class ArchiveToc
+internal sealed partial class ArchiveToc
 {
     private ArchiveToc(string? database, string? format, int entries, IReadOnlyList<string> tableData, IReadOnlyList<string> tables, IReadOnlyList<string> partitions)
     {

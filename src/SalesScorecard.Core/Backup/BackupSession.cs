@@ -106,9 +106,9 @@ public sealed class BackupSession : IDisposable
     /// The archive of the backup just made, uploaded to the copy's store as it was written and not yet completed; the
     /// offsite copy takes it (<see cref="TakePendingCopy"/>), and disposing the session aborts it otherwise.
     /// </summary>
-    public Offsite.OffsiteUploadStream? PendingCopy { get; internal set; }
+    internal Offsite.OffsiteUploadStream? PendingCopy { get; set; }
 
-    public Offsite.OffsiteUploadStream? TakePendingCopy()
+    internal Offsite.OffsiteUploadStream? TakePendingCopy()
     {
         var pending = PendingCopy;
         PendingCopy = null;

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace SalesScorecard.Backup;
 
-public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
+internal sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
 {
     private static readonly Dictionary<int, string> SignalNames = new()
     {
@@ -30,7 +30,7 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
 /// Runs pg_dump and pg_restore: arguments as a list (never a shell), output captured, killed on cancel, and dying with
 /// this process where the OS allows (<see cref="ChildLifetime"/>).
 /// </summary>
-public static class ExternalProcess
+internal static class ExternalProcess
 {
     /// <param name="environment">Variables to set; a null value removes the variable from the child's environment.</param>
     /// <param name="feedInput">Writes the child's standard input, which is then closed; null for none.</param>

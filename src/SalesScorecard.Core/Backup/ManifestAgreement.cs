@@ -4,7 +4,7 @@ namespace SalesScorecard.Backup;
 /// Proves a backup's archive is the one its manifest describes, beyond the SHA-256 (which whoever swaps the archive can
 /// update too): the archive's own table of contents, and summary.txt's row counts, must agree with the manifest.
 /// </summary>
-public static class ManifestAgreement
+internal static class ManifestAgreement
 {
     private const int MaxNamesShown = 5;
 

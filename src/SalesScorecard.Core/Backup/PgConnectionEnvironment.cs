@@ -11,7 +11,7 @@ namespace SalesScorecard.Backup;
 /// folder (the backup's destination, or a per-user one) and is named after this process, so when a crash strands it
 /// the next run can tell it is stale (<see cref="RemoveStale"/>).
 /// </summary>
-public sealed class PgConnectionEnvironment : IDisposable
+internal sealed class PgConnectionEnvironment : IDisposable
 {
     public const string PassFilePrefix = ".pgpass-";
 

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace SalesScorecard.Backup;
 
 /// <summary>pg_dump and its pg_restore, found and versioned once per run.</summary>
-public sealed partial class PgTools
+internal sealed partial class PgTools
 {
     private PgTools(string pgDump, string pgRestore, Version version, string versionText)
     {

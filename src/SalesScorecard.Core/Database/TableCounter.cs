@@ -8,7 +8,7 @@ namespace SalesScorecard.Database;
 /// Exact row counts of every user table, found in the catalog rather than a fixed list, so a table added later is
 /// never missed. Run it inside a REPEATABLE READ transaction to get one point in time.
 /// </summary>
-public static class TableCounter
+internal static class TableCounter
 {
     // Ordinary and partitioned tables of every non-system schema. Partitions are counted through their parent;
     // ONLY keeps rows of inheritance children from being counted twice.

@@ -8,7 +8,7 @@ namespace SalesScorecard.Encryption;
 /// chunk with nothing behind it, so a truncated or extended file fails as <c>ArchiveTampered</c> (as the reference
 /// implementation does, that error comes on the read after the last authentic chunk).
 /// </summary>
-public sealed class AgeDecryptor : Stream
+internal sealed class AgeDecryptor : Stream
 {
     private readonly Stream _input;
     private readonly bool _leaveOpen;

@@ -8,7 +8,7 @@ namespace SalesScorecard.Encryption;
 /// last; <see cref="FlushFinalBlock"/> (or Dispose) writes the final chunk. Memory stays two chunk buffers whatever
 /// the size of the data.
 /// </summary>
-public sealed class AgeEncryptor : Stream
+internal sealed class AgeEncryptor : Stream
 {
     private readonly Stream _output;
     private readonly bool _leaveOpen;

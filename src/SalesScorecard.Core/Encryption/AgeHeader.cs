@@ -7,7 +7,7 @@ namespace SalesScorecard.Encryption;
 /// The textual header of an age v1 file: the version line, the recipient stanzas, and the MAC line. Parsing is strict
 /// (canonical base64, exact line shapes), so the bytes read are the bytes the MAC covers.
 /// </summary>
-public sealed class AgeHeader
+internal sealed class AgeHeader
 {
     private const string VersionLinePrefix = "age-encryption.org/";
     private const string Version = "v1";

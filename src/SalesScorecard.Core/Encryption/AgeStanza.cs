@@ -1,7 +1,7 @@
 namespace SalesScorecard.Encryption;
 
 /// <summary>One recipient stanza of an age header: its arguments (the first names its type) and its wrapped file key.</summary>
-public sealed class AgeStanza
+internal sealed class AgeStanza
 {
     internal AgeStanza(IReadOnlyList<string> arguments, byte[] body)
     {

@@ -411,7 +411,7 @@ internal static partial class SmtpReplies
 }
 
 /// <summary>The server certificate seen in a TLS handshake, and why it was or was not trusted.</summary>
-public sealed class TlsObservation(string? trustedSha256)
+internal sealed class TlsObservation(string? trustedSha256)
 {
     public X509Certificate2? Certificate { get; private set; }
 

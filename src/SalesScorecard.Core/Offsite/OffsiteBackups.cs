@@ -9,10 +9,13 @@ public static class OffsiteBackups
     /// Copies a verified local backup to the store and records the outcome on <paramref name="backup"/> and in backup.log
     /// (an OFFSITE line either way), and returns the copy. A failed copy is OffsiteCopyFailed, which says the local backup is fine.
     /// </summary>
-    /// <param name="archiveUpload">The archive's upload begun while it was written, or null to upload it from the file.</param>
+    /// <param name="session">The run that made the backup: its log, and the archive's upload begun while it was written.</param>
     public static async Task<OffsiteCopy> CopyAsync(
-        OffsiteStore store, BackupInfo backup, BackupLog log, OffsiteUploadStream? archiveUpload, IOperationReporter reporter, CancellationToken cancellationToken)
+        OffsiteStore store, BackupInfo backup, BackupSession session, IOperationReporter reporter, CancellationToken cancellationToken)
     {
+        var log = session.Log;
+        // Completed by the copy; aborted by this disposal when the copy fails first.
+        await using var archiveUpload = session.TakePendingCopy();
         backup.Offsite = store.Location.Url(backup.Name);
         backup.OffsiteVerified = false;
         try

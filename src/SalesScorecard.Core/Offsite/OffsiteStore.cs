@@ -70,7 +70,7 @@ public sealed class OffsiteStore : IDisposable
     /// with the manifest, then manifest.json, read back too. On any failure what was uploaded is removed again.
     /// </summary>
     /// <param name="archiveUpload">The archive's upload, begun while the archive was written: completed here instead of uploading the file again.</param>
-    public async Task<OffsiteCopy> CopyBackupAsync(
+    internal async Task<OffsiteCopy> CopyBackupAsync(
         string folder, BackupManifest manifest, OffsiteUploadStream? archiveUpload, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var prefix = Location.BackupPrefix(manifest.Name);
@@ -138,11 +138,11 @@ public sealed class OffsiteStore : IDisposable
     }
 
     /// <summary>Starts an object that is written as it is produced; nothing is visible until the stream is completed.</summary>
-    public OffsiteUploadStream CreateObject(string backupName, string relative, CancellationToken cancellationToken) =>
+    internal OffsiteUploadStream CreateObject(string backupName, string relative, CancellationToken cancellationToken) =>
         new(_client, Location.Bucket, Location.BackupPrefix(backupName) + relative, cancellationToken);
 
     /// <summary>Reads an object back whole and fails with OffsiteVerifyFailed unless its size and SHA-256 are the expected ones.</summary>
-    public async Task EnsureStoredAsync(string key, ManifestFile expected, CancellationToken cancellationToken)
+    internal async Task EnsureStoredAsync(string key, ManifestFile expected, CancellationToken cancellationToken)
     {
         var (bytes, sha256) = await HashObjectAsync(key, cancellationToken).ConfigureAwait(false);
         if (bytes != expected.Bytes || sha256 != expected.Sha256)

@@ -6,7 +6,7 @@ namespace SalesScorecard.Offsite;
 /// of the upload, or a write the store holds up longer than <see cref="SlowestWrite"/>, ends the upload and is kept in
 /// <see cref="UploadFailure"/>; the copy then starts again from the finished file.
 /// </summary>
-public sealed class OffsiteTee : Stream
+internal sealed class OffsiteTee : Stream
 {
     /// <summary>Longer than a healthy store takes for a part, far shorter than BACKUP_STALL_SECONDS.</summary>
     public static readonly TimeSpan SlowestWrite = TimeSpan.FromSeconds(60);

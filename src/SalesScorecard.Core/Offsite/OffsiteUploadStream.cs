@@ -8,7 +8,7 @@ namespace SalesScorecard.Offsite;
 /// fills, so memory holds two parts whatever the object's size. An object smaller than a part is one PUT. Nothing is
 /// visible on the store until <see cref="CompleteAsync"/>; disposing an uncompleted stream aborts the multipart upload.
 /// </summary>
-public sealed class OffsiteUploadStream : Stream
+internal sealed class OffsiteUploadStream : Stream
 {
     /// <summary>16 MiB parts: S3 allows 10,000 of them, so one object may grow to 156 GiB.</summary>
     public const int PartSize = 16 << 20;

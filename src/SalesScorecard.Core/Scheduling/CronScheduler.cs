@@ -7,7 +7,7 @@ namespace SalesScorecard.Scheduling;
 /// The current user's crontab, through crontab -l and crontab -. Our lines end with the marker
 /// <c># SalesScorecard:&lt;Name&gt;:&lt;Kind&gt;</c>; every other line is written back byte for byte.
 /// </summary>
-public sealed class CronScheduler : IBackupScheduler
+internal sealed class CronScheduler : IBackupScheduler
 {
     public const string Platform = "cron";
     private const string MarkerPrefix = "# SalesScorecard:";

@@ -10,7 +10,7 @@ namespace SalesScorecard.Scheduling;
 /// &lt;Name&gt;-Backup and &lt;Name&gt;-Watchdog, running as the current user whether logged on or not (S4U, no stored
 /// password). The job's output is appended to the same logs as on cron.
 /// </summary>
-public sealed class WindowsTaskScheduler : IBackupScheduler
+internal sealed class WindowsTaskScheduler : IBackupScheduler
 {
     public const string Platform = "TaskScheduler";
     private const string Folder = @"\SalesScorecard\";

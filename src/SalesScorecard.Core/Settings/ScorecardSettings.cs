@@ -5,7 +5,7 @@ using SalesScorecard.Encryption;
 namespace SalesScorecard.Settings;
 
 /// <summary>Where a setting's value came from, in order of precedence.</summary>
-public enum SettingSource
+internal enum SettingSource
 {
     Parameter,
     Environment,
@@ -14,7 +14,7 @@ public enum SettingSource
 }
 
 /// <summary>One resolved setting. <see cref="Value"/> is the real value: show <see cref="ConfigSetting"/> instead.</summary>
-public sealed record ResolvedSetting(SettingDefinition Definition, string? Value, SettingSource Source);
+internal sealed record ResolvedSetting(SettingDefinition Definition, string? Value, SettingSource Source);
 
 /// <summary>
 /// The module's settings, resolved once per cmdlet call: explicit parameter, then the process environment, then the
@@ -94,7 +94,7 @@ public sealed class ScorecardSettings
         return File.Exists(local) ? local : null;
     }
 
-    public ResolvedSetting this[string name] => _settings[SettingNames.Find(name).Name];
+    internal ResolvedSetting this[string name] => _settings[SettingNames.Find(name).Name];
 
     public string? Get(string name) => this[name].Value;
 

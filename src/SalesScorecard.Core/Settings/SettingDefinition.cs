@@ -1,7 +1,7 @@
 namespace SalesScorecard.Settings;
 
 /// <summary>One setting the module understands: its .env key, default, and whether its value is a secret.</summary>
-public sealed record SettingDefinition(string Name, string? DefaultValue, bool IsSecret, string Description);
+internal sealed record SettingDefinition(string Name, string? DefaultValue, bool IsSecret, string Description);
 
 public static class SettingNames
 {
@@ -40,7 +40,7 @@ public static class SettingNames
     /// <summary>Names the .env file when no -EnvFile is given.</summary>
     public const string EnvFileVariable = "SCORECARD_ENV_FILE";
 
-    public static IReadOnlyList<SettingDefinition> All { get; } =
+    internal static IReadOnlyList<SettingDefinition> All { get; } =
     [
         new(DatabaseUrl, null, IsSecret: true, "PostgreSQL connection: postgresql://user:password@host:port/database, or an Npgsql keyword string."),
         new(SmtpHost, null, IsSecret: false, "SMTP server for notifications; without it no mail is sent."),
@@ -60,7 +60,7 @@ public static class SettingNames
         new(BackupKeepMin, "7", IsSecret: false, "The newest this many successful backups are always kept, however old."),
         new(PgDumpPath, null, IsSecret: false, "The pg_dump program; default: PATH, then the newest PostgreSQL install folder."),
         new(BackupStallSeconds, "600", IsSecret: false, "A backup whose archive has not grown for this many seconds is stopped and fails with BackupStalled."),
-        new(BackupCompression, "zstd", IsSecret: false, "zstd (level 1), zstd:N for a level from 1 to 19, or pg_dump for pg_dump's own compression in a .dump file."),
+        new(BackupCompression, "zstd", IsSecret: false, $"zstd (level {Archive.ArchiveCompression.DefaultZstdLevel}), zstd:N for a level from 1 to 19, or pg_dump for pg_dump's own compression in a .dump file."),
         new(BackupEncryptionRecipients, null, IsSecret: false, "age X25519 recipients (age1...) to encrypt backups to, comma separated, or the path of a recipients file."),
         new(BackupIdentityFile, null, IsSecret: false, "The age identity file (private key) that reads encrypted backups; keep it off the machine that makes them."),
         new(BackupS3Url, null, IsSecret: false, "s3://bucket/prefix: every verified backup is copied there (offsite copies); without it none is."),
@@ -75,7 +75,7 @@ public static class SettingNames
         new(BackupS3KeepMin, null, IsSecret: false, "The newest this many offsite copies are always kept; default: BACKUP_KEEP_MIN."),
     ];
 
-    public static SettingDefinition Find(string name) =>
+    internal static SettingDefinition Find(string name) =>
         All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal))
         ?? throw new ArgumentException($"Unknown setting '{name}'.", nameof(name));
 }

@@ -92,7 +92,7 @@ public static partial class UserRules
         c is '\t' or '\n' or '\v' or '\f' or '\r' or '\u2028' or '\u2029' or '\uFEFF'
         || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.SpaceSeparator;
 
-    public static bool VerifyPassword(string password, string hash) => BCrypt.Net.BCrypt.Verify(password, hash);
+    internal static bool VerifyPassword(string password, string hash) => BCrypt.Net.BCrypt.Verify(password, hash);
 
     /// <summary>A strong random password for a new user, who then resets it in the app.</summary>
     public static string GeneratePassword() =>

@@ -67,6 +67,18 @@ public sealed class DatabaseUrlTests
         Assert.Equal(SslMode.VerifyFull, DatabaseUrl.Parse("postgresql://u:p@localhost/db?SSLMODE=Verify-Full").Builder.SslMode);
     }
 
+    [Theory]
+    [InlineData("disable", SslMode.Disable)]
+    [InlineData("allow", SslMode.Allow)]
+    [InlineData("prefer", SslMode.Prefer)]
+    [InlineData("require", SslMode.Require)]
+    [InlineData("verify-ca", SslMode.VerifyCA)]
+    [InlineData("verify-full", SslMode.VerifyFull)]
+    public void EverySslModeOfLibpqMapsToNpgsqls(string mode, SslMode expected)
+    {
+        Assert.Equal(expected, DatabaseUrl.Parse($"postgresql://u:p@db.example.org/db?sslmode={mode}").Builder.SslMode);
+    }
+
     [Fact]
     public void SupportedQueryKeysAreApplied()
     {

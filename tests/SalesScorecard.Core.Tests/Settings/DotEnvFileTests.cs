@@ -36,6 +36,7 @@ public sealed class DotEnvFileTests
     [InlineData("A: yaml style", "yaml style")]
     [InlineData("export A=exported", "exported")]
     [InlineData("export   A = \"exported\"", "exported")]
+    [InlineData("A=Sales Scorecard <noreply@instorm.bg>", "Sales Scorecard <noreply@instorm.bg>")]
     public void ValuesAreReadAsDotenvReadsThem(string line, string value)
     {
         Assert.Equal(value, Parse(line).Values["A"]);
