@@ -62,10 +62,6 @@ public sealed class GetScorecardUserCommand : UserAdminCmdlet
                 WriteObject(user);
             }
         }
-        catch (System.Data.Common.DbException e)
-        {
-            ThrowScorecardError(Database.DatabaseConnector.Failure(e, "Reading users"));
-        }
         catch (ScorecardException e)
         {
             ReportRecordFailure(e);

@@ -50,10 +50,6 @@ public sealed class NewScorecardUserCommand : UserAdminCmdlet
                 WriteObject(RunQuick(ct => store.CreateAsync(checkedRequest, ct)));
             }
         }
-        catch (System.Data.Common.DbException e)
-        {
-            ReportRecordFailure(Database.DatabaseConnector.Failure(e, $"Creating user '{Email}'"));
-        }
         catch (ScorecardException e)
         {
             ReportRecordFailure(e);

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Management.Automation;
-using SalesScorecard.Database;
 using SalesScorecard.Settings;
 using SalesScorecard.Users;
 
@@ -72,10 +71,6 @@ public abstract class UserAdminCmdlet : ScorecardDatabaseCmdlet
                     WriteObject(updated);
                 }
             }
-        }
-        catch (System.Data.Common.DbException e)
-        {
-            ReportRecordFailure(DatabaseConnector.Failure(e, $"Changing user '{request.Identity}'"));
         }
         catch (ScorecardException e)
         {

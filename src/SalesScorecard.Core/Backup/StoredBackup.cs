@@ -54,9 +54,13 @@ public sealed class StoredBackup
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ScorecardException(ScorecardErrors.ArchiveUnreadable, $"'{Describe(relative)}' cannot be read: {e.Message}", Describe(relative), e);
+            throw Unreadable(Describe(relative), e);
         }
     }
+
+    /// <summary>A file of a backup that the disk or the store would not give back.</summary>
+    internal static ScorecardException Unreadable(string path, Exception e) =>
+        new(ScorecardErrors.ArchiveUnreadable, $"The stored file '{path}' cannot be read: {e.Message}", path, e);
 
     public async Task<string> ReadTextAsync(string relative, CancellationToken cancellationToken)
     {

@@ -105,7 +105,7 @@ public static class SmtpProbe
                 }
             }
 
-            run.Advise($"Nothing accepts connections on {mail!.Server}. Check SMTP_PORT (587 for StartTls, 465 for SslOnConnect) and any firewall.");
+            run.Advise($"Nothing accepts connections on {mail!.Server}. Check SMTP_PORT ({SmtpNotifier.SubmissionPorts}) and any firewall.");
             return (SmtpStepStatus.Failed, $"Cannot connect to {mail.Server}: {(last is OperationCanceledException ? "timed out" : last?.Message)}.");
         }).ConfigureAwait(false);
 
@@ -129,7 +129,7 @@ public static class SmtpProbe
             }
             catch (NotSupportedException)
             {
-                run.Advise("The server does not offer STARTTLS on this port. Port 465 wants SMTP_SECURITY=SslOnConnect; port 587 normally offers STARTTLS.");
+                run.Advise($"The server does not offer STARTTLS on this port. {SmtpNotifier.StartTlsNotOfferedAdvice}");
                 return (SmtpStepStatus.Failed, "The server does not offer STARTTLS.");
             }
             catch (Exception e) when (e is SmtpProtocolException or IOException or SocketException or OperationCanceledException or TimeoutException
@@ -137,7 +137,7 @@ public static class SmtpProbe
             {
                 run.Advise(settings.Security != SmtpSecurity.SslOnConnect && settings.Port == 465
                     ? "Port 465 expects SslOnConnect: set SMTP_SECURITY=SslOnConnect."
-                    : "The server did not speak SMTP as expected. Check SMTP_PORT and SMTP_SECURITY (587 StartTls, 465 SslOnConnect).");
+                    : $"The server did not speak SMTP as expected. Check SMTP_PORT and SMTP_SECURITY ({SmtpNotifier.SubmissionPorts}).");
                 var timedOut = e is OperationCanceledException or TimeoutException;
                 return (SmtpStepStatus.Failed, $"No SMTP greeting or EHLO answer: {(timedOut ? $"none within {settings.Timeout.TotalSeconds:0} s (SMTP_TIMEOUT_SECONDS)" : e.Message)}");
             }
