@@ -1,5 +1,6 @@
 using SalesScorecard.Archive;
 using SalesScorecard.Encryption;
+using SalesScorecard.Processes;
 using ZstdSharp;
 
 namespace SalesScorecard.Backup;
