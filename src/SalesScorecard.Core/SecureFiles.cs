@@ -4,7 +4,8 @@ namespace SalesScorecard;
 
 /// <summary>
 /// Files and folders only their owner can read, from the moment they exist: backups hold password hashes, and
-/// pgpass files hold the database password.
+/// pgpass files hold the database password. Unix only (modes 0700 and 0600): on Windows nothing here changes an ACL, so
+/// what is created inherits the ACL of the folder it is created in; keep BACKUP_DIR in a folder only its owner can read.
 /// </summary>
 internal static class SecureFiles
 {

@@ -26,42 +26,35 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
     [Parameter]
     public SwitchParameter Offsite { get; set; }
 
-    protected override void EndProcessing()
+    protected override void EndProcessing() => RunOrThrow(() =>
     {
-        try
+        var settings = LoadSettings(new Dictionary<string, string?>
         {
-            var settings = LoadSettings(new Dictionary<string, string?>
+            [SettingNames.BackupDir] = OffsiteLocation.IsOffsite(Destination) ? Destination : ProviderPath(Destination),
+        });
+        if (Offsite || OffsiteLocation.IsOffsite(settings.Get(SettingNames.BackupDir)))
+        {
+            WriteOffsite(settings);
+            return;
+        }
+
+        var destination = settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
+        if (Latest)
+        {
+            if (BackupCatalog.Latest(destination) is { } latest)
             {
-                [SettingNames.BackupDir] = OffsiteLocation.IsOffsite(Destination) ? Destination : ProviderPath(Destination),
-            });
-            if (Offsite || OffsiteLocation.IsOffsite(settings.Get(SettingNames.BackupDir)))
+                WriteObject(latest);
+            }
+            else
             {
-                WriteOffsite(settings);
-                return;
+                WriteScorecardError(BackupCatalog.NoBackup(destination));
             }
 
-            var destination = settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
-            if (Latest)
-            {
-                if (BackupCatalog.Latest(destination) is { } latest)
-                {
-                    WriteObject(latest);
-                }
-                else
-                {
-                    WriteScorecardError(BackupCatalog.NoBackup(destination));
-                }
-
-                return;
-            }
-
-            WriteMatching(BackupCatalog.List(destination), destination);
+            return;
         }
-        catch (ScorecardException e)
-        {
-            ThrowScorecardError(e);
-        }
-    }
+
+        WriteMatching(BackupCatalog.List(destination), destination);
+    });
 
     /// <summary>The backups on the store: -Destination s3://..., BACKUP_DIR=s3://... or, with -Offsite, BACKUP_S3_URL.</summary>
     private void WriteOffsite(ScorecardSettings settings)

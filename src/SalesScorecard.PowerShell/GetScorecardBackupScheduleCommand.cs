@@ -11,19 +11,12 @@ public sealed class GetScorecardBackupScheduleCommand : ScorecardCmdlet
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => RunOrThrow(() =>
     {
-        try
+        var scheduler = BackupSchedulers.ForThisMachine();
+        foreach (var entry in RunQuick(ct => scheduler.ListAsync(Name, ct)))
         {
-            var scheduler = BackupSchedulers.ForThisMachine();
-            foreach (var entry in RunQuick(ct => scheduler.ListAsync(Name, ct)))
-            {
-                WriteObject(entry);
-            }
+            WriteObject(entry);
         }
-        catch (ScorecardException e)
-        {
-            ThrowScorecardError(e);
-        }
-    }
+    });
 }

@@ -6,18 +6,11 @@ namespace SalesScorecard.PowerShell;
 [OutputType(typeof(ConfigSetting))]
 public sealed class GetScorecardConfigCommand : ScorecardCmdlet
 {
-    protected override void EndProcessing()
+    protected override void EndProcessing() => RunOrThrow(() =>
     {
-        try
+        foreach (var setting in LoadSettings().Describe())
         {
-            foreach (var setting in LoadSettings().Describe())
-            {
-                WriteObject(setting);
-            }
+            WriteObject(setting);
         }
-        catch (ScorecardException e)
-        {
-            ThrowScorecardError(e);
-        }
-    }
+    });
 }

@@ -43,32 +43,21 @@ public sealed class GetScorecardUserCommand : UserAdminCmdlet
         }
     }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => RunForRecord(() =>
     {
-        try
+        var query = new UserQuery { Identity = Identity, CompanyId = CompanyId, Role = Role, Name = Name, IncludeInactive = IncludeInactive || Identity is not null };
+        var store = Store;
+        var users = RunQuick(ct => store.FindAsync(query, ct));
+        if (users.Count == 0 && Identity is not null)
         {
-            var query = new UserQuery { Identity = Identity, CompanyId = CompanyId, Role = Role, Name = Name, IncludeInactive = IncludeInactive || Identity is not null };
-            var store = Store;
-            var users = RunQuick(ct => store.FindAsync(query, ct));
-            if (users.Count == 0 && Identity is not null)
-            {
-                WriteScorecardError(new ScorecardException(ScorecardErrors.UserNotFound,
-                    $"No user has the id or email '{Identity}'{(CompanyId is null ? string.Empty : $" in company '{CompanyId}'")}.", Identity));
-            }
+            WriteScorecardError(new ScorecardException(ScorecardErrors.UserNotFound,
+                $"No user has the id or email '{Identity}'{(CompanyId is null ? string.Empty : $" in company '{CompanyId}'")}.", Identity));
+        }
 
-            _unsetCount += users.Count(u => u.StoredIsActive is null);
-            foreach (var user in users)
-            {
-                WriteObject(user);
-            }
-        }
-        catch (System.Data.Common.DbException e)
+        _unsetCount += users.Count(u => u.StoredIsActive is null);
+        foreach (var user in users)
         {
-            ThrowScorecardError(Database.DatabaseConnector.Failure(e, "Reading users"));
+            WriteObject(user);
         }
-        catch (ScorecardException e)
-        {
-            ReportRecordFailure(e);
-        }
-    }
+    });
 }

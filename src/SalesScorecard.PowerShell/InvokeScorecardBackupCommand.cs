@@ -48,24 +48,15 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
 
     protected override void ProcessRecord()
     {
-        ScorecardSettings settings;
-        try
+        var settings = RunOrThrow(() => LoadSettings(new Dictionary<string, string?>
         {
-            settings = LoadSettings(new Dictionary<string, string?>
-            {
-                [SettingNames.DatabaseUrl] = DatabaseUrl,
-                [SettingNames.BackupDir] = OffsiteLocation.IsOffsite(Destination) ? Destination : ProviderPath(Destination),
-                [SettingNames.BackupRetentionDays] = RetentionDays?.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                [SettingNames.BackupKeepMin] = KeepLast?.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                [SettingNames.BackupCompression] = Compression,
-                [SettingNames.BackupEncryptionRecipients] = RecipientSetting(),
-            });
-        }
-        catch (ScorecardException e)
-        {
-            ThrowScorecardError(e);
-            return;
-        }
+            [SettingNames.DatabaseUrl] = DatabaseUrl,
+            [SettingNames.BackupDir] = OffsiteLocation.IsOffsite(Destination) ? Destination : ProviderPath(Destination),
+            [SettingNames.BackupRetentionDays] = RetentionDays?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [SettingNames.BackupKeepMin] = KeepLast?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [SettingNames.BackupCompression] = Compression,
+            [SettingNames.BackupEncryptionRecipients] = RecipientSetting(),
+        }));
 
         string? destination = null;
         long logStart = 0;

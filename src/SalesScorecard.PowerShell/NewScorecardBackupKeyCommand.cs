@@ -21,15 +21,11 @@ public sealed class NewScorecardBackupKeyCommand : ScorecardCmdlet
             return;
         }
 
-        try
+        RunOrThrow(() =>
         {
             var identity = AgeIdentity.Generate();
             identity.WriteFile(path, DateTimeOffset.Now);
             WriteObject(new BackupKeyInfo { Path = path, Recipient = identity.ToRecipient().ToString() });
-        }
-        catch (ScorecardException e)
-        {
-            ThrowScorecardError(e);
-        }
+        });
     }
 }

@@ -31,32 +31,21 @@ public sealed class NewScorecardUserCommand : UserAdminCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public SecureString? Password { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => RunForRecord(() =>
     {
-        try
+        var request = new NewUserRequest
         {
-            var request = new NewUserRequest
-            {
-                Email = Email!,
-                DisplayName = DisplayName!,
-                Role = Role!,
-                CompanyId = CompanyId!,
-                Password = Password is null ? null : new NetworkCredential(string.Empty, Password).Password,
-            };
-            var store = Store;
-            var checkedRequest = RunQuick(ct => store.CheckNewAsync(request, ct));
-            if (ShouldProcess($"{checkedRequest.Email} ({checkedRequest.DisplayName}, {checkedRequest.Role}) in company '{checkedRequest.CompanyId}'", "Create user"))
-            {
-                WriteObject(RunQuick(ct => store.CreateAsync(checkedRequest, ct)));
-            }
-        }
-        catch (System.Data.Common.DbException e)
+            Email = Email!,
+            DisplayName = DisplayName!,
+            Role = Role!,
+            CompanyId = CompanyId!,
+            Password = Password is null ? null : new NetworkCredential(string.Empty, Password).Password,
+        };
+        var store = Store;
+        var checkedRequest = RunQuick(ct => store.CheckNewAsync(request, ct));
+        if (ShouldProcess($"{checkedRequest.Email} ({checkedRequest.DisplayName}, {checkedRequest.Role}) in company '{checkedRequest.CompanyId}'", "Create user"))
         {
-            ReportRecordFailure(Database.DatabaseConnector.Failure(e, $"Creating user '{Email}'"));
+            WriteObject(RunQuick(ct => store.CreateAsync(checkedRequest, ct)));
         }
-        catch (ScorecardException e)
-        {
-            ReportRecordFailure(e);
-        }
-    }
+    });
 }

@@ -193,6 +193,27 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
     /// <summary>For a failure after which the cmdlet can do nothing more.</summary>
     protected void ThrowScorecardError(ScorecardException e) => ThrowTerminatingError(ToErrorRecord(e));
 
+    /// <summary>Runs a cmdlet body after whose failure nothing more can be done: a ScorecardException ends the cmdlet.</summary>
+    protected void RunOrThrow(Action body) => RunOrThrow(() =>
+    {
+        body();
+        return true;
+    });
+
+    /// <inheritdoc cref="RunOrThrow(Action)"/>
+    protected T RunOrThrow<T>(Func<T> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (ScorecardException e)
+        {
+            ThrowScorecardError(e);
+            throw; // Not reached: ThrowTerminatingError always throws, which the compiler cannot know.
+        }
+    }
+
     /// <summary>For a failure of one input record; the pipeline goes on with the next.</summary>
     protected void WriteScorecardError(ScorecardException e) => WriteError(ToErrorRecord(e));
 

@@ -47,20 +47,13 @@ public sealed class SendBackupNotificationCommand : ScorecardCmdlet
 
     private ScorecardSettings? _settings;
 
-    protected override void BeginProcessing()
+    protected override void BeginProcessing() => RunOrThrow(() =>
     {
-        try
+        _settings = LoadSettings(new Dictionary<string, string?>
         {
-            _settings = LoadSettings(new Dictionary<string, string?>
-            {
-                [SettingNames.SmtpRetrySeconds] = RetrySeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            });
-        }
-        catch (ScorecardException e)
-        {
-            ThrowScorecardError(e);
-        }
-    }
+            [SettingNames.SmtpRetrySeconds] = RetrySeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+    });
 
     protected override void ProcessRecord()
     {

@@ -13,17 +13,10 @@ public sealed class TestScorecardDatabaseCommand : ScorecardDatabaseCmdlet
     [ValidateNotNullOrEmpty]
     public string? DatabaseUrl { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => RunOrThrow(() =>
     {
-        try
-        {
-            var url = LoadSettings(new Dictionary<string, string?> { [SettingNames.DatabaseUrl] = DatabaseUrl }).GetDatabaseUrl();
-            WriteVerbose($"Connecting to {url.Describe()}.");
-            WriteObject(Run((_, ct) => DatabaseInspector.InspectAsync(url, ct)));
-        }
-        catch (ScorecardException e)
-        {
-            ThrowScorecardError(e);
-        }
-    }
+        var url = LoadSettings(new Dictionary<string, string?> { [SettingNames.DatabaseUrl] = DatabaseUrl }).GetDatabaseUrl();
+        WriteVerbose($"Connecting to {url.Describe()}.");
+        WriteObject(Run((_, ct) => DatabaseInspector.InspectAsync(url, ct)));
+    });
 }

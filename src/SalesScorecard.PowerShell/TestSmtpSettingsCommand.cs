@@ -34,25 +34,18 @@ public sealed class TestSmtpSettingsCommand : ScorecardCmdlet
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    protected override void EndProcessing()
+    protected override void EndProcessing() => RunOrThrow(() =>
     {
-        try
+        var settings = LoadSettings(new Dictionary<string, string?>
         {
-            var settings = LoadSettings(new Dictionary<string, string?>
-            {
-                [SettingNames.SmtpHost] = SmtpHost,
-                [SettingNames.SmtpPort] = Port?.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                [SettingNames.SmtpUser] = Credential?.UserName,
-                [SettingNames.SmtpPass] = Credential?.GetNetworkCredential().Password,
-                [SettingNames.SmtpSecurity] = Security?.ToString(),
-            });
-            var recipients = To?.SelectMany(MailSettings.SplitAddresses).ToList();
-            var result = Run((reporter, ct) => SmtpProbe.RunAsync(settings, CurrentDirectory, recipients, SendTestMessage, reporter, ct));
-            WriteObject(Quiet ? result.Passed : result);
-        }
-        catch (ScorecardException e)
-        {
-            ThrowScorecardError(e);
-        }
-    }
+            [SettingNames.SmtpHost] = SmtpHost,
+            [SettingNames.SmtpPort] = Port?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [SettingNames.SmtpUser] = Credential?.UserName,
+            [SettingNames.SmtpPass] = Credential?.GetNetworkCredential().Password,
+            [SettingNames.SmtpSecurity] = Security?.ToString(),
+        });
+        var recipients = To?.SelectMany(MailSettings.SplitAddresses).ToList();
+        var result = Run((reporter, ct) => SmtpProbe.RunAsync(settings, CurrentDirectory, recipients, SendTestMessage, reporter, ct));
+        WriteObject(Quiet ? result.Passed : result);
+    });
 }

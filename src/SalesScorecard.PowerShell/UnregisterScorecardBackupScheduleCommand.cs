@@ -21,32 +21,25 @@ public sealed class UnregisterScorecardBackupScheduleCommand : ScorecardCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => RunOrThrow(() =>
     {
-        try
+        var scheduler = BackupSchedulers.ForThisMachine();
+        var existing = RunQuick(ct => scheduler.ListAsync(Name, ct)).Where(e => Kind is null || Kind.Contains(e.Kind)).ToList();
+        if (existing.Count == 0)
         {
-            var scheduler = BackupSchedulers.ForThisMachine();
-            var existing = RunQuick(ct => scheduler.ListAsync(Name, ct)).Where(e => Kind is null || Kind.Contains(e.Kind)).ToList();
-            if (existing.Count == 0)
-            {
-                var what = Kind is null ? "schedule" : $"{string.Join(" or ", Kind)} schedule";
-                WriteScorecardError(new ScorecardException(ScorecardErrors.ScheduleNotFound,
-                    $"No {what} named '{Name}' is registered for this user.", Name));
-                return;
-            }
+            var what = Kind is null ? "schedule" : $"{string.Join(" or ", Kind)} schedule";
+            WriteScorecardError(new ScorecardException(ScorecardErrors.ScheduleNotFound,
+                $"No {what} named '{Name}' is registered for this user.", Name));
+            return;
+        }
 
-            if (ShouldProcess($"{Name} ({string.Join(", ", existing.Select(e => e.Kind))})", existing.Count == 1 ? "Remove the scheduled job" : "Remove the scheduled jobs"))
+        if (ShouldProcess($"{Name} ({string.Join(", ", existing.Select(e => e.Kind))})", existing.Count == 1 ? "Remove the scheduled job" : "Remove the scheduled jobs"))
+        {
+            var removed = RunQuick(ct => scheduler.UnregisterAsync(Name, Kind, ct));
+            if (PassThru)
             {
-                var removed = RunQuick(ct => scheduler.UnregisterAsync(Name, Kind, ct));
-                if (PassThru)
-                {
-                    WriteObject(removed, enumerateCollection: true);
-                }
+                WriteObject(removed, enumerateCollection: true);
             }
         }
-        catch (ScorecardException e)
-        {
-            ThrowScorecardError(e);
-        }
-    }
+    });
 }

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Management.Automation;
-using SalesScorecard.Database;
 using SalesScorecard.Settings;
 using SalesScorecard.Users;
 
@@ -47,35 +46,37 @@ public abstract class UserAdminCmdlet : ScorecardDatabaseCmdlet
     }
 
     /// <summary>Checks a change, asks ShouldProcess, applies it; a failure is this record's error only.</summary>
-    protected void ChangeUser(UserChangeRequest request, bool passThru)
+    protected void ChangeUser(UserChangeRequest request, bool passThru) => RunForRecord(() =>
+    {
+        var store = Store;
+        var plan = RunQuick(ct => store.PlanAsync(request, ct));
+        if (plan.Changes.Count == 0)
+        {
+            WriteVerbose($"NoChange: user {plan.User.Email} ({plan.User.Id}) already has these values.");
+            if (passThru)
+            {
+                WriteObject(plan.User);
+            }
+
+            return;
+        }
+
+        if (ShouldProcess(plan.Describe(), "Update user"))
+        {
+            var updated = RunQuick(ct => store.ApplyAsync(plan, ct));
+            if (passThru)
+            {
+                WriteObject(updated);
+            }
+        }
+    });
+
+    /// <summary>Runs one record's work; its failure is reported as <see cref="ReportRecordFailure"/> says.</summary>
+    protected void RunForRecord(Action body)
     {
         try
         {
-            var store = Store;
-            var plan = RunQuick(ct => store.PlanAsync(request, ct));
-            if (plan.Changes.Count == 0)
-            {
-                WriteVerbose($"NoChange: user {plan.User.Email} ({plan.User.Id}) already has these values.");
-                if (passThru)
-                {
-                    WriteObject(plan.User);
-                }
-
-                return;
-            }
-
-            if (ShouldProcess(plan.Describe(), "Update user"))
-            {
-                var updated = RunQuick(ct => store.ApplyAsync(plan, ct));
-                if (passThru)
-                {
-                    WriteObject(updated);
-                }
-            }
-        }
-        catch (System.Data.Common.DbException e)
-        {
-            ReportRecordFailure(DatabaseConnector.Failure(e, $"Changing user '{request.Identity}'"));
+            body();
         }
         catch (ScorecardException e)
         {

@@ -106,9 +106,9 @@ function Remove-TestDatabase([Parameter(Mandatory)] [string] $Name) {
 }
 
 function Get-UnusedPort {
-    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-    $listener.Start()
-    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+    <# A loopback port nothing listens on: the one helper the test services use too. #>
+    Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Scope Local
+    Get-FreeTcpPort
 }
 
 function New-TestFolder {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using SalesScorecard.Processes;
 
 namespace SalesScorecard.Archive;
 

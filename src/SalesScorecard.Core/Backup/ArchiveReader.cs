@@ -1,3 +1,5 @@
+using SalesScorecard.Processes;
+
 namespace SalesScorecard.Backup;
 
 /// <summary>Proves a pg_dump archive is readable with pg_restore, without a database.</summary>

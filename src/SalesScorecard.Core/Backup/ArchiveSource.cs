@@ -1,5 +1,6 @@
 using SalesScorecard.Archive;
 using SalesScorecard.Encryption;
+using SalesScorecard.Processes;
 using ZstdSharp;
 
 namespace SalesScorecard.Backup;
@@ -151,12 +152,9 @@ internal sealed class ArchiveSource
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException)
         {
-            throw Unreadable(path, e);
+            throw StoredBackup.Unreadable(path, e);
         }
     }
-
-    private static ScorecardException Unreadable(string path, Exception e) =>
-        new(ScorecardErrors.ArchiveUnreadable, $"The stored archive '{path}' cannot be read: {e.Message}", path, e);
 
     private static AgeDecryptor OpenDecryptor(Stream stored, IReadOnlyList<AgeIdentity> identities, ManifestEncryption encryption)
     {

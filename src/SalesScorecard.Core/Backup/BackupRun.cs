@@ -5,6 +5,7 @@ using SalesScorecard.Archive;
 using SalesScorecard.Database;
 using SalesScorecard.Encryption;
 using SalesScorecard.Offsite;
+using SalesScorecard.Processes;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.Backup;

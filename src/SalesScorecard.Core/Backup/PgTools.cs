@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using SalesScorecard.Processes;
 
 namespace SalesScorecard.Backup;
 

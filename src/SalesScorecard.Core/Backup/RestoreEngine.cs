@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Npgsql;
 using SalesScorecard.Database;
+using SalesScorecard.Processes;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.Backup;
@@ -12,43 +13,6 @@ public static partial class RestoreEngine
 {
     /// <summary>NAMEDATALEN - 1: the longest identifier PostgreSQL keeps whole.</summary>
     private const int MaxIdentifierBytes = 63;
-
-    /// <summary>Reads a backup folder's manifest, or fails with BackupManifestInvalid.</summary>
-    public static BackupManifest ReadManifest(string folder) =>
-        BackupCatalog.TryReadManifest(folder, out var problem) ?? throw new ScorecardException(ScorecardErrors.BackupManifestInvalid, $"'{folder}' is not a usable backup: {problem}", folder);
-
-    /// <summary>Files whose SHA-256 differs from the manifest, or that are missing, one line each.</summary>
-    public static IReadOnlyList<string> FindChecksumMismatches(string folder, BackupManifest manifest)
-    {
-        var problems = new List<string>();
-        foreach (var (relative, expected) in manifest.Files)
-        {
-            var path = Path.Combine(folder, relative);
-            if (!File.Exists(path))
-            {
-                problems.Add($"{relative}: missing");
-                continue;
-            }
-
-            var actual = BackupCatalog.Sha256Of(path);
-            if (actual != expected.Sha256)
-            {
-                problems.Add($"{relative}: SHA-256 {actual[..12]}…, the manifest says {expected.Sha256[..12]}… ({new FileInfo(path).Length} of {expected.Bytes} bytes)");
-            }
-        }
-
-        return problems;
-    }
-
-    public static async Task EnsureChecksumsAsync(StoredBackup backup, CancellationToken cancellationToken)
-    {
-        var problems = await backup.FindChecksumMismatchesAsync(cancellationToken).ConfigureAwait(false);
-        if (problems.Count > 0)
-        {
-            throw new ScorecardException(ScorecardErrors.BackupChecksumMismatch,
-                $"The backup '{backup.Manifest.Name}' is damaged; nothing was restored. {string.Join("; ", problems)}", backup.Label);
-        }
-    }
 
     /// <summary>
     /// Restores into <paramref name="targetDatabase"/> on the server <paramref name="serverUrl"/> names. Before touching
@@ -78,7 +42,7 @@ public static partial class RestoreEngine
         }
 
         reporter.Progress("Restoring", "Checking SHA-256 of every file", 5);
-        await EnsureChecksumsAsync(backup, cancellationToken).ConfigureAwait(false);
+        await backup.EnsureChecksumsAsync(cancellationToken).ConfigureAwait(false);
         var tools = await PgTools.LocateAsync(options.PgDumpPath, cancellationToken).ConfigureAwait(false);
         reporter.Progress("Restoring", "Comparing the archive's table of contents with the manifest", 8);
         try

@@ -27,7 +27,7 @@ public sealed class StoredBackup
     public static StoredBackup Local(string folder, BackupManifest manifest) => new(folder, manifest, null);
 
     /// <summary>A local backup folder, or BackupManifestInvalid.</summary>
-    public static StoredBackup Local(string folder) => new(folder, RestoreEngine.ReadManifest(folder), null);
+    public static StoredBackup Local(string folder) => new(folder, BackupCatalog.ReadManifest(folder), null);
 
     public static StoredBackup Offsite(OffsiteStore store, BackupManifest manifest) => new(store.Location.Url(manifest.Name), manifest, store);
 
@@ -54,9 +54,13 @@ public sealed class StoredBackup
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ScorecardException(ScorecardErrors.ArchiveUnreadable, $"'{Describe(relative)}' cannot be read: {e.Message}", Describe(relative), e);
+            throw Unreadable(Describe(relative), e);
         }
     }
+
+    /// <summary>A file of a backup that the disk or the store would not give back.</summary>
+    internal static ScorecardException Unreadable(string path, Exception e) =>
+        new(ScorecardErrors.ArchiveUnreadable, $"The stored file '{path}' cannot be read: {e.Message}", path, e);
 
     public async Task<string> ReadTextAsync(string relative, CancellationToken cancellationToken)
     {
@@ -74,7 +78,7 @@ public sealed class StoredBackup
     {
         if (_store is null)
         {
-            return RestoreEngine.FindChecksumMismatches(Label, Manifest);
+            return FindLocalChecksumMismatches();
         }
 
         var prefix = _store.Location.BackupPrefix(Manifest.Name);
@@ -101,5 +105,39 @@ public sealed class StoredBackup
         }
 
         return problems;
+    }
+
+    /// <summary>The local folder's files checked as <see cref="FindChecksumMismatchesAsync"/> says, each read whole.</summary>
+    internal IReadOnlyList<string> FindLocalChecksumMismatches()
+    {
+        var problems = new List<string>();
+        foreach (var (relative, expected) in Manifest.Files)
+        {
+            var path = Path.Combine(Label, relative);
+            if (!File.Exists(path))
+            {
+                problems.Add($"{relative}: missing");
+                continue;
+            }
+
+            var actual = BackupCatalog.Sha256Of(path);
+            if (actual != expected.Sha256)
+            {
+                problems.Add($"{relative}: SHA-256 {actual[..12]}…, the manifest says {expected.Sha256[..12]}… ({new FileInfo(path).Length} of {expected.Bytes} bytes)");
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>Fails with BackupChecksumMismatch, naming each damaged or missing file, unless the backup is whole.</summary>
+    internal async Task EnsureChecksumsAsync(CancellationToken cancellationToken)
+    {
+        var problems = await FindChecksumMismatchesAsync(cancellationToken).ConfigureAwait(false);
+        if (problems.Count > 0)
+        {
+            throw new ScorecardException(ScorecardErrors.BackupChecksumMismatch,
+                $"The backup '{Manifest.Name}' is damaged; nothing was restored. {string.Join("; ", problems)}", Label);
+        }
     }
 }

@@ -162,7 +162,7 @@ public static class SmtpNotifier
             NotSupportedException when settings.Security == SmtpSecurity.StartTls =>
                 (Error(ScorecardErrors.SmtpTlsFailed,
                     $"{server} does not offer STARTTLS, and mail is never sent in plain text without SMTP_SECURITY=None. " +
-                    "Port 587 normally offers STARTTLS; port 465 wants SMTP_SECURITY=SslOnConnect."), false),
+                    StartTlsNotOfferedAdvice), false),
             AuthenticationException { InnerException: SmtpCommandException command } when SmtpReplies.IsTemporary(command) =>
                 (Deferred(settings, $"{(int)command.StatusCode} {command.Message} to AUTH", e), true),
             AuthenticationException =>
@@ -189,7 +189,7 @@ public static class SmtpNotifier
                     $"The connection to {server} broke before the message was complete ({e.Message.TrimEnd('.')}); it cannot have been delivered."), true),
             SocketException or IOException or SmtpProtocolException =>
                 (Error(ScorecardErrors.SmtpNotReachable,
-                    $"Cannot talk to {server}: {e.Message.TrimEnd('.')}. Check SMTP_HOST and SMTP_PORT (587 for STARTTLS, 465 for SslOnConnect)."), true),
+                    $"Cannot talk to {server}: {e.Message.TrimEnd('.')}. Check SMTP_HOST and SMTP_PORT ({SubmissionPorts})."), true),
             _ => (Error(ScorecardErrors.SmtpSendFailed, $"Sending through {server} failed: {e.Message}"), false),
         };
     }
@@ -209,11 +209,17 @@ public static class SmtpNotifier
         _ => "DATA",
     };
 
+    /// <summary>Which port wants which SMTP_SECURITY, for advice that names both.</summary>
+    internal const string SubmissionPorts = "587 for StartTls, 465 for SslOnConnect";
+
+    /// <summary>What to do when SMTP_SECURITY=StartTls and the server does not offer STARTTLS.</summary>
+    internal const string StartTlsNotOfferedAdvice = "Port 587 normally offers STARTTLS; port 465 wants SMTP_SECURITY=SslOnConnect.";
+
     /// <summary>What to do when SMTP_USER is set and the server, its TLS done, offers no login.</summary>
     internal static string NoAuthenticationAdvice(MailSettings settings) =>
         $"{settings.Server} offers no authentication on this port{(settings.Security == SmtpSecurity.None ? string.Empty : $" (after {settings.Security}, which worked)")}, " +
         "but SMTP_USER is set. Remove SMTP_USER and SMTP_PASS if the server takes mail from this machine without a login; " +
-        "otherwise use its submission port (587 with StartTls, 465 with SslOnConnect).";
+        $"otherwise use its submission port ({SubmissionPorts}).";
 
     /// <summary>Where one attempt is: a failure's meaning depends on it.</summary>
     private enum SmtpStage
@@ -441,7 +447,7 @@ internal sealed class TlsObservation(string? trustedSha256)
         if (Certificate is null)
         {
             return $"The TLS handshake with {server} failed before a certificate was seen. Check SMTP_SECURITY " +
-                   "(StartTls for port 587, SslOnConnect for port 465) and SMTP_PORT.";
+                   $"({SmtpNotifier.SubmissionPorts}) and SMTP_PORT.";
         }
 
         var why = new List<string>();

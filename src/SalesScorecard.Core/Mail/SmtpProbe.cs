@@ -7,6 +7,7 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
 using SalesScorecard.Settings;
+using StepOutcome = (SalesScorecard.SmtpStepStatus Status, string Detail);
 
 namespace SalesScorecard.Mail;
 
@@ -23,27 +24,88 @@ public static class SmtpProbe
     public static async Task<SmtpTestResult> RunAsync(ScorecardSettings settings, string currentDirectory, IReadOnlyList<string>? recipients,
         bool sendTestMessage, IOperationReporter reporter, CancellationToken cancellationToken)
     {
-        var run = new ProbeRun(reporter, cancellationToken);
-        MailSettings? mail = null;
-        await run.StepAsync("Settings", () =>
+        using var probe = new Probe(settings, currentDirectory, recipients, sendTestMessage, reporter, cancellationToken);
+        return await probe.RunAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>One probe: what each step finds (the settings, addresses, socket, session) is kept for the steps after it.</summary>
+    private sealed class Probe : IDisposable
+    {
+        private readonly ScorecardSettings _settings;
+        private readonly string _currentDirectory;
+        private readonly IReadOnlyList<string>? _recipients;
+        private readonly bool _sendTestMessage;
+        private readonly CancellationToken _cancellationToken;
+        private readonly ProbeRun _run;
+        private readonly ProbeClient _client = new();
+        private readonly List<MailboxAddress> _accepted = [];
+        private CancellationTokenSource? _deadline;
+        private MailSettings? _mail;
+        private TlsObservation? _tls;
+        private IPAddress[] _addresses = [];
+        private Socket? _socket;
+        private Exception? _connectFailure;
+
+        public Probe(ScorecardSettings settings, string currentDirectory, IReadOnlyList<string>? recipients, bool sendTestMessage,
+            IOperationReporter reporter, CancellationToken cancellationToken)
         {
-            var configuredRecipients = recipients ?? (settings.Get(SettingNames.BackupNotificationEmail) is { } list ? MailSettings.SplitAddresses(list) : null);
-            var missingHost = settings.Get(SettingNames.SmtpHost) is null;
-            if (missingHost)
+            _settings = settings;
+            _currentDirectory = currentDirectory;
+            _recipients = recipients;
+            _sendTestMessage = sendTestMessage;
+            _cancellationToken = cancellationToken;
+            _run = new ProbeRun(reporter, cancellationToken);
+        }
+
+        /// <summary>The mail settings; every step after Settings runs only when Settings passed, which sets them.</summary>
+        private MailSettings Mail => _mail!;
+
+        /// <summary>The whole probe's time limit (SMTP_TIMEOUT_SECONDS), from the first packet on.</summary>
+        private CancellationToken Token => _deadline!.Token;
+
+        public async Task<SmtpTestResult> RunAsync()
+        {
+            await _run.StepAsync("Settings", () => Task.FromResult(Settings())).ConfigureAwait(false);
+            _deadline = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
+            _deadline.CancelAfter(_mail?.Timeout ?? TimeSpan.FromSeconds(30));
+            _tls = new TlsObservation(_mail?.TrustedCertificateSha256);
+            await _run.StepAsync("Dns", DnsAsync).ConfigureAwait(false);
+            await _run.StepAsync("Connect", ConnectAsync).ConfigureAwait(false);
+            await _run.StepAsync("Ehlo", EhloAsync).ConfigureAwait(false);
+            await _run.StepAsync("Tls", () => Task.FromResult(Tls())).ConfigureAwait(false);
+            await _run.StepAsync("Authenticate", AuthenticateAsync).ConfigureAwait(false);
+            await _run.StepAsync("Envelope", EnvelopeAsync).ConfigureAwait(false);
+            await _run.StepAsync("Send", SendAsync).ConfigureAwait(false);
+            await QuitAsync().ConfigureAwait(false);
+            return _run.Result(_mail);
+        }
+
+        public void Dispose()
+        {
+            _socket?.Dispose();
+            _client.Dispose();
+            _deadline?.Dispose();
+        }
+
+        private StepOutcome Settings()
+        {
+            var settings = _settings;
+            var configuredRecipients = _recipients ?? (settings.Get(SettingNames.BackupNotificationEmail) is { } list ? MailSettings.SplitAddresses(list) : null);
+            if (settings.Get(SettingNames.SmtpHost) is null)
             {
-                run.Advise("Set SMTP_HOST (Gmail: smtp.gmail.com; SendGrid: smtp.sendgrid.net).");
-                return Task.FromResult((SmtpStepStatus.Failed, "SMTP_HOST is not set."));
+                _run.Advise("Set SMTP_HOST (Gmail: smtp.gmail.com; SendGrid: smtp.sendgrid.net).");
+                return (SmtpStepStatus.Failed, "SMTP_HOST is not set.");
             }
 
             // Without recipients the probe still runs, checking the sender against itself.
-            mail = MailSettings.Load(settings, currentDirectory, configuredRecipients ?? [settings.Get(SettingNames.SmtpFrom)!]);
+            var mail = _mail = MailSettings.Load(settings, _currentDirectory, configuredRecipients ?? [settings.Get(SettingNames.SmtpFrom)!]);
             var notes = new List<string> { $"{mail.Server}, {mail.Security}, from {mail.From.Address}, to {string.Join(", ", mail.Recipients.Select(r => r.Address))}" };
             var status = SmtpStepStatus.Passed;
             if (configuredRecipients is null)
             {
                 status = SmtpStepStatus.Warning;
                 notes.Add("BACKUP_NOTIFICATION_EMAIL is not set: no notification would be sent");
-                run.Advise("Set BACKUP_NOTIFICATION_EMAIL to the addresses that should hear about backups, comma separated.");
+                _run.Advise("Set BACKUP_NOTIFICATION_EMAIL to the addresses that should hear about backups, comma separated.");
             }
 
             if (mail.User is null)
@@ -54,49 +116,44 @@ public static class SmtpProbe
             {
                 status = SmtpStepStatus.Warning;
                 notes.Add("SMTP_USER is set but SMTP_PASS is not");
-                run.Advise("Set SMTP_PASS (Gmail: an App Password; SendGrid: the API key).");
+                _run.Advise("Set SMTP_PASS (Gmail: an App Password; SendGrid: the API key).");
             }
 
             if (mail.Security == SmtpSecurity.None)
             {
                 status = SmtpStepStatus.Warning;
                 notes.Add("SMTP_SECURITY=None: the password and mail travel in plain text");
-                run.Advise("Use SMTP_SECURITY=StartTls (port 587) or SslOnConnect (port 465) unless the server is on this machine.");
+                _run.Advise("Use SMTP_SECURITY=StartTls (port 587) or SslOnConnect (port 465) unless the server is on this machine.");
             }
 
-            return Task.FromResult((status, string.Join("; ", notes) + "."));
-        }).ConfigureAwait(false);
+            return (status, string.Join("; ", notes) + ".");
+        }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(mail?.Timeout ?? TimeSpan.FromSeconds(30));
-        var token = deadline.Token;
-        IPAddress[] addresses = [];
-        await run.StepAsync("Dns", async () =>
+        private async Task<StepOutcome> DnsAsync()
         {
             try
             {
-                addresses = await Dns.GetHostAddressesAsync(mail!.Host, token).ConfigureAwait(false);
-                return (SmtpStepStatus.Passed, $"{mail.Host} is {string.Join(", ", addresses.Select(a => a.ToString()))}.");
+                _addresses = await Dns.GetHostAddressesAsync(Mail.Host, Token).ConfigureAwait(false);
+                return (SmtpStepStatus.Passed, $"{Mail.Host} is {string.Join(", ", _addresses.Select(a => a.ToString()))}.");
             }
             catch (SocketException e)
             {
-                run.Advise($"Check the spelling of SMTP_HOST ('{mail!.Host}') and this machine's DNS.");
-                return (SmtpStepStatus.Failed, $"{mail.Host} does not resolve: {e.Message}");
+                _run.Advise($"Check the spelling of SMTP_HOST ('{Mail.Host}') and this machine's DNS.");
+                return (SmtpStepStatus.Failed, $"{Mail.Host} does not resolve: {e.Message}");
             }
-        }).ConfigureAwait(false);
+        }
 
-        Socket? socket = null;
-        await run.StepAsync("Connect", async () =>
+        private async Task<StepOutcome> ConnectAsync()
         {
             Exception? last = null;
-            foreach (var address in addresses)
+            foreach (var address in _addresses)
             {
                 var candidate = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 try
                 {
-                    await candidate.ConnectAsync(address, mail!.Port, token).ConfigureAwait(false);
-                    socket = candidate;
-                    return (SmtpStepStatus.Passed, $"TCP connection to {address}:{mail.Port}.");
+                    await candidate.ConnectAsync(address, Mail.Port, Token).ConfigureAwait(false);
+                    _socket = candidate;
+                    return (SmtpStepStatus.Passed, $"TCP connection to {address}:{Mail.Port}.");
                 }
                 catch (Exception e) when (e is SocketException or OperationCanceledException)
                 {
@@ -105,87 +162,86 @@ public static class SmtpProbe
                 }
             }
 
-            run.Advise($"Nothing accepts connections on {mail!.Server}. Check SMTP_PORT (587 for StartTls, 465 for SslOnConnect) and any firewall.");
-            return (SmtpStepStatus.Failed, $"Cannot connect to {mail.Server}: {(last is OperationCanceledException ? "timed out" : last?.Message)}.");
-        }).ConfigureAwait(false);
+            _run.Advise($"Nothing accepts connections on {Mail.Server}. Check SMTP_PORT ({SmtpNotifier.SubmissionPorts}) and any firewall.");
+            return (SmtpStepStatus.Failed, $"Cannot connect to {Mail.Server}: {(last is OperationCanceledException ? "timed out" : last?.Message)}.");
+        }
 
-        using var client = new ProbeClient();
-        var tls = new TlsObservation(mail?.TrustedCertificateSha256);
-        Exception? connectFailure = null;
-        await run.StepAsync("Ehlo", async () =>
+        private async Task<StepOutcome> EhloAsync()
         {
-            var settings = mail!;
+            var mail = Mail;
             try
             {
-                await SmtpNotifier.ConnectAsync(client, settings, tls, socket, token).ConfigureAwait(false);
+                await SmtpNotifier.ConnectAsync(_client, mail, _tls!, _socket, Token).ConfigureAwait(false);
             }
             catch (SslHandshakeException e)
             {
                 // The handshake is the Tls step's to report; with StartTls the EHLO before it was answered.
-                connectFailure = e;
-                return settings.Security == SmtpSecurity.StartTls
+                _connectFailure = e;
+                return mail.Security == SmtpSecurity.StartTls
                     ? (SmtpStepStatus.Passed, "The server greeted and answered EHLO, offering STARTTLS.")
                     : (SmtpStepStatus.Skipped, "With SslOnConnect the TLS handshake comes before EHLO.");
             }
             catch (NotSupportedException)
             {
-                run.Advise("The server does not offer STARTTLS on this port. Port 465 wants SMTP_SECURITY=SslOnConnect; port 587 normally offers STARTTLS.");
+                _run.Advise($"The server does not offer STARTTLS on this port. {SmtpNotifier.StartTlsNotOfferedAdvice}");
                 return (SmtpStepStatus.Failed, "The server does not offer STARTTLS.");
             }
             catch (Exception e) when (e is SmtpProtocolException or IOException or SocketException or OperationCanceledException or TimeoutException
-                                          && !cancellationToken.IsCancellationRequested)
+                                          && !_cancellationToken.IsCancellationRequested)
             {
-                run.Advise(settings.Security != SmtpSecurity.SslOnConnect && settings.Port == 465
+                _run.Advise(mail.Security != SmtpSecurity.SslOnConnect && mail.Port == 465
                     ? "Port 465 expects SslOnConnect: set SMTP_SECURITY=SslOnConnect."
-                    : "The server did not speak SMTP as expected. Check SMTP_PORT and SMTP_SECURITY (587 StartTls, 465 SslOnConnect).");
+                    : $"The server did not speak SMTP as expected. Check SMTP_PORT and SMTP_SECURITY ({SmtpNotifier.SubmissionPorts}).");
                 var timedOut = e is OperationCanceledException or TimeoutException;
-                return (SmtpStepStatus.Failed, $"No SMTP greeting or EHLO answer: {(timedOut ? $"none within {settings.Timeout.TotalSeconds:0} s (SMTP_TIMEOUT_SECONDS)" : e.Message)}");
+                return (SmtpStepStatus.Failed, $"No SMTP greeting or EHLO answer: {(timedOut ? $"none within {mail.Timeout.TotalSeconds:0} s (SMTP_TIMEOUT_SECONDS)" : e.Message)}");
             }
 
-            return (SmtpStepStatus.Passed, $"Capabilities: {client.Capabilities}; login mechanisms: {Mechanisms(client)}.");
-        }).ConfigureAwait(false);
+            return (SmtpStepStatus.Passed, $"Capabilities: {_client.Capabilities}; login mechanisms: {Mechanisms(_client)}.");
+        }
 
-        await run.StepAsync("Tls", () =>
+        private StepOutcome Tls()
         {
-            if (mail!.Security == SmtpSecurity.None)
+            var mail = Mail;
+            if (mail.Security == SmtpSecurity.None)
             {
-                return Task.FromResult((SmtpStepStatus.Warning, "No TLS (SMTP_SECURITY=None): everything travels in plain text."));
+                return (SmtpStepStatus.Warning, "No TLS (SMTP_SECURITY=None): everything travels in plain text.");
             }
 
-            if (connectFailure is not null)
+            if (_connectFailure is not null)
             {
-                run.Advise("Use SMTP_TRUSTED_CERT only for your own server's certificate; for a public provider, check SMTP_HOST matches the name in its certificate.");
-                return Task.FromResult((SmtpStepStatus.Failed, tls.Describe(mail.Server, mail)));
+                _run.Advise("Use SMTP_TRUSTED_CERT only for your own server's certificate; for a public provider, check SMTP_HOST matches the name in its certificate.");
+                return (SmtpStepStatus.Failed, _tls!.Describe(mail.Server, mail));
             }
 
-            var certificate = tls.Certificate;
+            var certificate = _tls!.Certificate;
             var names = certificate?.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateDnsNames()).ToList() ?? [];
-            return Task.FromResult((SmtpStepStatus.Passed,
-                $"{client.SslProtocol}, {client.SslCipherSuite}; certificate {certificate?.Subject} (names: {string.Join(", ", names)}), issuer {certificate?.Issuer}, " +
-                $"valid until {certificate?.NotAfter.ToUniversalTime():yyyy-MM-dd}; {(tls.Pinned ? "trusted by SMTP_TRUSTED_CERT" : "trusted by the system")}."));
-        }).ConfigureAwait(false);
+            return (SmtpStepStatus.Passed,
+                $"{_client.SslProtocol}, {_client.SslCipherSuite}; certificate {certificate?.Subject} (names: {string.Join(", ", names)}), issuer {certificate?.Issuer}, " +
+                $"valid until {certificate?.NotAfter.ToUniversalTime():yyyy-MM-dd}; {(_tls.Pinned ? "trusted by SMTP_TRUSTED_CERT" : "trusted by the system")}.");
+        }
 
-        await run.StepAsync("Authenticate", async () =>
+        private async Task<StepOutcome> AuthenticateAsync()
         {
-            var offered = Mechanisms(client);
-            if (mail!.User is null)
+            var mail = Mail;
+            var offered = Mechanisms(_client);
+            if (mail.User is null)
             {
                 return (SmtpStepStatus.Skipped, $"No SMTP_USER; the server offers {offered}.");
             }
 
             try
             {
-                await client.AuthenticateAsync(mail.User, mail.Password ?? string.Empty, token).ConfigureAwait(false);
+                await _client.AuthenticateAsync(mail.User, mail.Password ?? string.Empty, Token).ConfigureAwait(false);
                 return (SmtpStepStatus.Passed, $"Logged in as '{mail.User}' (offered: {offered}).");
             }
             catch (AuthenticationException e) when (e.InnerException is SmtpCommandException command && SmtpReplies.IsTemporary(command))
             {
-                run.Advise("The server deferred the login (a 4xx reply): it is busy or its password service is down. Try again later; the settings may be right.");
+                _run.Advise("The server deferred the login (a 4xx reply): it is busy or its password service is down. Try again later; the settings may be right.");
                 return (SmtpStepStatus.Failed, $"The server deferred the login of '{mail.User}': {e.Message}");
             }
             catch (AuthenticationException e)
             {
-                run.Advise(mail.Host.Contains("gmail", StringComparison.OrdinalIgnoreCase)
+                _run.Advise(mail.Host.Contains("gmail", StringComparison.OrdinalIgnoreCase)
                     ? "Gmail refuses the account password: create a 16-character App Password (Google Account, Security, App passwords) and put it in SMTP_PASS."
                     : mail.Host.Contains("sendgrid", StringComparison.OrdinalIgnoreCase)
                         ? "SendGrid's SMTP_USER is literally 'apikey', and SMTP_PASS is the API key."
@@ -195,19 +251,20 @@ public static class SmtpProbe
             catch (NotSupportedException)
             {
                 var advice = SmtpNotifier.NoAuthenticationAdvice(mail);
-                run.Advise(advice);
+                _run.Advise(advice);
                 return (SmtpStepStatus.Failed, advice);
             }
-        }).ConfigureAwait(false);
+        }
 
-        var accepted = new List<MailboxAddress>();
-        await run.StepAsync("Envelope", async () =>
+        /// <summary>MAIL FROM and RCPT TO, then RSET: the envelope is tested without DATA, so nothing is sent.</summary>
+        private async Task<StepOutcome> EnvelopeAsync()
         {
-            var from = await client.CommandAsync($"MAIL FROM:<{mail!.From.Address}>", token).ConfigureAwait(false);
+            var mail = Mail;
+            var from = await _client.CommandAsync($"MAIL FROM:<{mail.From.Address}>", Token).ConfigureAwait(false);
             if ((int)from.StatusCode >= 400)
             {
-                await client.CommandAsync("RSET", token).ConfigureAwait(false);
-                run.Advise(SmtpReplies.IsTemporary((int)from.StatusCode)
+                await _client.CommandAsync("RSET", Token).ConfigureAwait(false);
+                _run.Advise(SmtpReplies.IsTemporary((int)from.StatusCode)
                     ? $"The server deferred the sender {TryLater}"
                     : $"The server will not send as {mail.From.Address}: set SMTP_FROM to an address the account may use (SendGrid: a verified sender).");
                 return (SmtpStepStatus.Failed, $"MAIL FROM:<{mail.From.Address}>: {(int)from.StatusCode} {from.Response}");
@@ -217,7 +274,7 @@ public static class SmtpProbe
             var refused = new List<SmtpRefusal>();
             foreach (var recipient in mail.Recipients)
             {
-                var response = await client.CommandAsync($"RCPT TO:<{recipient.Address}>", token).ConfigureAwait(false);
+                var response = await _client.CommandAsync($"RCPT TO:<{recipient.Address}>", Token).ConfigureAwait(false);
                 replies.Add($"RCPT TO:<{recipient.Address}>: {(int)response.StatusCode}{((int)response.StatusCode >= 400 ? $" {response.Response}" : string.Empty)}");
                 if ((int)response.StatusCode >= 400)
                 {
@@ -225,53 +282,56 @@ public static class SmtpProbe
                 }
                 else
                 {
-                    accepted.Add(recipient);
+                    _accepted.Add(recipient);
                 }
             }
 
-            await client.CommandAsync("RSET", token).ConfigureAwait(false);
+            await _client.CommandAsync("RSET", Token).ConfigureAwait(false);
             var detail = string.Join("; ", replies) + "; RSET (nothing sent).";
             if (refused.Count == 0)
             {
                 return (SmtpStepStatus.Passed, detail);
             }
 
-            run.Advise(refused.FirstOrDefault(r => r.BlamesSender) is { } sender
+            _run.Advise(refused.FirstOrDefault(r => r.BlamesSender) is { } sender
                 ? $"The server refuses the sender {mail.From.Address} ({sender.Code} {sender.Reply}), answering at RCPT TO: set SMTP_FROM to an address the account may send as."
                 : refused.All(r => !r.Permanent)
                     ? $"The server deferred {string.Join(", ", refused.Select(r => r.Mailbox.Address))} {TryLater}"
                     : $"The server refuses {string.Join(", ", refused.Select(r => r.Mailbox.Address))}: check BACKUP_NOTIFICATION_EMAIL.");
             // Mail still reaches the accepted recipients: only refusing them all is a failure.
-            return (accepted.Count == 0 ? SmtpStepStatus.Failed : SmtpStepStatus.Warning, detail);
-        }).ConfigureAwait(false);
+            return (_accepted.Count == 0 ? SmtpStepStatus.Failed : SmtpStepStatus.Warning, detail);
+        }
 
-        await run.StepAsync("Send", async () =>
+        private async Task<StepOutcome> SendAsync()
         {
-            if (!sendTestMessage)
+            if (!_sendTestMessage)
             {
                 return (SmtpStepStatus.Skipped, "Not asked (-SendTestMessage).");
             }
 
-            var tls = client.IsSecure ? $"{client.SslProtocol}, {client.SslCipherSuite}" : null;
-            var message = NotificationMessage.Build(NotificationFacts.ForSmtpTest(mail!, tls), mail!);
-            await client.SendAsync(FormatOptions.Default, message, mail!.From, accepted, token).ConfigureAwait(false);
-            return (SmtpStepStatus.Passed, $"Sent '{message.Subject}' to {string.Join(", ", accepted.Select(a => a.Address))} ({message.MessageId}).");
-        }).ConfigureAwait(false);
+            var mail = Mail;
+            var tls = _client.IsSecure ? $"{_client.SslProtocol}, {_client.SslCipherSuite}" : null;
+            var message = NotificationMessage.Build(NotificationFacts.ForSmtpTest(mail, tls), mail);
+            await _client.SendAsync(FormatOptions.Default, message, mail.From, _accepted, Token).ConfigureAwait(false);
+            return (SmtpStepStatus.Passed, $"Sent '{message.Subject}' to {string.Join(", ", _accepted.Select(a => a.Address))} ({message.MessageId}).");
+        }
 
-        if (client.IsConnected)
+        private async Task QuitAsync()
         {
+            if (!_client.IsConnected)
+            {
+                return;
+            }
+
             try
             {
-                await client.DisconnectAsync(quit: true, CancellationToken.None).ConfigureAwait(false);
+                await _client.DisconnectAsync(quit: true, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or SmtpProtocolException)
             {
                 // The verdict is in; a server that hangs up first changes nothing.
             }
         }
-
-        socket?.Dispose();
-        return run.Result(mail);
     }
 
     private static string Mechanisms(SmtpClient client) =>
@@ -292,7 +352,7 @@ public static class SmtpProbe
         public void Advise(string advice) => _advice.Add(advice);
 
         /// <summary>Runs a step unless an earlier one failed; an unexpected error fails the step, never the probe.</summary>
-        public async Task StepAsync(string name, Func<Task<(SmtpStepStatus Status, string Detail)>> step)
+        public async Task StepAsync(string name, Func<Task<StepOutcome>> step)
         {
             if (_failed)
             {
@@ -302,7 +362,7 @@ public static class SmtpProbe
 
             reporter.Progress("Testing SMTP", name, _steps.Count * 100 / StepNames.Length);
             var watch = Stopwatch.StartNew();
-            (SmtpStepStatus Status, string Detail) outcome;
+            StepOutcome outcome;
             try
             {
                 outcome = await step().ConfigureAwait(false);

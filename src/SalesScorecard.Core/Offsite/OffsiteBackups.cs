@@ -20,7 +20,7 @@ public static class OffsiteBackups
         backup.OffsiteVerified = false;
         try
         {
-            var manifest = RestoreEngine.ReadManifest(backup.Path);
+            var manifest = BackupCatalog.ReadManifest(backup.Path);
             var copy = await store.CopyBackupAsync(backup.Path, manifest, archiveUpload, reporter, cancellationToken).ConfigureAwait(false);
             backup.OffsiteVerified = copy.Verified;
             log.Write("OFFSITE", $"{backup.Name} copied to {copy.Url}: {copy.Objects} objects, {Bytes.Format(copy.Bytes)}, each read back with its size and SHA-256");

@@ -1,5 +1,5 @@
 using System.Text;
-using SalesScorecard.Backup;
+using SalesScorecard.Processes;
 
 namespace SalesScorecard.Scheduling;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Xml;
-using SalesScorecard.Backup;
+using SalesScorecard.Processes;
 
 namespace SalesScorecard.Scheduling;
 

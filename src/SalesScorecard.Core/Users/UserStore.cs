@@ -50,30 +50,31 @@ public sealed class UserStore : IAsyncDisposable
         return ids;
     }
 
-    public static async Task<UserStore> OpenAsync(DatabaseUrl url, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
+    public static Task<UserStore> OpenAsync(DatabaseUrl url, CancellationToken cancellationToken) =>
+        TranslatedAsync<UserStore>("Opening the users table", async () =>
         {
-            // Pooled: a loop of single cmdlet calls reuses one login instead of a full SCRAM exchange per call.
-            var connection = await DatabaseConnector.OpenAsync(url, cancellationToken, pooled: true).ConfigureAwait(false);
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                return await ProbeAsync(connection, url, cancellationToken).ConfigureAwait(false);
+                // Pooled: a loop of single cmdlet calls reuses one login instead of a full SCRAM exchange per call.
+                var connection = await DatabaseConnector.OpenAsync(url, cancellationToken, pooled: true).ConfigureAwait(false);
+                try
+                {
+                    return await ProbeAsync(connection, url, cancellationToken).ConfigureAwait(false);
+                }
+                catch (NpgsqlException e) when (attempt == 1 && (e is not PostgresException || e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown }))
+                {
+                    // A pooled connection the server ended while it sat idle (pg_terminate_backend, a restart): forget the
+                    // pool's connections and log in again.
+                    NpgsqlConnection.ClearPool(connection);
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                }
+                catch
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
             }
-            catch (NpgsqlException e) when (attempt == 1 && (e is not PostgresException || e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown }))
-            {
-                // A pooled connection the server ended while it sat idle (pg_terminate_backend, a restart): forget the
-                // pool's connections and log in again.
-                NpgsqlConnection.ClearPool(connection);
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-            catch
-            {
-                await connection.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
-    }
+        });
 
     private static async Task<UserStore> ProbeAsync(NpgsqlConnection connection, DatabaseUrl url, CancellationToken cancellationToken)
     {
@@ -91,6 +92,22 @@ public sealed class UserStore : IAsyncDisposable
         return new UserStore(connection, url.Describe(), reader.GetBoolean(1), reader.GetBoolean(2));
     }
 
+    /// <summary>
+    /// Runs a query; a database failure becomes a ScorecardException that says what was being done, so that callers
+    /// handle one kind of failure.
+    /// </summary>
+    private static async Task<T> TranslatedAsync<T>(string doing, Func<Task<T>> work)
+    {
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            throw DatabaseConnector.Failure(e, doing);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var command in _prepared.Values)
@@ -101,248 +118,251 @@ public sealed class UserStore : IAsyncDisposable
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<ScorecardUser>> FindAsync(UserQuery query, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand { Connection = _connection };
-        string Parameter(object value)
+    public Task<IReadOnlyList<ScorecardUser>> FindAsync(UserQuery query, CancellationToken cancellationToken) =>
+        TranslatedAsync<IReadOnlyList<ScorecardUser>>("Reading users", async () =>
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-            return "$" + command.Parameters.Count;
-        }
-
-        var conditions = new List<string> { "true" };
-        if (query.Identity is { } identity)
-        {
-            var user = await FindIdentityAsync(identity, cancellationToken).ConfigureAwait(false);
-            if (user is null)
+            await using var command = new NpgsqlCommand { Connection = _connection };
+            string Parameter(object value)
             {
-                return [];
+                command.Parameters.Add(new NpgsqlParameter { Value = value });
+                return "$" + command.Parameters.Count;
             }
 
-            conditions.Add($"id = {Parameter(user.Id)}");
-        }
+            var conditions = new List<string> { "true" };
+            if (query.Identity is { } identity)
+            {
+                var user = await FindIdentityAsync(identity, cancellationToken).ConfigureAwait(false);
+                if (user is null)
+                {
+                    return [];
+                }
 
-        if (query.CompanyId is { } company)
-        {
-            conditions.Add($"\"companyId\" = {Parameter(company)}");
-        }
+                conditions.Add($"id = {Parameter(user.Id)}");
+            }
 
-        if (query.Role is { } role)
-        {
-            // The app's own admin stores roles as typed (sales_lead): match any case, show what is stored.
-            conditions.Add($"upper(role) = {Parameter(UserRules.NormalizeRole(role))}");
-        }
+            if (query.CompanyId is { } company)
+            {
+                conditions.Add($"\"companyId\" = {Parameter(company)}");
+            }
 
-        if (query.Name is { } name)
-        {
-            var p = Parameter(WildcardToLike(name));
-            conditions.Add($"(\"displayName\" ILIKE {p} OR email ILIKE {p})");
-        }
+            if (query.Role is { } role)
+            {
+                // The app's own admin stores roles as typed (sales_lead): match any case, show what is stored.
+                conditions.Add($"upper(role) = {Parameter(UserRules.NormalizeRole(role))}");
+            }
 
-        if (!query.IncludeInactive)
-        {
-            // As the app's sign-in and admin list: NULL is not active.
-            conditions.Add("\"isActive\" IS TRUE");
-        }
+            if (query.Name is { } name)
+            {
+                var p = Parameter(WildcardToLike(name));
+                conditions.Add($"(\"displayName\" ILIKE {p} OR email ILIKE {p})");
+            }
 
-        command.CommandText = $"SELECT {Columns} FROM users WHERE {string.Join(" AND ", conditions)} ORDER BY \"companyId\", email";
-        var users = new List<ScorecardUser>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            users.Add(ReadUser(reader));
-        }
+            if (!query.IncludeInactive)
+            {
+                // As the app's sign-in and admin list: NULL is not active.
+                conditions.Add("\"isActive\" IS TRUE");
+            }
 
-        return users;
-    }
+            command.CommandText = $"SELECT {Columns} FROM users WHERE {string.Join(" AND ", conditions)} ORDER BY \"companyId\", email";
+            var users = new List<ScorecardUser>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                users.Add(ReadUser(reader));
+            }
+
+            return users;
+        });
 
     /// <summary>Finds the user and checks the change; changes nothing. An empty Changes list means nothing to do.</summary>
-    public async Task<UserChangePlan> PlanAsync(UserChangeRequest request, CancellationToken cancellationToken)
-    {
-        var email = request.Email is null ? null : UserRules.NormalizeEmail(request.Email);
-        var displayName = request.DisplayName is null ? null : UserRules.NormalizeDisplayName(request.DisplayName);
-        var role = request.Role is null ? null : UserRules.NormalizeRole(request.Role);
-        var user = await ResolveAsync(request.Identity, request.CompanyId, cancellationToken).ConfigureAwait(false);
-
-        var changes = new List<FieldChange>();
-        if (email is not null && email != user.Email)
+    public Task<UserChangePlan> PlanAsync(UserChangeRequest request, CancellationToken cancellationToken) =>
+        TranslatedAsync<UserChangePlan>($"Changing user '{request.Identity}'", async () =>
         {
-            await EnsureEmailFreeAsync(email, user.Id, cancellationToken).ConfigureAwait(false);
-            changes.Add(new FieldChange("email", user.Email, email));
-        }
+            var email = request.Email is null ? null : UserRules.NormalizeEmail(request.Email);
+            var displayName = request.DisplayName is null ? null : UserRules.NormalizeDisplayName(request.DisplayName);
+            var role = request.Role is null ? null : UserRules.NormalizeRole(request.Role);
+            var user = await ResolveAsync(request.Identity, request.CompanyId, cancellationToken).ConfigureAwait(false);
 
-        if (displayName is not null && displayName != user.DisplayName)
-        {
-            changes.Add(new FieldChange("displayName", user.DisplayName, displayName));
-        }
+            var changes = new List<FieldChange>();
+            if (email is not null && email != user.Email)
+            {
+                await EnsureEmailFreeAsync(email, user.Id, cancellationToken).ConfigureAwait(false);
+                changes.Add(new FieldChange("email", user.Email, email));
+            }
 
-        // A role given exactly as stored (piped from Get-ScorecardUser) is no change, even in the app's lower case.
-        if (role is not null && role != user.Role && request.Role!.Trim() != user.Role)
-        {
-            changes.Add(new FieldChange("role", user.Role, role));
-        }
+            if (displayName is not null && displayName != user.DisplayName)
+            {
+                changes.Add(new FieldChange("displayName", user.DisplayName, displayName));
+            }
 
-        // Compared with the stored value: a NULL becomes true or false, and the audit row shows the NULL.
-        if (request.Active is { } active && active != user.StoredIsActive)
-        {
-            changes.Add(new FieldChange("isActive", user.StoredIsActive, active));
-        }
+            // A role given exactly as stored (piped from Get-ScorecardUser) is no change, even in the app's lower case.
+            if (role is not null && role != user.Role && request.Role!.Trim() != user.Role)
+            {
+                changes.Add(new FieldChange("role", user.Role, role));
+            }
 
-        string? hash = null;
-        if (request.Password is { } password)
-        {
-            hash = UserRules.HashPassword(password);
-            changes.Add(new FieldChange(PasswordField, null, null));
-        }
+            // Compared with the stored value: a NULL becomes true or false, and the audit row shows the NULL.
+            if (request.Active is { } active && active != user.StoredIsActive)
+            {
+                changes.Add(new FieldChange("isActive", user.StoredIsActive, active));
+            }
 
-        return new UserChangePlan { User = user, Changes = changes, Request = request, PasswordHash = hash };
-    }
+            string? hash = null;
+            if (request.Password is { } password)
+            {
+                hash = UserRules.HashPassword(password);
+                changes.Add(new FieldChange(PasswordField, null, null));
+            }
+
+            return new UserChangePlan { User = user, Changes = changes, Request = request, PasswordHash = hash };
+        });
 
     /// <summary>
     /// Applies a plan and writes its audit row in one statement (so one implicit transaction and one round trip);
     /// fails if the user changed since it was read.
     /// </summary>
-    public async Task<ScorecardUser> ApplyAsync(UserChangePlan plan, CancellationToken cancellationToken)
-    {
-        const string Update = """
-            UPDATE users SET
-              email = CASE WHEN $2 THEN $3 ELSE email END,
-              "displayName" = CASE WHEN $4 THEN $5 ELSE "displayName" END,
-              role = CASE WHEN $6 THEN $7 ELSE role END,
-              "isActive" = CASE WHEN $8 THEN $9 ELSE "isActive" END,
-              password = CASE WHEN $10 THEN $11 ELSE password END,
-              "updatedAt" = now()
-            WHERE id = $1 AND "updatedAt" = $12
-            """;
-        var sql = _hasAudit
-            ? $"""
-               WITH updated AS ({Update} RETURNING {Columns}),
-               audit AS (
-                 INSERT INTO audit_logs (id, "userId", action, "entityType", "entityId", details, "companyId", "createdAt")
-                 SELECT $13, NULL, $14, 'user', id, $15::jsonb, "companyId", now() FROM updated)
-               SELECT {Columns} FROM updated
-               """
-            : $"{Update} RETURNING {Columns}";
-        var update = await PreparedAsync("update", sql,
-            [NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Varchar,
-             NpgsqlDbType.Boolean, NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Boolean, NpgsqlDbType.Boolean,
-             NpgsqlDbType.Varchar, NpgsqlDbType.Timestamp, .. (_hasAudit ? new[] { NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Text } : [])],
-            cancellationToken).ConfigureAwait(false);
-        object? New(string field) => plan.Changes.FirstOrDefault(c => c.Field == field)?.New;
-        var values = new List<object?>
+    public Task<ScorecardUser> ApplyAsync(UserChangePlan plan, CancellationToken cancellationToken) =>
+        TranslatedAsync<ScorecardUser>($"Changing user '{plan.Request.Identity}'", async () =>
         {
-            plan.User.Id,
-            New("email") is not null, New("email"),
-            New("displayName") is not null, New("displayName"),
-            New("role") is not null, New("role"),
-            New("isActive") is not null, New("isActive") ?? false,
-            plan.PasswordHash is not null, plan.PasswordHash,
-            plan.User.UpdatedAt,
-        };
-        if (_hasAudit)
-        {
-            values.AddRange([Guid.NewGuid().ToString(), plan.Request.AuditAction,
-                AuditDetails(plan.Changes.Select(c => KeyValuePair.Create(c.Field, c.Field == PasswordField ? "password changed" : (object?)c)))]);
-        }
-
-        for (var i = 0; i < values.Count; i++)
-        {
-            update.Parameters[i].Value = values[i] ?? DBNull.Value;
-        }
-
-        ScorecardUser? updated = null;
-        try
-        {
-            await using var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            const string Update = """
+                UPDATE users SET
+                  email = CASE WHEN $2 THEN $3 ELSE email END,
+                  "displayName" = CASE WHEN $4 THEN $5 ELSE "displayName" END,
+                  role = CASE WHEN $6 THEN $7 ELSE role END,
+                  "isActive" = CASE WHEN $8 THEN $9 ELSE "isActive" END,
+                  password = CASE WHEN $10 THEN $11 ELSE password END,
+                  "updatedAt" = now()
+                WHERE id = $1 AND "updatedAt" = $12
+                """;
+            var sql = _hasAudit
+                ? $"""
+                   WITH updated AS ({Update} RETURNING {Columns}),
+                   audit AS ({AuditInsert("$13", "$14", "$15", "id", "\"companyId\"")} FROM updated)
+                   SELECT {Columns} FROM updated
+                   """
+                : $"{Update} RETURNING {Columns}";
+            var update = await PreparedAsync("update", sql,
+                [NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Varchar,
+                 NpgsqlDbType.Boolean, NpgsqlDbType.Varchar, NpgsqlDbType.Boolean, NpgsqlDbType.Boolean, NpgsqlDbType.Boolean,
+                 NpgsqlDbType.Varchar, NpgsqlDbType.Timestamp, .. (_hasAudit ? new[] { NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Text } : [])],
+                cancellationToken).ConfigureAwait(false);
+            object? New(string field) => plan.Changes.FirstOrDefault(c => c.Field == field)?.New;
+            var values = new List<object?>
             {
-                updated = ReadUser(reader);
+                plan.User.Id,
+                New("email") is not null, New("email"),
+                New("displayName") is not null, New("displayName"),
+                New("role") is not null, New("role"),
+                New("isActive") is not null, New("isActive") ?? false,
+                plan.PasswordHash is not null, plan.PasswordHash,
+                plan.User.UpdatedAt,
+            };
+            if (_hasAudit)
+            {
+                values.AddRange([Guid.NewGuid().ToString(), plan.Request.AuditAction,
+                    AuditDetails(plan.Changes.Select(c => KeyValuePair.Create(c.Field, c.Field == PasswordField ? "password changed" : (object?)c)))]);
             }
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            throw await EmailTakenAsync((string)New("email")!, plan.User.Id, e, cancellationToken).ConfigureAwait(false);
-        }
 
-        return updated ?? throw new ScorecardException(ScorecardErrors.UserChangedConcurrently,
-            $"User {plan.User.Id} was changed by someone else while this change was being prepared; nothing was changed. Run it again.", plan.User.Id);
-    }
+            for (var i = 0; i < values.Count; i++)
+            {
+                update.Parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+
+            ScorecardUser? updated = null;
+            try
+            {
+                await using var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    updated = ReadUser(reader);
+                }
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                throw await EmailTakenAsync((string)New("email")!, plan.User.Id, e, cancellationToken).ConfigureAwait(false);
+            }
+
+            return updated ?? throw new ScorecardException(ScorecardErrors.UserChangedConcurrently,
+                $"User {plan.User.Id} was changed by someone else while this change was being prepared; nothing was changed. Run it again.", plan.User.Id);
+        });
 
     /// <summary>Checks a new user; changes nothing.</summary>
-    public async Task<NewUserRequest> CheckNewAsync(NewUserRequest request, CancellationToken cancellationToken)
-    {
-        var checkedRequest = new NewUserRequest
+    public Task<NewUserRequest> CheckNewAsync(NewUserRequest request, CancellationToken cancellationToken) =>
+        TranslatedAsync<NewUserRequest>($"Creating user '{request.Email}'", async () =>
         {
-            Email = UserRules.NormalizeEmail(request.Email),
-            DisplayName = UserRules.NormalizeDisplayName(request.DisplayName),
-            Role = UserRules.NormalizeRole(request.Role),
-            CompanyId = request.CompanyId.Trim(),
-            Password = request.Password,
-        };
-        if (_hasCompanies)
-        {
-            var exists = await PreparedAsync("company", "SELECT 1 FROM companies WHERE id = $1", [NpgsqlDbType.Varchar], cancellationToken).ConfigureAwait(false);
-            exists.Parameters[0].Value = checkedRequest.CompanyId;
-            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+            var checkedRequest = new NewUserRequest
             {
-                throw new ScorecardException(ScorecardErrors.CompanyNotFound,
-                    $"There is no company '{checkedRequest.CompanyId}' in the companies table ({_describe}).", checkedRequest.CompanyId);
+                Email = UserRules.NormalizeEmail(request.Email),
+                DisplayName = UserRules.NormalizeDisplayName(request.DisplayName),
+                Role = UserRules.NormalizeRole(request.Role),
+                CompanyId = request.CompanyId.Trim(),
+                Password = request.Password,
+            };
+            if (_hasCompanies)
+            {
+                var exists = await PreparedAsync("company", "SELECT 1 FROM companies WHERE id = $1", [NpgsqlDbType.Varchar], cancellationToken).ConfigureAwait(false);
+                exists.Parameters[0].Value = checkedRequest.CompanyId;
+                if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+                {
+                    throw new ScorecardException(ScorecardErrors.CompanyNotFound,
+                        $"There is no company '{checkedRequest.CompanyId}' in the companies table ({_describe}).", checkedRequest.CompanyId);
+                }
             }
-        }
 
-        await EnsureEmailFreeAsync(checkedRequest.Email, null, cancellationToken).ConfigureAwait(false);
-        return checkedRequest;
-    }
+            await EnsureEmailFreeAsync(checkedRequest.Email, null, cancellationToken).ConfigureAwait(false);
+            return checkedRequest;
+        });
 
-    public async Task<ScorecardUser> CreateAsync(NewUserRequest request, CancellationToken cancellationToken)
-    {
-        var generated = request.Password is null ? UserRules.GeneratePassword() : null;
-        var hash = UserRules.HashPassword(request.Password ?? generated!);
-        await using var transaction = await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var insert = new NpgsqlCommand($"""
-            INSERT INTO users (id, email, password, "displayName", role, "isActive", "companyId", "createdAt", "updatedAt")
-            VALUES ($1, $2, $3, $4, $5, true, $6, now(), now())
-            RETURNING {Columns}
-            """, _connection, transaction)
+    public Task<ScorecardUser> CreateAsync(NewUserRequest request, CancellationToken cancellationToken) =>
+        TranslatedAsync<ScorecardUser>($"Creating user '{request.Email}'", async () =>
         {
-            Parameters =
+            var generated = request.Password is null ? UserRules.GeneratePassword() : null;
+            var hash = UserRules.HashPassword(request.Password ?? generated!);
+            await using var transaction = await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var insert = new NpgsqlCommand($"""
+                INSERT INTO users (id, email, password, "displayName", role, "isActive", "companyId", "createdAt", "updatedAt")
+                VALUES ($1, $2, $3, $4, $5, true, $6, now(), now())
+                RETURNING {Columns}
+                """, _connection, transaction)
             {
-                new() { Value = Guid.NewGuid().ToString() }, new() { Value = request.Email }, new() { Value = hash },
-                new() { Value = request.DisplayName }, new() { Value = request.Role }, new() { Value = request.CompanyId },
-            },
-        };
-        ScorecardUser created;
-        try
-        {
-            await using var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            created = ReadUser(reader);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            // The failed insert aborted the transaction: end it before asking who has the email.
-            await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
-            throw await EmailTakenAsync(request.Email, null, e, cancellationToken).ConfigureAwait(false);
-        }
+                Parameters =
+                {
+                    new() { Value = Guid.NewGuid().ToString() }, new() { Value = request.Email }, new() { Value = hash },
+                    new() { Value = request.DisplayName }, new() { Value = request.Role }, new() { Value = request.CompanyId },
+                },
+            };
+            ScorecardUser created;
+            try
+            {
+                await using var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                created = ReadUser(reader);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                // The failed insert aborted the transaction: end it before asking who has the email.
+                await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                throw await EmailTakenAsync(request.Email, null, e, cancellationToken).ConfigureAwait(false);
+            }
 
-        await AuditAsync(transaction, "USER_CREATED", created, new Dictionary<string, object?>
-        {
-            ["email"] = created.Email, ["displayName"] = created.DisplayName, ["role"] = created.Role, ["companyId"] = created.CompanyId,
-            ["password"] = generated is null ? "set" : "generated",
-        }, cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        if (generated is null)
-        {
-            return created;
-        }
+            await AuditAsync(transaction, "USER_CREATED", created, new Dictionary<string, object?>
+            {
+                ["email"] = created.Email, ["displayName"] = created.DisplayName, ["role"] = created.Role, ["companyId"] = created.CompanyId,
+                ["password"] = generated is null ? "set" : "generated",
+            }, cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            if (generated is null)
+            {
+                return created;
+            }
 
-        return new ScorecardUser
-        {
-            Id = created.Id, Email = created.Email, DisplayName = created.DisplayName, Role = created.Role, StoredIsActive = created.StoredIsActive,
-            CompanyId = created.CompanyId, CreatedAt = created.CreatedAt, UpdatedAt = created.UpdatedAt,
-            InitialPassword = new NetworkCredential(string.Empty, generated).SecurePassword,
-        };
-    }
+            return new ScorecardUser
+            {
+                Id = created.Id, Email = created.Email, DisplayName = created.DisplayName, Role = created.Role, StoredIsActive = created.StoredIsActive,
+                CompanyId = created.CompanyId, CreatedAt = created.CreatedAt, UpdatedAt = created.UpdatedAt,
+                InitialPassword = new NetworkCredential(string.Empty, generated).SecurePassword,
+            };
+        });
 
     /// <summary>The user an identity names; with a company, the user must belong to it.</summary>
     private async Task<ScorecardUser> ResolveAsync(string identity, string? companyId, CancellationToken cancellationToken)
@@ -441,12 +461,10 @@ public sealed class UserStore : IAsyncDisposable
             return;
         }
 
-        var insert = await PreparedAsync("audit", """
-            INSERT INTO audit_logs (id, "userId", action, "entityType", "entityId", details, "companyId", "createdAt")
-            VALUES ($1, NULL, $2, 'user', $3, $4::jsonb, $5, now())
-            """, [NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Text, NpgsqlDbType.Varchar], cancellationToken).ConfigureAwait(false);
+        var insert = await PreparedAsync("audit", AuditInsert("$1", "$2", "$3", "$4", "$5"),
+            [NpgsqlDbType.Varchar, NpgsqlDbType.Varchar, NpgsqlDbType.Text, NpgsqlDbType.Varchar, NpgsqlDbType.Varchar], cancellationToken).ConfigureAwait(false);
         insert.Transaction = transaction;
-        object?[] values = [Guid.NewGuid().ToString(), action, user.Id, AuditDetails(changes), user.CompanyId];
+        object?[] values = [Guid.NewGuid().ToString(), action, AuditDetails(changes), user.Id, user.CompanyId];
         for (var i = 0; i < values.Length; i++)
         {
             insert.Parameters[i].Value = values[i] ?? DBNull.Value;
@@ -454,6 +472,15 @@ public sealed class UserStore : IAsyncDisposable
 
         await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The audit row as the app writes one for a user: no signed-in actor (the details name who ran the script). The
+    /// arguments are the SQL expressions of its values; a FROM clause may follow.
+    /// </summary>
+    private static string AuditInsert(string id, string action, string details, string userId, string companyId) => $"""
+        INSERT INTO audit_logs (id, "userId", action, "entityType", "entityId", details, "companyId", "createdAt")
+        SELECT {id}, NULL, {action}, 'user', {userId}, {details}::jsonb, {companyId}, now()
+        """;
 
     private static readonly (string User, string Host) Actor = (Environment.UserName, Environment.MachineName);
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 
-namespace SalesScorecard.Backup;
+namespace SalesScorecard.Processes;
 
 /// <summary>
 /// Makes pg_dump and pg_restore die with this process, also when it is killed outright (SIGKILL, a cron time limit):
