@@ -146,6 +146,22 @@ function New-FixtureDatabase {
     Invoke-Psql $Server $Name @('-v', "scale=$Scale", '-f', (Join-Path $FixtureDir 'schema.sql'), '-f', (Join-Path $FixtureDir 'seed.sql'))
 }
 
+function Wait-ServiceReady {
+    <# Waits until -Probe succeeds; a server that exits, or does not answer within -Seconds, is an error naming its log. #>
+    param([string] $Name, [System.Diagnostics.Process] $Process, [string] $Log, [int] $Seconds, [scriptblock] $Probe)
+    $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+    while ($true) {
+        if ($Process.HasExited) { throw "$Name exited early (code $($Process.ExitCode)); see $Log." }
+        try {
+            & $Probe
+            return
+        } catch {
+            if ([DateTime]::UtcNow -gt $deadline) { $Process.Kill($true); throw "$Name did not answer within $Seconds s; see $Log." }
+            Start-Sleep -Milliseconds 200
+        }
+    }
+}
+
 function Start-TestSmtp {
     <# Starts smtp4dev in memory: STARTTLS with its self-signed certificate, authentication required, one user. #>
     param([Parameter(Mandatory)] [string] $RepoRoot, [Parameter(Mandatory)] [string] $Root)
@@ -181,18 +197,9 @@ function Start-TestSmtp {
         -RedirectStandardOutput $log -RedirectStandardError "$log.err" -Environment @{ ServerOptions__SmtpAllowAnyCredentials = 'false' }
 
     $api = "http://127.0.0.1:$httpPort"
-    $deadline = [DateTime]::UtcNow.AddSeconds(90)
-    while ($true) {
-        if ($process.HasExited) { throw "smtp4dev exited early (code $($process.ExitCode)); see $log." }
-        try {
-            Invoke-RestMethod "$api/api/messages" -TimeoutSec 2 | Out-Null
-            $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $smtpPort)
-            $client.Dispose()
-            break
-        } catch {
-            if ([DateTime]::UtcNow -gt $deadline) { $process.Kill($true); throw "smtp4dev did not answer within 90 s; see $log." }
-            Start-Sleep -Milliseconds 250
-        }
+    Wait-ServiceReady -Name smtp4dev -Process $process -Log $log -Seconds 90 -Probe {
+        Invoke-RestMethod "$api/api/messages" -TimeoutSec 2 | Out-Null
+        ([System.Net.Sockets.TcpClient]::new('127.0.0.1', $smtpPort)).Dispose()
     }
 
     [pscustomobject]@{
@@ -223,17 +230,7 @@ function Start-TestS3 {
     $log = Join-Path $folder 's3rver.log'
     $process = Start-Process $s3rver.Source -ArgumentList @('-d', (Join-Path $folder 'data'), '-a', '127.0.0.1', '-p', $port, '--configure-bucket', $Bucket) `
         -PassThru -RedirectStandardOutput $log -RedirectStandardError "$log.err"
-    $deadline = [DateTime]::UtcNow.AddSeconds(30)
-    while ($true) {
-        if ($process.HasExited) { throw "s3rver exited early (code $($process.ExitCode)); see $log." }
-        try {
-            ([System.Net.Sockets.TcpClient]::new('127.0.0.1', $port)).Dispose()
-            break
-        } catch {
-            if ([DateTime]::UtcNow -gt $deadline) { $process.Kill($true); throw "s3rver did not answer within 30 s; see $log." }
-            Start-Sleep -Milliseconds 100
-        }
-    }
+    Wait-ServiceReady -Name s3rver -Process $process -Log $log -Seconds 30 -Probe { ([System.Net.Sockets.TcpClient]::new('127.0.0.1', $port)).Dispose() }
     [pscustomobject]@{
         Endpoint = "http://127.0.0.1:$port"
         Port     = $port

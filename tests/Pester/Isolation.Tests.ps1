@@ -62,13 +62,7 @@ BeforeAll {
             $backup = Invoke-ScorecardBackup -DatabaseUrl (Get-TestDatabaseUrl $Database) -Destination $Destination
             $result.BackupStatus = [string]$backup.Status
             $result.BackupVerified = $backup.Verified
-            $env:SMTP_HOST = $env:SCORECARD_TEST_SMTP_HOST
-            $env:SMTP_PORT = $env:SCORECARD_TEST_SMTP_PORT
-            $env:SMTP_USER = $env:SCORECARD_TEST_SMTP_USER
-            $env:SMTP_PASS = $env:SCORECARD_TEST_SMTP_PASS
-            $env:SMTP_TRUSTED_CERT = $env:SCORECARD_TEST_SMTP_CERT
-            $env:SMTP_FROM = 'Sales Scorecard <noreply@instorm.example>'
-            $env:BACKUP_NOTIFICATION_EMAIL = $ModuleTo
+            Set-SmtpEnvironment $ModuleTo
             $result.MailSent = ($backup | Send-BackupNotification -PassThru).Sent
         }
 
