@@ -202,11 +202,23 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
 
     private void ApplyOffsiteRetention(OffsiteStore store, BackupLog log, BackupInfo backup)
     {
-        var plan = Run(async (_, ct) =>
+        RetentionPlan plan;
+        try
         {
-            await OffsiteBackups.RemoveAbandonedAsync(store, log, ct).ConfigureAwait(false);
-            return await OffsiteBackups.PlanRetentionAsync(store, backup.Name, ct).ConfigureAwait(false);
-        });
+            plan = Run(async (_, ct) =>
+            {
+                await OffsiteBackups.RemoveAbandonedAsync(store, log, ct).ConfigureAwait(false);
+                return await OffsiteBackups.PlanRetentionAsync(store, backup.Name, ct).ConfigureAwait(false);
+            });
+        }
+        catch (ScorecardException e)
+        {
+            // The backup and its copy are made and verified: a store that fails now only delays retention to the next run.
+            log.TryWrite("RETAIN", $"Retention on the store did not run: {e.ErrorId}: {e.Message}");
+            WriteWarning($"Retention on the store did not run ({e.ErrorId}): {e.Message}");
+            return;
+        }
+
         foreach (var suspicious in plan.FutureDated)
         {
             WriteWarning(BackupSession.FutureDatedWarning(suspicious));
