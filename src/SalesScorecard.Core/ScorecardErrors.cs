@@ -183,6 +183,9 @@ public static class ScorecardErrors
     public static readonly ScorecardError OffsiteObjectNotFound = new(nameof(OffsiteObjectNotFound), ScorecardErrorCategory.ObjectNotFound,
         "An object of a stored backup is missing on the store. Test the copy; use another backup.");
 
+    public static readonly ScorecardError OffsiteRequestFailed = new(nameof(OffsiteRequestFailed), ScorecardErrorCategory.InvalidOperation,
+        "The store refused a request for a reason none of the other Offsite ids covers; the message has its answer. Check the store's own logs and limits.");
+
     public static readonly ScorecardError OffsiteVerifyFailed = new(nameof(OffsiteVerifyFailed), ScorecardErrorCategory.InvalidData,
         "An object read back from the store differs in size or SHA-256 from what was written; the copy does not count. Check the store (and any proxy in between).");
 

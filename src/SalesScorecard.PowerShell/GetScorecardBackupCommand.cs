@@ -30,7 +30,7 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
     {
         var settings = LoadSettings(new Dictionary<string, string?>
         {
-            [SettingNames.BackupDir] = OffsiteLocation.IsOffsite(Destination) ? Destination : ProviderPath(Destination),
+            [SettingNames.BackupDir] = ProviderPath(Destination),
         });
         if (Offsite || OffsiteLocation.IsOffsite(settings.Get(SettingNames.BackupDir)))
         {

@@ -51,7 +51,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
         var settings = RunOrThrow(() => LoadSettings(new Dictionary<string, string?>
         {
             [SettingNames.DatabaseUrl] = DatabaseUrl,
-            [SettingNames.BackupDir] = OffsiteLocation.IsOffsite(Destination) ? Destination : ProviderPath(Destination),
+            [SettingNames.BackupDir] = ProviderPath(Destination),
             [SettingNames.BackupRetentionDays] = RetentionDays?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [SettingNames.BackupKeepMin] = KeepLast?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [SettingNames.BackupCompression] = Compression,
@@ -163,8 +163,10 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
         var backup = Run((reporter, ct) => session.RunAsync(request, reporter, ct));
         if (!backup.Verified)
         {
-            WriteWarning("Retention skipped: it runs only after a verified backup (-SkipVerify was given).");
-            return (backup, store is null || direct ? null : CopyOffsite(store, backup, session));
+            WriteWarning(store is null || direct
+                ? "Retention skipped: it runs only after a verified backup (-SkipVerify was given)."
+                : "Retention and the offsite copy skipped: they follow only a verified backup (-SkipVerify was given).");
+            return (backup, null);
         }
 
         if (!direct)

@@ -47,8 +47,12 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
     /// <summary>The current PowerShell location as a file system path.</summary>
     protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
 
-    /// <summary>A path parameter as a full file system path, resolved against the current PowerShell location.</summary>
-    protected string? ProviderPath(string? path) => path is null ? null : GetUnresolvedProviderPathFromPSPath(path);
+    /// <summary>
+    /// A path parameter as a full file system path, resolved against the current PowerShell location; an s3:// address
+    /// (a backup store) is taken as it is.
+    /// </summary>
+    protected string? ProviderPath(string? path) =>
+        path is null ? null : Offsite.OffsiteLocation.IsOffsite(path) ? path : GetUnresolvedProviderPathFromPSPath(path);
 
     /// <summary>
     /// Resolves the settings; <paramref name="parameters"/> maps setting names to bound parameter values.

@@ -61,12 +61,12 @@ public sealed class TestScorecardBackupCommand : ScorecardDatabaseCmdlet
             settings = LoadSettings(new Dictionary<string, string?>
             {
                 [SettingNames.DatabaseUrl] = DatabaseUrl,
-                [SettingNames.BackupDir] = OffsiteLocation.IsOffsite(Destination) ? Destination : ProviderPath(Destination),
+                [SettingNames.BackupDir] = ProviderPath(Destination),
                 [SettingNames.BackupIdentityFile] = ProviderPath(IdentityFile),
             });
             var direct = settings.Get(SettingNames.BackupDir) is { } folder && OffsiteLocation.IsOffsite(folder) ? OffsiteLocation.Parse(folder, SettingNames.BackupDir) : null;
             destination = direct?.StateFolder(Environment.GetEnvironmentVariable) ?? settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
-            var source = InputObject?.Path ?? (OffsiteLocation.IsOffsite(Path) ? Path : ProviderPath(Path));
+            var source = InputObject?.Path ?? ProviderPath(Path);
             var named = source is not null && OffsiteLocation.IsOffsite(source) ? OffsiteLocation.ParseBackup(source, nameof(Path)) : default;
             var testsStore = named.Location is not null || Offsite || (ParameterSetName == "Latest" && direct is not null);
             var options = OffsiteOptions.FromSettings(settings, Environment.GetEnvironmentVariable, named.Location ?? direct);
@@ -75,7 +75,8 @@ public sealed class TestScorecardBackupCommand : ScorecardDatabaseCmdlet
                 throw OffsiteOptions.NotConfigured();
             }
 
-            using var store = options is null ? null : OffsiteStore.Open(options);
+            // The store only for a copy there, or for the watchdog's OffsiteFreshness: a local -Path never needs it.
+            using var store = options is null || !(testsStore || ParameterSetName == "Latest") ? null : OffsiteStore.Open(options);
             var latest = ParameterSetName switch
             {
                 _ when named.Location is not null => new BackupInfo { Name = named.Name, Path = source!, Status = BackupStatus.Succeeded },

@@ -71,10 +71,11 @@ public sealed class StoredBackup
 
     /// <summary>
     /// Files whose size or SHA-256 differ from the manifest's, or that are missing, one line each. On the store every
-    /// object's size is compared, and every file's SHA-256 but the archive's, which is compared as the archive is read
-    /// (so a test or restore downloads it once).
+    /// object's size is compared, and every file's SHA-256 but the archive's when <paramref name="archiveReadAfter"/>: it
+    /// is then compared as the archive is read (so a test or restore downloads it once). Without an identity an
+    /// encrypted archive is not read after, so its SHA-256 is compared here.
     /// </summary>
-    public async Task<IReadOnlyList<string>> FindChecksumMismatchesAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> FindChecksumMismatchesAsync(CancellationToken cancellationToken, bool archiveReadAfter = true)
     {
         if (_store is null)
         {
@@ -94,7 +95,7 @@ public sealed class StoredBackup
             {
                 problems.Add($"{relative}: {size} bytes, the manifest says {expected.Bytes}");
             }
-            else if (relative != Manifest.DumpFile)
+            else if (relative != Manifest.DumpFile || !archiveReadAfter)
             {
                 var (_, sha256) = await _store.HashObjectAsync(prefix + relative, cancellationToken).ConfigureAwait(false);
                 if (sha256 != expected.Sha256)

@@ -28,10 +28,21 @@ public static class OffsiteBackups
         }
         catch (ScorecardException e)
         {
-            var failure = CopyFailed(backup, store, e);
-            log.TryWrite("OFFSITE", $"{backup.Name} was not copied to {backup.Offsite}: {e.ErrorId}: {e.Message}");
+            throw Failed(e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Nobody stopped the run: the store's requests timed out, which is the store's failure, not the backup's.
+            throw Failed(new ScorecardException(ScorecardErrors.OffsiteNotReachable,
+                $"The store {store.Options.Describe()} did not answer in time while the copy was made.", store.Location.Url(), e));
+        }
+
+        ScorecardException Failed(ScorecardException cause)
+        {
+            var failure = CopyFailed(backup, store, cause);
+            log.TryWrite("OFFSITE", $"{backup.Name} was not copied to {backup.Offsite}: {cause.ErrorId}: {cause.Message}");
             log.TryWrite("FAILED", $"{failure.ErrorId}: {failure.Message}");
-            throw failure;
+            return failure;
         }
     }
 

@@ -82,10 +82,9 @@ public sealed class OffsiteStore : IDisposable
             {
                 reporter.Progress("Offsite copy", $"{relative} to {Location.Url(manifest.Name)} ({Bytes.Format(sent)} of {Bytes.Format(total)})",
                     total == 0 ? -1 : (int)(sent * 90 / total));
-                if (archiveUpload is not null && archiveUpload.Key == prefix + relative)
+                if (archiveUpload is not null && archiveUpload.Key == prefix + relative &&
+                    await TryCompleteAsync(archiveUpload, relative, reporter, cancellationToken).ConfigureAwait(false))
                 {
-                    reporter.Verbose($"{relative} was uploaded while it was written ({Bytes.Format(archiveUpload.Length)}): completing that upload.");
-                    await archiveUpload.CompleteAsync().ConfigureAwait(false);
                     sent += expected.Bytes;
                     continue;
                 }
@@ -120,6 +119,23 @@ public sealed class OffsiteStore : IDisposable
         {
             await TryRemoveAsync(prefix).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>Completes the upload begun while the archive was written; false when the store refused it, to upload the file instead.</summary>
+    private static async Task<bool> TryCompleteAsync(OffsiteUploadStream upload, string relative, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        reporter.Verbose($"{relative} was uploaded while it was written ({Bytes.Format(upload.Length)}): completing that upload.");
+        try
+        {
+            await upload.CompleteAsync().ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not ScorecardException)
+        {
+            reporter.Verbose($"Completing it failed ({e.Message}); uploading {relative} from the file instead.");
+            await upload.DisposeAsync().ConfigureAwait(false);
+            return false;
         }
     }
 
@@ -312,7 +328,9 @@ public sealed class OffsiteStore : IDisposable
         try
         {
             using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            foreach (var key in (await ListObjectsAsync(backupPrefix, cleanup.Token).ConfigureAwait(false)).Keys)
+            // The manifest first: a removal cut short must never leave one that vouches for missing objects.
+            foreach (var key in (await ListObjectsAsync(backupPrefix, cleanup.Token).ConfigureAwait(false)).Keys
+                         .OrderBy(key => key.EndsWith("/" + ManifestKeyName, StringComparison.Ordinal) ? 0 : 1))
             {
                 await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Location.Bucket, Key = key }, cleanup.Token).ConfigureAwait(false);
             }
@@ -348,7 +366,7 @@ public sealed class OffsiteStore : IDisposable
             AmazonClientException when e.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase) => new ScorecardException(ScorecardErrors.OffsiteAuthenticationFailed,
                 $"No credentials for {where}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE. ({e.Message})", where, e),
             _ when IsNetwork(e) => Unreachable(where, doing, e),
-            _ => new ScorecardException(ScorecardErrors.OffsiteCopyFailed, $"Could not {doing} on {where}: {e.Message}", where, e),
+            _ => new ScorecardException(ScorecardErrors.OffsiteRequestFailed, $"Could not {doing} on {where}: {e.Message}", where, e),
         };
     }
 

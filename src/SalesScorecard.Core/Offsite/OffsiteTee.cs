@@ -48,6 +48,11 @@ internal sealed class OffsiteTee : Stream
             _upload.LimitWrites(SlowestWrite);
             _upload.Write(buffer);
             _upload.LimitWrites(null);
+            if (_upload.Stopped)
+            {
+                // The limit struck just after the write returned: the upload is dead all the same.
+                UploadFailure = new TimeoutException($"the store held a write up for over {SlowestWrite.TotalSeconds:0} s");
+            }
         }
         catch (Exception e)
         {

@@ -1,3 +1,4 @@
+using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 
@@ -41,6 +42,9 @@ internal sealed class OffsiteUploadStream : Stream
     /// an upload that failed that way is dead, and disposing it aborts it.
     /// </summary>
     public void LimitWrites(TimeSpan? limit) => _stop.CancelAfter(limit ?? Timeout.InfiniteTimeSpan);
+
+    /// <summary>True once the upload was stopped (a write held up too long, or the caller's cancellation): it is dead.</summary>
+    public bool Stopped => _stop.IsCancellationRequested;
 
     public string Key => _key;
 
@@ -130,14 +134,17 @@ internal sealed class OffsiteUploadStream : Stream
     {
         if (!_completed && _uploadId is not null)
         {
-            // A half-uploaded object must not linger as parts the store keeps (and bills) but nobody can list.
+            // A half-uploaded object must not linger as parts the store keeps (and bills) but nobody can list; a store
+            // that does not answer must not hold up a run that is ending (Ctrl+C, SIGTERM) for long either.
+            await _stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAny(_inFlight).ConfigureAwait(false);
             try
             {
-                await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = _key, UploadId = _uploadId }, CancellationToken.None)
+                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = _key, UploadId = _uploadId }, deadline.Token)
                     .ConfigureAwait(false);
             }
-            catch (Exception e) when (e is AmazonS3Exception or HttpRequestException or IOException or TaskCanceledException)
+            catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException or OperationCanceledException)
             {
                 // The store is gone or refuses: the parts expire under the bucket's lifecycle rules, and no manifest points at them.
             }

@@ -138,9 +138,10 @@ public sealed class ScorecardSettings
     public string? GetPath(string name, string currentDirectory)
     {
         var setting = this[name];
-        if (setting.Value is null)
+        if (setting.Value is null || Offsite.OffsiteLocation.IsOffsite(setting.Value))
         {
-            return null;
+            // BACKUP_DIR=s3://... names a store, not a folder: it is taken as it is.
+            return setting.Value;
         }
 
         var expanded = setting.Value.StartsWith("~/", StringComparison.Ordinal)
