@@ -167,6 +167,22 @@ Describe 'An encrypted backup copied offsite' {
         $result.Passed | Should -BeTrue -Because ($result.Checks | Out-String)
         ($result.Checks | Where-Object Check -eq 'ArchiveReadable').Passed | Should -BeTrue
     }
+
+    It 'is refused without the identity when its archive was changed on the store (the watchdog has no key)' {
+        $prefix = $Backup.Offsite -replace '^s3://', ''
+        $changed = Join-Path (New-TestFolder) 'copy'
+        Invoke-Rclone @('copy', "sc:$prefix", $changed) | Out-Null
+        $archive = Get-ChildItem $changed -Filter '*.age'
+        $bytes = [IO.File]::ReadAllBytes($archive.FullName)
+        $bytes[$bytes.Length - 100] = $bytes[$bytes.Length - 100] -bxor 0xFF
+        [IO.File]::WriteAllBytes($archive.FullName, $bytes)
+        Invoke-Rclone @('copyto', $archive.FullName, "sc:$prefix/$($archive.Name)") | Out-Null
+        $result = Test-ScorecardBackup -Offsite -ErrorAction SilentlyContinue -ErrorVariable failure
+        $result.Passed | Should -BeFalse
+        ($result.Checks | Where-Object Check -eq 'Checksum').Passed | Should -BeFalse
+        ($result.Checks | Where-Object Check -eq 'Checksum').Detail | Should -Match ([regex]::Escape($archive.Name))
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'BackupTestFailed*'
+    }
 }
 
 Describe 'A backup streamed straight to the store' {
