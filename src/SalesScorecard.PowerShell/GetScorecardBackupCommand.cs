@@ -59,7 +59,7 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
     /// <summary>The backups on the store: -Destination s3://..., BACKUP_DIR=s3://... or, with -Offsite, BACKUP_S3_URL.</summary>
     private void WriteOffsite(ScorecardSettings settings)
     {
-        var direct = settings.Get(SettingNames.BackupDir) is { } folder && OffsiteLocation.IsOffsite(folder) ? OffsiteLocation.Parse(folder, SettingNames.BackupDir) : null;
+        var direct = OffsiteOptions.BackupDirStore(settings);
         var options = OffsiteOptions.FromSettings(settings, Environment.GetEnvironmentVariable, direct)
             ?? throw OffsiteOptions.NotConfigured();
         using var store = OffsiteStore.Open(options);

@@ -63,9 +63,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
         try
         {
             // BACKUP_DIR=s3://...: the backup streams straight to the store; only the lock and backup.log stay here.
-            var direct = settings.Get(SettingNames.BackupDir) is { } folder && OffsiteLocation.IsOffsite(folder)
-                ? OffsiteLocation.Parse(folder, SettingNames.BackupDir)
-                : null;
+            var direct = OffsiteOptions.BackupDirStore(settings);
             destination = direct?.StateFolder(Environment.GetEnvironmentVariable) ?? settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
             logStart = new BackupLog(destination).Length;
             using var store = OffsiteOptions.FromSettings(settings, Environment.GetEnvironmentVariable, direct) is { } options ? OffsiteStore.Open(options) : null;

@@ -64,7 +64,7 @@ public sealed class TestScorecardBackupCommand : ScorecardDatabaseCmdlet
                 [SettingNames.BackupDir] = ProviderPath(Destination),
                 [SettingNames.BackupIdentityFile] = ProviderPath(IdentityFile),
             });
-            var direct = settings.Get(SettingNames.BackupDir) is { } folder && OffsiteLocation.IsOffsite(folder) ? OffsiteLocation.Parse(folder, SettingNames.BackupDir) : null;
+            var direct = OffsiteOptions.BackupDirStore(settings);
             destination = direct?.StateFolder(Environment.GetEnvironmentVariable) ?? settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
             var source = InputObject?.Path ?? ProviderPath(Path);
             var named = source is not null && OffsiteLocation.IsOffsite(source) ? OffsiteLocation.ParseBackup(source, nameof(Path)) : default;

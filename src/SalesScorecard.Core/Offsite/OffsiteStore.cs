@@ -12,8 +12,8 @@ using SalesScorecard.Backup;
 
 namespace SalesScorecard.Offsite;
 
-/// <summary>What was copied to the store, and whether every object read back as it was written.</summary>
-public sealed record OffsiteCopy(string Url, int Objects, long Bytes, bool Verified);
+/// <summary>What was copied to the store: a copy exists only once every object read back as it was written.</summary>
+public sealed record OffsiteCopy(string Url, int Objects, long Bytes);
 
 /// <summary>
 /// Backups on an S3-compatible store, under <c>s3://bucket/prefix/&lt;backup name&gt;/</c>: the files of a backup
@@ -108,7 +108,7 @@ public sealed class OffsiteStore : IDisposable
 
             var manifestBytes = await File.ReadAllBytesAsync(Path.Combine(folder, BackupManifest.FileName), cancellationToken).ConfigureAwait(false);
             await PutManifestAsync(manifest.Name, manifestBytes, cancellationToken).ConfigureAwait(false);
-            return new OffsiteCopy(Location.Url(manifest.Name), manifest.Files.Count + 1, total + manifestBytes.Length, Verified: true);
+            return new OffsiteCopy(Location.Url(manifest.Name), manifest.Files.Count + 1, total + manifestBytes.Length);
         }
         catch (Exception e) when (e is not ScorecardException and not OperationCanceledException)
         {
@@ -206,7 +206,7 @@ public sealed class OffsiteStore : IDisposable
             throw new ScorecardException(ScorecardErrors.OffsiteObjectNotFound,
                 $"{OffsiteLocation.Scheme}{Location.Bucket}/{key} is not on the store.", key, e);
         }
-        catch (Exception e) when (e is not OperationCanceledException || e is TaskCanceledException { InnerException: TimeoutException })
+        catch (Exception e) when (IsStoreFailure(e))
         {
             throw Translate(e, $"read {key}");
         }
@@ -292,7 +292,7 @@ public sealed class OffsiteStore : IDisposable
             }
             while (response.IsTruncated == true);
         }
-        catch (Exception e) when (e is not OperationCanceledException || e is TaskCanceledException { InnerException: TimeoutException })
+        catch (Exception e) when (IsStoreFailure(e))
         {
             throw Translate(e, $"list {Location}");
         }
@@ -374,6 +374,9 @@ public sealed class OffsiteStore : IDisposable
         new(ScorecardErrors.OffsiteNotReachable,
             $"Cannot reach the store {where} to {doing}: {Innermost(e).Message} Check BACKUP_S3_ENDPOINT (empty for AWS), the network and, for https, the certificate.",
             where, e);
+
+    /// <summary>Anything the store or the network threw, a request's time-out included, but not a cancellation by the caller.</summary>
+    private static bool IsStoreFailure(Exception e) => e is not OperationCanceledException || e is TaskCanceledException { InnerException: TimeoutException };
 
     private static bool IsNetwork(Exception e) =>
         e is HttpRequestException or SocketException or AuthenticationException or TimeoutException or IOException or TaskCanceledException ||
