@@ -9,8 +9,8 @@
     CompanyName            = 'SalesScorecard'
     Copyright              = '(c) SalesScorecard. MIT License.'
     Description            = 'Verified PostgreSQL backups, notifications, SMTP diagnosis and user administration for the Sales Scorecard platform.'
-    # The oldest PowerShell the test suite runs on. Npgsql 10 and MailKit 4.18 need System.Diagnostics.DiagnosticSource 9
-    # and System.Formats.Asn1 10, newer than the .NET 8 under PowerShell 7.4 ships.
+    # The oldest PowerShell the test suite runs on, and the first on .NET 10, which the assemblies are built for. Npgsql 10
+    # and MailKit 4.18 need System.Diagnostics.DiagnosticSource 9 and System.Formats.Asn1 10, newer than PowerShell 7.4's.
     PowerShellVersion      = '7.6'
     FormatsToProcess       = @('SalesScorecard.format.ps1xml')
     FunctionsToExport      = @()

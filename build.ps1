@@ -37,6 +37,8 @@ $OutDir = Join-Path $RepoRoot 'out'
 $ModuleDir = Join-Path $OutDir 'SalesScorecard'
 $SourceManifest = Join-Path $RepoRoot 'SalesScorecard.psd1'
 $FixtureDir = Join-Path $RepoRoot 'tests/fixtures'
+# The framework of the PowerShell the module supports (7.6 runs on .NET 10): Directory.Build.props sets it.
+$TargetFramework = ([xml](Get-Content (Join-Path $RepoRoot 'Directory.Build.props') -Raw)).Project.PropertyGroup.TargetFramework
 Import-Module (Join-Path $RepoRoot 'build/TestServices.psm1') -Force
 
 function Invoke-Native([string] $Program, [string[]] $Arguments) {
@@ -84,7 +86,7 @@ function Invoke-Build {
     # context); Core and all that its publish output holds go to bin/, the module's own load context
     # (src/SalesScorecard.LoadContext).
     foreach ($project in 'SalesScorecard.LoadContext', 'SalesScorecard.PowerShell') {
-        $entry = Join-Path $RepoRoot "src/$project/bin/$Configuration/net8.0/$project"
+        $entry = Join-Path $RepoRoot "src/$project/bin/$Configuration/$TargetFramework/$project"
         Copy-Item "$entry.dll" -Destination $ModuleDir
         if ($Configuration -eq 'Debug') { Copy-Item "$entry.pdb" -Destination $ModuleDir }
     }
@@ -130,7 +132,13 @@ function Stop-Services($Services) {
     if ($Services.Postgres) { Stop-TestPostgres $Services.Postgres }
 }
 
+# What the test suite runs besides .NET (build/TestServices.psm1 knows where each comes from); an existing server
+# named by SCORECARD_TEST_DATABASE_URL needs only PostgreSQL's client programs.
+$TestPrerequisites = @('age', 'zstd', 'rclone', 's3cmd', 'cron', 's3rver')
+
 function Invoke-Test {
+    # Before anything is built: a machine that lacks a tool hears so at once, not after the build and the unit tests.
+    Install-Prerequisites (@($env:SCORECARD_TEST_DATABASE_URL ? @() : @('postgres')) + $TestPrerequisites)
     $package = Invoke-Package
     $packages = Restore-TestTools
     $pester = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
@@ -203,6 +211,7 @@ function Invoke-Test {
 }
 
 function Invoke-Demo {
+    Install-Prerequisites postgres
     Invoke-Build
     $services = Start-Services -WithSmtp
     try {

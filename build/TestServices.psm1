@@ -33,19 +33,57 @@ function Find-PostgresBin {
     $null
 }
 
-function Install-PostgresIfMissing {
-    if (Find-PostgresBin) { return }
-    if ((Test-IsRoot) -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
-        Write-Host 'Installing PostgreSQL (apt-get install -y postgresql)...'
+# What the tests, the demo and the benchmarks run besides .NET: the command that shows it is there, where it comes from.
+$Prerequisites = [ordered]@{
+    postgres = @{ Found = { Test-PostgresServer }; Debian = 'postgresql'; Brew = 'postgresql'; Npm = $null; For = 'the private test and demo cluster, pg_dump and pg_restore' }
+    age      = @{ Found = { Test-Command age-keygen }; Debian = 'age'; Brew = 'age'; Npm = $null; For = 'the tests of age interoperability, with age and age-keygen' }
+    zstd     = @{ Found = { Test-Command zstd }; Debian = 'zstd'; Brew = 'zstd'; Npm = $null; For = 'restoring backups without the module, as the runbook does' }
+    rclone   = @{ Found = { Test-Command rclone }; Debian = 'rclone'; Brew = 'rclone'; Npm = $null; For = 'reading offsite copies with a client of their own' }
+    s3cmd    = @{ Found = { Test-Command s3cmd }; Debian = 's3cmd'; Brew = 's3cmd'; Npm = $null; For = 'changing objects behind the module in the offsite fault tests' }
+    cron     = @{ Found = { Test-Command crontab }; Debian = 'cron'; Brew = $null; Npm = $null; For = 'the schedule tests, against a real crontab' }
+    s3rver   = @{ Found = { Test-Command s3rver }; Debian = $null; Brew = $null; Npm = 's3rver@3.7.1'; For = 'the S3-protocol server the offsite tests run against' }
+}
+
+function Test-PostgresServer { ($bin = Find-PostgresBin) -and (Test-Path (Join-Path $bin 'initdb')) }
+
+function Test-Command([string] $Name) { [bool](Get-Command $Name -CommandType Application -ErrorAction SilentlyContinue) }
+
+function Install-Prerequisites {
+    <#
+    Installs what is missing of -Name (keys of $Prerequisites): Debian packages when root on a machine with apt-get,
+    npm packages where npm is; anything still missing is one error that says exactly what to install.
+    #>
+    param([Parameter(Mandatory)] [string[]] $Name)
+    $missing = @($Name | Where-Object { -not (& $Prerequisites[$_].Found) })
+    if (-not $missing) { return }
+    $debian = @($missing | ForEach-Object { $Prerequisites[$_].Debian } | Where-Object { $_ })
+    if ($debian -and (Test-IsRoot) -and (Test-Command apt-get)) {
+        Write-Host "Installing $($debian -join ', ') (apt-get install)..."
         $env:DEBIAN_FRONTEND = 'noninteractive'
         & apt-get update -qq | Out-Null
-        & apt-get install -y -qq postgresql | Out-Null
-        if ($LASTEXITCODE -ne 0) { throw 'apt-get install postgresql failed.' }
-        return
+        & apt-get install -y -qq --no-install-recommends @debian | Out-Null
+        if ($LASTEXITCODE -ne 0) { throw "apt-get install $($debian -join ' ') failed with exit code $LASTEXITCODE." }
     }
-    throw ('PostgreSQL server programs (initdb, pg_ctl, pg_dump) were not found. Install PostgreSQL 15 or later ' +
-        '(Debian/Ubuntu: sudo apt-get install postgresql; macOS: brew install postgresql; Windows: the EDB installer), ' +
-        'or set SCORECARD_TEST_DATABASE_URL to a server where you may create databases.')
+    foreach ($package in @($missing | ForEach-Object { $Prerequisites[$_].Npm } | Where-Object { $_ })) {
+        if (-not (Test-Command npm)) { continue }
+        Write-Host "Installing $package (npm install -g)..."
+        & npm install -g --no-fund --no-audit $package 2>&1 | Out-Null
+        if ($LASTEXITCODE -ne 0) { Write-Warning "npm install -g $package failed with exit code $LASTEXITCODE." }
+    }
+    $still = @($missing | Where-Object { -not (& $Prerequisites[$_].Found) })
+    if ($still) { throw (Get-PrerequisiteAdvice $still) }
+}
+
+function Get-PrerequisiteAdvice([string[]] $Name) {
+    $lines = @('Missing: ' + (($Name | ForEach-Object { "$_ ($($Prerequisites[$_].For))" }) -join '; ') + '. Install:')
+    $debian = @($Name | ForEach-Object { $Prerequisites[$_].Debian } | Where-Object { $_ })
+    $brew = @($Name | ForEach-Object { $Prerequisites[$_].Brew } | Where-Object { $_ })
+    $npm = @($Name | ForEach-Object { $Prerequisites[$_].Npm } | Where-Object { $_ })
+    if ($debian) { $lines += "  Debian/Ubuntu: sudo apt-get install $($debian -join ' ')" }
+    if ($brew) { $lines += "  macOS: brew install $($brew -join ' ')" }
+    if ($npm) { $lines += "  Node.js (any OS): npm install -g $($npm -join ' ')" }
+    if ($Name -contains 'postgres') { $lines += '  Or set SCORECARD_TEST_DATABASE_URL to a server where you may create databases (psql and pg_dump still needed).' }
+    $lines -join [Environment]::NewLine
 }
 
 function Remove-Tree([string] $Path) {
@@ -68,7 +106,7 @@ function Start-TestPostgres {
     <# Starts a throwaway cluster on 127.0.0.1 and a free port, password authentication on TCP. #>
     param([Parameter(Mandatory)] [string] $Root)
 
-    Install-PostgresIfMissing
+    Install-Prerequisites postgres
     $bin = Find-PostgresBin
     $folder = Join-Path $Root ('pg-' + (New-RandomSecret 8))
     $data = Join-Path $folder 'data'
@@ -222,8 +260,8 @@ function Start-TestS3 {
     S3RVER/S3RVER, and rejects any other key id. -Folder and -Port (a stopped server's) start it again on the objects it held.
     #>
     param([Parameter(Mandatory)] [string] $Root, [string] $Bucket = 'scorecard-backups', [string] $Folder, [int] $Port)
-    $s3rver = Get-Command s3rver -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
-    if (-not $s3rver) { throw 's3rver is not installed: npm install -g s3rver@3.7.1 (.ci/run does).' }
+    Install-Prerequisites s3rver
+    $s3rver = Get-Command s3rver -CommandType Application | Select-Object -First 1
     $port = $Port ? $Port : (Get-FreeTcpPort)
     $folder = $Folder ? $Folder : (Join-Path $Root ('s3-' + (New-RandomSecret 8)))
     New-Item -ItemType Directory -Path (Join-Path $folder 'data') -Force | Out-Null
@@ -257,5 +295,5 @@ function Stop-TestSmtp([Parameter(Mandatory)] $Smtp) {
     Remove-Tree $Smtp.Folder
 }
 
-Export-ModuleMember -Function Get-PwshCommand, Get-FreeTcpPort, Start-TestPostgres, Get-ExternalPostgres, Stop-TestPostgres, Invoke-Psql,
+Export-ModuleMember -Function Install-Prerequisites, Get-PwshCommand, Get-FreeTcpPort, Start-TestPostgres, Get-ExternalPostgres, Stop-TestPostgres, Invoke-Psql,
     New-FixtureDatabase, Start-TestSmtp, Stop-TestSmtp, Start-TestS3, Stop-TestS3

@@ -78,3 +78,15 @@ Describe 'The fixture generator' {
         } finally { Remove-TestDatabase $name }
     }
 }
+
+Describe 'The build on a machine that lacks a tool' {
+    BeforeAll { $services = Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -PassThru -Force -Scope Local }
+
+    It 'says which tool is missing, what for, and the exact install lines' {
+        $advice = & $services { Get-PrerequisiteAdvice 'age', 'cron', 's3rver' }
+        $advice | Should -BeLike 'Missing: age (*); cron (*); s3rver (*). Install:*'
+        $advice | Should -Match '(?m)^  Debian/Ubuntu: sudo apt-get install age cron$'
+        $advice | Should -Match '(?m)^  macOS: brew install age$'
+        $advice | Should -Match '(?m)^  Node.js \(any OS\): npm install -g s3rver@3\.7\.1$'
+    }
+}

@@ -120,7 +120,7 @@ public sealed class MailSettings
         var path = settings.GetPath(SettingNames.SmtpTrustedCert, currentDirectory)!;
         try
         {
-            using var certificate = new X509Certificate2(PemOrDer(path));
+            using var certificate = X509CertificateLoader.LoadCertificate(PemOrDer(path));
             return Fingerprint(certificate);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
