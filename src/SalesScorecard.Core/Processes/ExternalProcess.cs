@@ -20,29 +20,7 @@ internal static class ExternalProcess
         Func<Stream, CancellationToken, Task>? feedInput = null,
         Func<Stream, CancellationToken, Task>? readOutput = null)
     {
-        var start = new ProcessStartInfo
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            CreateNoWindow = true,
-        };
-        ChildLifetime.Prepare(start, program, arguments);
-
-        foreach (var (name, value) in environment)
-        {
-            if (value is null)
-            {
-                start.Environment.Remove(name);
-            }
-            else
-            {
-                start.Environment[name] = value;
-            }
-        }
-
-        using var process = new Process { StartInfo = start };
+        using var process = new Process { StartInfo = StartInfo(program, arguments, environment) };
         var output = new StringBuilder();
         var error = new StringBuilder();
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
@@ -57,31 +35,7 @@ internal static class ExternalProcess
         var reading = readOutput is null ? Task.CompletedTask : readOutput(process.StandardOutput.BaseStream, cancellationToken);
         try
         {
-            try
-            {
-                if (feedInput is not null)
-                {
-                    await feedInput(process.StandardInput.BaseStream, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (IOException)
-            {
-                // The child stopped reading its input (a broken pipe): it ended or died, and its exit code says which.
-            }
-            catch
-            {
-                // What fed the child failed (a damaged archive, Ctrl+C): kill it before it sees the end of its input,
-                // which it would take for the end of a whole archive and, restoring, commit.
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-            finally
-            {
-                // Whatever happened, the child sees the end of its input and cannot wait for more. The pipe itself is
-                // closed, not its writer, whose flush would throw again on a broken pipe.
-                process.StandardInput.BaseStream.Dispose();
-            }
-
+            await FeedAsync(process, feedInput, cancellationToken).ConfigureAwait(false);
             await reading.ConfigureAwait(false);
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -96,5 +50,60 @@ internal static class ExternalProcess
 
         // WaitForExitAsync returns once the output streams are drained too.
         return new ProcessResult(process.ExitCode, output.ToString(), error.ToString().Trim());
+    }
+
+    private static ProcessStartInfo StartInfo(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
+    {
+        var start = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            CreateNoWindow = true,
+        };
+        ChildLifetime.Prepare(start, program, arguments);
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        return start;
+    }
+
+    /// <summary>Writes the child's standard input, if anything is to be fed, and always closes it.</summary>
+    private static async Task FeedAsync(Process process, Func<Stream, CancellationToken, Task>? feedInput, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (feedInput is not null)
+            {
+                await feedInput(process.StandardInput.BaseStream, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (IOException)
+        {
+            // The child stopped reading its input (a broken pipe): it ended or died, and its exit code says which.
+        }
+        catch
+        {
+            // What fed the child failed (a damaged archive, Ctrl+C): kill it before it sees the end of its input,
+            // which it would take for the end of a whole archive and, restoring, commit.
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        finally
+        {
+            // Whatever happened, the child sees the end of its input and cannot wait for more. The pipe itself is
+            // closed, not its writer, whose flush would throw again on a broken pipe.
+            process.StandardInput.BaseStream.Dispose();
+        }
     }
 }
