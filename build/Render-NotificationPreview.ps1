@@ -21,7 +21,7 @@ $values['SMTP_FROM'] = 'Sales Scorecard <noreply@instorm.example>'
 $values['BACKUP_NOTIFICATION_EMAIL'] = 'ops@example.org'
 $values['NOTIFICATION_TIMEZONE'] = 'Europe/Sofia'
 $values['NOTIFICATION_CULTURE'] = 'bg-BG'
-$settings = [SalesScorecard.Settings.ScorecardSettings]::Load($values, [Func[string, string]] [Environment]::GetEnvironmentVariable, [NullString]::Value)
+$settings = [SalesScorecard.Settings.ScorecardSettings]::Load($values, [Func[string, string]] [Environment]::GetEnvironmentVariable, $null)
 $mail = [SalesScorecard.Mail.MailSettings]::Load($settings, $PWD.Path, $null)
 
 # A failure as pg_dump reports it: long lines without spaces (paths, a connection string's parts), and a long tail.

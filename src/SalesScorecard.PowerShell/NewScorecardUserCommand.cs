@@ -29,6 +29,7 @@ public sealed class NewScorecardUserCommand : UserAdminCmdlet
 
     /// <summary>Without it a strong random password is generated and returned once, as InitialPassword.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [PlainTextPassword]
     public SecureString? Password { get; set; }
 
     protected override void ProcessRecord() => RunForRecord(() =>
@@ -43,7 +44,7 @@ public sealed class NewScorecardUserCommand : UserAdminCmdlet
         };
         var store = Store;
         var checkedRequest = RunQuick(ct => store.CheckNewAsync(request, ct));
-        if (ShouldProcess($"{checkedRequest.Email} ({checkedRequest.DisplayName}, {checkedRequest.Role}) in company '{checkedRequest.CompanyId}'", "Create user"))
+        if (ShouldProcess($"{checkedRequest.Email} ({checkedRequest.DisplayName}, {checkedRequest.Role}) in company '{checkedRequest.CompanyId}'{InDatabase}", "Create user"))
         {
             WriteObject(RunQuick(ct => store.CreateAsync(checkedRequest, ct)));
         }

@@ -17,7 +17,7 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private volatile bool _terminated;
 
-    /// <summary>The .env file to read; default: $env:SCORECARD_ENV_FILE, else ./.env when present.</summary>
+    /// <summary>The .env file to read, whose values beat the environment's; default: $env:SCORECARD_ENV_FILE, else ./.env when present (those lose to the environment).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? EnvFile { get; set; }
@@ -70,7 +70,12 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
             WriteWarning(warning.ToString());
         }
 
-        WriteVerbose(envFile is null ? "No .env file was found; using the environment and defaults." : $"Settings file: {envFile}");
+        foreach (var name in settings.OverriddenEnvironment)
+        {
+            WriteWarning($"{name} is set in the environment too; the value in {envFile!.Path} (-EnvFile) is used.");
+        }
+
+        WriteVerbose(envFile is null ? "No .env file was found; using the environment and defaults." : $"Settings file: {envFile.Path}");
         return settings;
     }
 

@@ -33,6 +33,7 @@ public sealed class SetScorecardUserCommand : UserAdminCmdlet
     public bool? Active { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [PlainTextPassword]
     public SecureString? Password { get; set; }
 
     [Parameter]

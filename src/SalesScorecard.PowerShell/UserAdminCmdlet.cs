@@ -12,6 +12,7 @@ namespace SalesScorecard.PowerShell;
 public abstract class UserAdminCmdlet : ScorecardDatabaseCmdlet
 {
     private UserStore? _store;
+    private string _where = "";
 
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -26,6 +27,7 @@ public abstract class UserAdminCmdlet : ScorecardDatabaseCmdlet
             {
                 var url = LoadSettings(new Dictionary<string, string?> { [SettingNames.DatabaseUrl] = DatabaseUrl }).GetDatabaseUrl();
                 _store = RunQuick(ct => UserStore.OpenAsync(url, ct));
+                _where = $" in database '{url.Database}' on {url.Host}:{url.Port}";
             }
 
             return _store;
@@ -45,6 +47,12 @@ public abstract class UserAdminCmdlet : ScorecardDatabaseCmdlet
         base.Dispose(disposing);
     }
 
+    /// <summary>
+    /// What a ShouldProcess target adds so that -WhatIf and -Confirm name the database and server that would change
+    /// (" in database 'x' on host:port"); set once <see cref="Store"/> is open.
+    /// </summary>
+    protected string InDatabase => _where;
+
     /// <summary>Checks a change, asks ShouldProcess, applies it; a failure is this record's error only.</summary>
     protected void ChangeUser(UserChangeRequest request, bool passThru) => RunForRecord(() =>
     {
@@ -61,7 +69,7 @@ public abstract class UserAdminCmdlet : ScorecardDatabaseCmdlet
             return;
         }
 
-        if (ShouldProcess(plan.Describe(), "Update user"))
+        if (ShouldProcess(plan.Describe() + InDatabase, "Update user"))
         {
             var updated = RunQuick(ct => store.ApplyAsync(plan, ct));
             if (passThru)
@@ -100,27 +108,5 @@ public abstract class UserAdminCmdlet : ScorecardDatabaseCmdlet
     {
         var store = Interlocked.Exchange(ref _store, null);
         store?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-    }
-}
-
-/// <summary>
-/// Lets -Active take what a CSV holds: true/false, yes/no, 1/0 (any case); an empty cell means "leave as it is".
-/// </summary>
-public sealed class FlexibleBooleanAttribute : ArgumentTransformationAttribute
-{
-    public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
-    {
-        var value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
-        return value switch
-        {
-            string text when string.IsNullOrWhiteSpace(text) => null,
-            string text => text.Trim().ToLowerInvariant() switch
-            {
-                "true" or "yes" or "1" or "$true" => true,
-                "false" or "no" or "0" or "$false" => false,
-                _ => throw new ArgumentTransformationMetadataException($"'{text}' is not true or false (also accepted: yes/no, 1/0)."),
-            },
-            _ => value,
-        };
     }
 }

@@ -116,6 +116,14 @@ function New-TestFolder {
     New-Item -ItemType Directory -Path $path | Select-Object -ExpandProperty FullName
 }
 
+function Get-WhatIfText([Parameter(Mandatory)] [scriptblock] $ScriptBlock) {
+    <# "What if:" lines go straight to the host; a transcript is how to read them. #>
+    $transcript = Join-Path ([IO.Path]::GetTempPath()) "whatif-$([guid]::NewGuid().ToString('N')).txt"
+    Start-Transcript -Path $transcript | Out-Null
+    try { & $ScriptBlock } finally { Stop-Transcript | Out-Null }
+    try { Get-Content $transcript -Raw } finally { Remove-Item $transcript -ErrorAction SilentlyContinue }
+}
+
 function Invoke-Capturing {
     <# Runs a script block and returns every stream's output, and any error, as one string: for secret leak checks. #>
     param([Parameter(Mandatory)] [scriptblock] $ScriptBlock)

@@ -16,13 +16,6 @@ BeforeAll {
         Invoke-TestSql -Database $Database -Sql "SELECT action, details::text AS details FROM audit_logs WHERE ""entityId"" = '$Id' ORDER BY ""createdAt"" DESC, id DESC LIMIT 1"
     }
     function New-Password([string] $Text) { ConvertTo-SecureString $Text -AsPlainText -Force }
-    # "What if:" lines go straight to the host; a transcript is how to read them.
-    function Get-WhatIfText([scriptblock] $ScriptBlock) {
-        $transcript = Join-Path $Root "whatif-$([guid]::NewGuid().ToString('N')).txt"
-        Start-Transcript -Path $transcript | Out-Null
-        try { & $ScriptBlock } finally { Stop-Transcript | Out-Null }
-        Get-Content $transcript -Raw
-    }
 }
 
 AfterAll {

@@ -17,8 +17,10 @@ internal enum SettingSource
 internal sealed record ResolvedSetting(SettingDefinition Definition, string? Value, SettingSource Source);
 
 /// <summary>
-/// The module's settings, resolved once per cmdlet call: explicit parameter, then the process environment, then the
-/// .env file, then the default. An empty value at any level counts as not set, as it does for the Node app.
+/// The module's settings, resolved once per cmdlet call: explicit parameter, then a .env file named explicitly
+/// (-EnvFile), then the process environment, then a .env file found implicitly (SCORECARD_ENV_FILE or ./.env), then the
+/// default. A file named on the command line beats a variable left in the shell, as any explicit choice beats the
+/// ambient one. An empty value at any level counts as not set, as it does for the Node app.
 /// </summary>
 public sealed class ScorecardSettings
 {
@@ -26,49 +28,60 @@ public sealed class ScorecardSettings
 
     private readonly NetworkCredential? _databaseCredential;
 
-    private ScorecardSettings(Dictionary<string, ResolvedSetting> settings, DotEnvFile? envFile, NetworkCredential? databaseCredential)
+    private ScorecardSettings(Dictionary<string, ResolvedSetting> settings, DotEnvFile? envFile, NetworkCredential? databaseCredential, IReadOnlyList<string> overridden)
     {
         _settings = settings;
         EnvFile = envFile;
         _databaseCredential = databaseCredential;
+        OverriddenEnvironment = overridden;
     }
 
     /// <summary>The .env file that was read, if any; its warnings are the caller's to show.</summary>
     public DotEnvFile? EnvFile { get; }
 
+    /// <summary>Names of environment variables whose different value lost to the explicitly named .env file.</summary>
+    public IReadOnlyList<string> OverriddenEnvironment { get; }
+
     /// <param name="parameters">Values given explicitly, by setting name; null values are ignored.</param>
     /// <param name="environment">Reads a process environment variable.</param>
-    /// <param name="envFilePath">The .env file to read, or null for none.</param>
+    /// <param name="envFile">The .env file to read and whether it was named explicitly, or null for none.</param>
     /// <param name="databaseCredential">User and password that override those in DATABASE_URL; null for none.</param>
     public static ScorecardSettings Load(
         IReadOnlyDictionary<string, string?> parameters,
         Func<string, string?> environment,
-        string? envFilePath,
+        EnvFileChoice? envFile,
         NetworkCredential? databaseCredential = null)
     {
-        var envFile = envFilePath is null ? null : DotEnvFile.Load(envFilePath);
+        var file = envFile is null ? null : DotEnvFile.Load(envFile.Path);
         var settings = new Dictionary<string, ResolvedSetting>(StringComparer.Ordinal);
+        var overridden = new List<string>();
         foreach (var definition in SettingNames.All)
         {
             var name = definition.Name;
+            var fromParameter = parameters.TryGetValue(name, out var explicitValue) && !string.IsNullOrEmpty(explicitValue) ? explicitValue : null;
+            var fromEnvironment = environment(name) is { Length: > 0 } variable ? variable : null;
+            var fromFile = file is not null && file.Values.TryGetValue(name, out var inFile) && inFile.Length > 0 ? inFile : null;
+            var fileFirst = envFile is { Explicit: true };
             settings[name] =
-                parameters.TryGetValue(name, out var explicitValue) && !string.IsNullOrEmpty(explicitValue)
-                    ? new ResolvedSetting(definition, explicitValue, SettingSource.Parameter)
-                : environment(name) is { Length: > 0 } fromEnvironment
-                    ? new ResolvedSetting(definition, fromEnvironment, SettingSource.Environment)
-                : envFile is not null && envFile.Values.TryGetValue(name, out var fromFile) && fromFile.Length > 0
-                    ? new ResolvedSetting(definition, fromFile, SettingSource.EnvFile)
+                fromParameter is not null ? new ResolvedSetting(definition, fromParameter, SettingSource.Parameter)
+                : fileFirst && fromFile is not null ? new ResolvedSetting(definition, fromFile, SettingSource.EnvFile)
+                : fromEnvironment is not null ? new ResolvedSetting(definition, fromEnvironment, SettingSource.Environment)
+                : fromFile is not null ? new ResolvedSetting(definition, fromFile, SettingSource.EnvFile)
                 : new ResolvedSetting(definition, definition.DefaultValue, SettingSource.Default);
+            if (fromParameter is null && fileFirst && fromFile is not null && fromEnvironment is not null && fromEnvironment != fromFile)
+            {
+                overridden.Add(name);
+            }
         }
 
-        return new ScorecardSettings(settings, envFile, databaseCredential);
+        return new ScorecardSettings(settings, file, databaseCredential, overridden);
     }
 
     /// <summary>
     /// The .env file to use: the explicit one, else the one <c>SCORECARD_ENV_FILE</c> names (both must exist), else
     /// <c>.env</c> in <paramref name="currentDirectory"/> when it exists.
     /// </summary>
-    public static string? LocateEnvFile(string? explicitPath, Func<string, string?> environment, string currentDirectory)
+    public static EnvFileChoice? LocateEnvFile(string? explicitPath, Func<string, string?> environment, string currentDirectory)
     {
         var named = !string.IsNullOrEmpty(explicitPath) ? explicitPath : environment(SettingNames.EnvFileVariable);
         if (!string.IsNullOrEmpty(named))
@@ -87,11 +100,11 @@ public sealed class ScorecardSettings
                     $"The settings file '{full}' named by {how} does not exist.", full);
             }
 
-            return full;
+            return new EnvFileChoice(full, Explicit: !string.IsNullOrEmpty(explicitPath));
         }
 
         var local = Path.Combine(currentDirectory, ".env");
-        return File.Exists(local) ? local : null;
+        return File.Exists(local) ? new EnvFileChoice(local, Explicit: false) : null;
     }
 
     internal ResolvedSetting this[string name] => _settings[SettingNames.Find(name).Name];

@@ -10,8 +10,10 @@ public sealed class ScorecardSettingsTests : IDisposable
     public void Dispose() => _folder.Dispose();
 
     private static ScorecardSettings Load(
-        Dictionary<string, string?>? parameters = null, Dictionary<string, string>? environment = null, string? envFile = null, NetworkCredential? credential = null) =>
-        ScorecardSettings.Load(parameters ?? [], name => environment?.GetValueOrDefault(name), envFile, credential);
+        Dictionary<string, string?>? parameters = null, Dictionary<string, string>? environment = null, string? envFile = null, NetworkCredential? credential = null,
+        bool explicitEnvFile = false) =>
+        ScorecardSettings.Load(parameters ?? [], name => environment?.GetValueOrDefault(name),
+            envFile is null ? null : new EnvFileChoice(envFile, explicitEnvFile), credential);
 
     [Fact]
     public void ParameterBeatsEnvironmentBeatsEnvFileBeatsDefault()
@@ -27,6 +29,32 @@ public sealed class ScorecardSettingsTests : IDisposable
         Assert.Equal(("2526", SettingSource.Environment), (settings["SMTP_PORT"].Value, settings["SMTP_PORT"].Source));
         Assert.Equal(("file-user", SettingSource.EnvFile), (settings["SMTP_USER"].Value, settings["SMTP_USER"].Source));
         Assert.Equal(("30", SettingSource.Default), (settings["SMTP_TIMEOUT_SECONDS"].Value, settings["SMTP_TIMEOUT_SECONDS"].Source));
+    }
+
+    [Fact]
+    public void AnEnvFileNamedExplicitlyBeatsTheEnvironmentAndSaysWhichVariablesItOverrode()
+    {
+        var envFile = _folder.Write("prod.env", "DATABASE_URL=postgresql://u:FilePw1@prod.example/sales\nSMTP_PORT=2525\nSMTP_USER=same\n");
+        var environment = new Dictionary<string, string>
+        {
+            ["DATABASE_URL"] = "postgresql://u:ShellPw1@staging.example/sales",
+            ["SMTP_PORT"] = "2526",
+            ["SMTP_USER"] = "same",
+            ["SMTP_HOST"] = "from-environment",
+        };
+
+        var settings = Load(new() { ["SMTP_PORT"] = "25" }, environment, envFile, explicitEnvFile: true);
+
+        Assert.Equal(SettingSource.EnvFile, settings["DATABASE_URL"].Source);
+        Assert.Contains("prod.example", settings["DATABASE_URL"].Value, StringComparison.Ordinal);
+        Assert.Equal(("25", SettingSource.Parameter), (settings["SMTP_PORT"].Value, settings["SMTP_PORT"].Source));
+        Assert.Equal(("from-environment", SettingSource.Environment), (settings["SMTP_HOST"].Value, settings["SMTP_HOST"].Source));
+        // Only a different value that lost is worth a warning; a parameter beat both.
+        Assert.Equal(["DATABASE_URL"], settings.OverriddenEnvironment);
+
+        var implicitFile = Load(null, environment, envFile, explicitEnvFile: false);
+        Assert.Equal(SettingSource.Environment, implicitFile["DATABASE_URL"].Source);
+        Assert.Empty(implicitFile.OverriddenEnvironment);
     }
 
     [Fact]
@@ -165,9 +193,9 @@ public sealed class ScorecardSettingsTests : IDisposable
         var localFile = _folder.Write(".env", "");
         Func<string, string?> named = name => name == "SCORECARD_ENV_FILE" ? "named.env" : null;
 
-        Assert.Equal(explicitFile, ScorecardSettings.LocateEnvFile("explicit.env", named, _folder.Path));
-        Assert.Equal(namedFile, ScorecardSettings.LocateEnvFile(null, named, _folder.Path));
-        Assert.Equal(localFile, ScorecardSettings.LocateEnvFile("", _ => null, _folder.Path));
+        Assert.Equal(new EnvFileChoice(explicitFile, true), ScorecardSettings.LocateEnvFile("explicit.env", named, _folder.Path));
+        Assert.Equal(new EnvFileChoice(namedFile, false), ScorecardSettings.LocateEnvFile(null, named, _folder.Path));
+        Assert.Equal(new EnvFileChoice(localFile, false), ScorecardSettings.LocateEnvFile("", _ => null, _folder.Path));
         Assert.Null(ScorecardSettings.LocateEnvFile(null, _ => null, Path.Combine(_folder.Path, "sub")));
     }
 
