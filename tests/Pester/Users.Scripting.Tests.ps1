@@ -2,6 +2,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Get-TestModulePath) -Force
+    Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Function Get-PwshCommand -Force
     $script:Database = New-TestDatabase
     $script:Url = Get-TestDatabaseUrl $Database
     $script:SavedUrl = $env:DATABASE_URL
@@ -76,5 +77,31 @@ Describe 'An explicit -EnvFile against a DATABASE_URL left in the shell' {
         $lines = @($text -split "`r?`n" | Where-Object { $_ -like 'What if:*' })
         $lines.Count | Should -Be 3
         foreach ($line in $lines) { $line | Should -BeLike "*$where*" }
+    }
+}
+
+Describe 'Two shells creating the same emails in different case at once' {
+    It 'leaves one user per email, never case-twins, and says EmailAlreadyInUse for the rest' {
+        $module = Get-TestModulePath
+        $pwsh = Get-PwshCommand
+        $barrier = Join-Path $Root 'race-go'
+        $jobs = foreach ($case in 'lower', 'upper') {
+            $script = "Import-Module '$module'; while (-not (Test-Path '$barrier')) { Start-Sleep -Milliseconds 20 }; " +
+                "`$failed = 0; 1..40 | ForEach-Object { `$email = 'race{0}@metro.example' -f `$_; if ('$case' -eq 'upper') { `$email = `$email.ToUpperInvariant() }; " +
+                "[pscustomobject]@{ Email = `$email; DisplayName = 'Race'; Role = 'SALESPERSON'; CompanyId = 'company_metro' } } | " +
+                "New-ScorecardUser -ErrorVariable +failures -ErrorAction SilentlyContinue | Out-Null; " +
+                "`$failures | ForEach-Object { `$_.FullyQualifiedErrorId.Split(',')[0] }"
+            $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)
+            Start-Process -FilePath $pwsh[0] -ArgumentList $arguments -PassThru -RedirectStandardOutput (Join-Path $Root "race-$case.txt") -RedirectStandardError (Join-Path $Root "race-$case.err")
+        }
+        Start-Sleep -Seconds 3
+        New-Item -ItemType File -Path $barrier | Out-Null
+        foreach ($job in $jobs) { $job.WaitForExit(120000) | Should -BeTrue }
+        $twins = Invoke-TestSql -Database $Database -Sql "SELECT lower(email) AS e, count(*) AS n FROM users WHERE lower(email) LIKE 'race%@metro.example' GROUP BY 1 HAVING count(*) > 1"
+        @($twins).Count | Should -Be 0 -Because "two users may not share an email in any case ($(@($twins).e -join ', '))"
+        (Invoke-TestSql -Database $Database -Sql "SELECT count(*) AS n FROM users WHERE lower(email) LIKE 'race%@metro.example'").n | Should -Be 40
+        $refusals = @('lower', 'upper' | ForEach-Object { Get-Content (Join-Path $Root "race-$_.txt") } | Where-Object { $_ })
+        $refusals.Count | Should -Be 40
+        $refusals | Sort-Object -Unique | Should -Be 'EmailAlreadyInUse'
     }
 }

@@ -20,6 +20,9 @@ public sealed class UserStore : IAsyncDisposable
     /// <summary>A password change is audited by this name alone, never with values.</summary>
     private const string PasswordField = "password";
 
+    // The first key of the two-key advisory lock: a space of its own, apart from any lock the app or others take.
+    private const int EmailLockSpace = 0x5C0E_0001;
+
     private readonly NpgsqlConnection _connection;
     private readonly string _describe;
     private readonly bool _hasAudit;
@@ -269,17 +272,33 @@ public sealed class UserStore : IAsyncDisposable
             }
 
             ScorecardUser? updated = null;
+            var newEmail = (string?)New("email");
+            await using var transaction = newEmail is null ? null : await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                await using var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                if (newEmail is not null)
                 {
-                    updated = ReadUser(reader);
+                    await ClaimEmailAsync(newEmail, plan.User.Id, cancellationToken).ConfigureAwait(false);
+                }
+
+                await using (var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    updated = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadUser(reader) : null;
+                }
+
+                if (transaction is not null)
+                {
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
             {
-                throw await EmailTakenAsync((string)New("email")!, plan.User.Id, e, cancellationToken).ConfigureAwait(false);
+                if (transaction is not null)
+                {
+                    await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                throw await EmailTakenAsync(newEmail!, plan.User.Id, e, cancellationToken).ConfigureAwait(false);
             }
 
             return updated ?? throw new ScorecardException(ScorecardErrors.UserChangedConcurrently,
@@ -319,6 +338,7 @@ public sealed class UserStore : IAsyncDisposable
             var generated = request.Password is null ? UserRules.GeneratePassword() : null;
             var hash = UserRules.HashPassword(request.Password ?? generated!);
             await using var transaction = await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await ClaimEmailAsync(request.Email, null, cancellationToken).ConfigureAwait(false);
             await using var insert = new NpgsqlCommand($"""
                 INSERT INTO users (id, email, password, "displayName", role, "isActive", "companyId", "createdAt", "updatedAt")
                 VALUES ($1, $2, $3, $4, $5, true, $6, now(), now())
@@ -424,6 +444,20 @@ public sealed class UserStore : IAsyncDisposable
                 string.Join("; ", candidates.Select(c => $"{c.Id} ({c.Email}, company '{c.CompanyId}')")) +
                 ". Give the id or the exact email; nothing was changed.", email),
         };
+    }
+
+    /// <summary>
+    /// Inside a transaction: waits for any other session claiming the same email in any case, then checks it is still
+    /// free. The app allows case-twins (users.email is unique only as typed), so only this lock keeps two shells
+    /// creating "a@x" and "A@x" at once from both passing the check; it is held until the transaction ends.
+    /// </summary>
+    private async Task ClaimEmailAsync(string email, string? exceptUserId, CancellationToken cancellationToken)
+    {
+        var claim = await PreparedAsync("claim-email", $"SELECT pg_advisory_xact_lock({EmailLockSpace}, hashtext(lower($1)))", [NpgsqlDbType.Varchar], cancellationToken)
+            .ConfigureAwait(false);
+        claim.Parameters[0].Value = email;
+        await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureEmailFreeAsync(email, exceptUserId, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task EnsureEmailFreeAsync(string email, string? exceptUserId, CancellationToken cancellationToken)
