@@ -160,6 +160,26 @@ Describe 'Timestamps from the database''s clock, in its time zone, as the app wr
         $audit.first | Should -BeGreaterOrEqual $before.t
         $audit.last | Should -BeLessOrEqual $after.t
     }
+
+    It 'writes them in Europe/Sofia even with a PGTZ of another zone in the admin''s shell, and leaves PGTZ as it was' {
+        $before = Get-DatabaseNow
+        # Fourteen hours from UTC, eleven or twelve from Sofia: a shifted timestamp cannot fall inside the window. A
+        # connection string of its own, so that no pooled connection logged in without PGTZ is reused.
+        $env:PGTZ = 'Pacific/Kiritimati'
+        try {
+            $url = "${SofiaUrl}?application_name=pgtz-test"
+            $user = New-ScorecardUser -DatabaseUrl $url -Email 'pgtz@sofia.example' -DisplayName 'Pgtz' -Role SALESPERSON -CompanyId company_metro
+            Set-ScorecardUser -DatabaseUrl $url -Identity $user.Id -DisplayName 'Pgtz Changed'
+            $env:PGTZ | Should -Be 'Pacific/Kiritimati'
+        } finally { Remove-Item Env:PGTZ }
+        $after = Get-DatabaseNow
+        $row = Get-UserRow $user.Id -In $Sofia
+        $row.createdAt | Should -BeGreaterOrEqual $before.t
+        $row.updatedAt | Should -BeLessOrEqual $after.t
+        $audit = Invoke-TestSql -Database $Sofia -Sql "SELECT min(""createdAt"") AS first, max(""createdAt"") AS last FROM audit_logs WHERE ""entityId"" = '$($user.Id)'"
+        $audit.first | Should -BeGreaterOrEqual $before.t
+        $audit.last | Should -BeLessOrEqual $after.t
+    }
 }
 
 Describe 'Passwords the web client would trim' {

@@ -19,6 +19,11 @@ public static class DatabaseConnector
     /// </summary>
     private const int PoolIdleSeconds = 1;
 
+    /// <summary>The client time zone Npgsql sends at login when set; see <see cref="OpenInDatabaseTimeZoneAsync"/>.</summary>
+    private const string ClientTimeZoneVariable = "PGTZ";
+
+    private static readonly SemaphoreSlim ClientTimeZoneGate = new(1, 1);
+
     /// <summary>
     /// Opens a connection; <paramref name="pooled"/> takes it from a short-lived pool (what the module itself drops or
     /// creates databases with clears the pool first, see <see cref="ClearPools"/>).
@@ -40,7 +45,7 @@ public static class DatabaseConnector
         var connection = new NpgsqlConnection(builder.ConnectionString);
         try
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await OpenInDatabaseTimeZoneAsync(connection, cancellationToken).ConfigureAwait(false);
             return connection;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or SocketException or IOException)
@@ -52,6 +57,34 @@ public static class DatabaseConnector
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens a connection in the database's own time zone, as the app's connections are: Npgsql sends $PGTZ at login
+    /// (as libpq does), and a PGTZ in the admin's shell would then shift every now() the module writes into the app's
+    /// timestamp-without-time-zone columns by its offset. PGTZ is hidden from Npgsql for the login alone; one login at a
+    /// time, so that two cannot lose the variable between them.
+    /// </summary>
+    private static async Task OpenInDatabaseTimeZoneAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        if (Environment.GetEnvironmentVariable(ClientTimeZoneVariable) is null)
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await ClientTimeZoneGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var saved = Environment.GetEnvironmentVariable(ClientTimeZoneVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(ClientTimeZoneVariable, null);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(ClientTimeZoneVariable, saved);
+            ClientTimeZoneGate.Release();
         }
     }
 
