@@ -7,7 +7,7 @@ namespace SalesScorecard.PowerShell;
 [OutputType(typeof(ScorecardUser))]
 public sealed class GetScorecardUserCommand : UserAdminCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Id", "UserId")]
     [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }

@@ -9,7 +9,7 @@ namespace SalesScorecard.PowerShell;
 [OutputType(typeof(ScorecardUser))]
 public sealed class SetScorecardUserCommand : UserAdminCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Id", "UserId")]
     [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }

@@ -6,7 +6,7 @@ namespace SalesScorecard.PowerShell;
 /// <summary>Disable- and Enable-ScorecardUser: the app's soft delete and its undo, audited.</summary>
 public abstract class UserActivationCmdlet : UserAdminCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Id", "UserId")]
     [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }

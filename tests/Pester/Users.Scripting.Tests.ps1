@@ -105,3 +105,65 @@ Describe 'Two shells creating the same emails in different case at once' {
         $refusals | Sort-Object -Unique | Should -Be 'EmailAlreadyInUse'
     }
 }
+
+Describe 'Users in pipelines, files and the terminal' {
+    BeforeAll {
+        $script:Some = (Invoke-TestSql -Database $Database -Sql "SELECT id, email FROM users WHERE ""isActive"" AND ""companyId"" = 'company_metro' ORDER BY id LIMIT 3 OFFSET 30")
+    }
+
+    It 'takes an email or an id piped as a plain string' {
+        ($Some[0].email | Get-ScorecardUser).Id | Should -Be $Some[0].id
+        $Some[1].email | Disable-ScorecardUser
+        (Get-UserRow $Some[1].id).isActive | Should -BeFalse
+        ($Some[1].id | Enable-ScorecardUser -PassThru).IsActive | Should -BeTrue
+        ($Some[2].id | Set-ScorecardUser -DisplayName 'Piped By Value' -PassThru).DisplayName | Should -Be 'Piped By Value'
+    }
+
+    It 'scopes Set-ScorecardUser to a -CompanyId with spaces around it, as New-ScorecardUser takes it' {
+        (Set-ScorecardUser -Identity $Some[0].id -CompanyId ' company_metro ' -DisplayName 'Trimmed Company' -PassThru -ErrorAction Stop).DisplayName |
+            Should -Be 'Trimmed Company'
+    }
+
+    It 'saves a piped user whose stored role the module would refuse, leaving the role as the app stored it' {
+        Invoke-TestSql -Database $Database -Sql "UPDATE users SET role = 'MANAGER' WHERE id = '$($Some[0].id)'" | Out-Null
+        $saved = Get-ScorecardUser -Identity $Some[0].id | Set-ScorecardUser -DisplayName 'Legacy Role Kept' -PassThru -ErrorAction Stop
+        $saved.DisplayName | Should -Be 'Legacy Role Kept'
+        (Get-UserRow $Some[0].id).role | Should -Be 'MANAGER'
+        { Set-ScorecardUser -Identity $Some[0].id -Role 'MANAGER2' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidRole,*'
+    }
+
+    It 'round-trips through Export-Csv and ConvertTo-Json: readable cells, ISO 8601 times, nothing changed on the way back' {
+        $csv = Join-Path $Root 'roundtrip.csv'
+        $users = Get-ScorecardUser -CompanyId company_instorm
+        $users | Export-Csv -Path $csv -NoTypeInformation
+        (Get-Content $csv -Raw) | Should -Not -Match 'System\.Collections|OrderedDictionary|System\.Security'
+        $before = (Invoke-TestSql -Database $Database -Sql "SELECT md5(string_agg(u::text, '|' ORDER BY id)) AS d FROM users u").d
+        $back = Import-Csv $csv | Set-ScorecardUser -PassThru -ErrorAction Stop
+        @($back).Count | Should -Be @($users).Count
+        (Invoke-TestSql -Database $Database -Sql "SELECT md5(string_agg(u::text, '|' ORDER BY id)) AS d FROM users u").d | Should -Be $before
+        $json = $users[0] | ConvertTo-Json | ConvertFrom-Json -DateKind String
+        $json.CreatedAt | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d'
+        $json.Role | Should -Be $users[0].Role
+    }
+
+    It 'shows control characters and ANSI escapes in names escaped, at 80 and at 120 columns, and keeps the real value' {
+        $hostile = "Evil`e[31mRed`e]0;owned`a`u{202E}txt"
+        $user = Set-ScorecardUser -Identity $Some[2].id -DisplayName $hostile -PassThru
+        $user.DisplayName | Should -Be $hostile
+        foreach ($text in ($user | Format-Table | Out-String -Width 120), ($user | Format-List | Out-String -Width 120)) {
+            $text | Should -Not -Match '[\x00-\x08\x0B-\x1F\x7F\u202E]' -Because 'nothing the app stored may reach the terminal as a control'
+            $text | Should -Match ([regex]::Escape('Evil\u001B[31mRed'))
+        }
+    }
+
+    It 'fits Email, DisplayName, Role and Active in 80 columns, adds CompanyId and Id at 120, and lists the whole Id' {
+        $users = Get-ScorecardUser -CompanyId company_metro | Select-Object -First 5
+        $narrow = ($users | Out-String -Width 80) -split "`r?`n" | Where-Object { $_ }
+        $narrow[0] | Should -Match '^Email\s+DisplayName\s+Role\s+Active\s*$'
+        ($narrow | Measure-Object -Property Length -Maximum).Maximum | Should -BeLessOrEqual 80
+        $wide = ($users | Out-String -Width 120) -split "`r?`n" | Where-Object { $_ }
+        $wide[0] | Should -Match '^Email\s+DisplayName\s+Role\s+Active\s+CompanyId\s+Id\s*$'
+        ($wide | Measure-Object -Property Length -Maximum).Maximum | Should -BeLessOrEqual 120
+        ($users[0] | Format-List | Out-String -Width 80) | Should -Match ([regex]::Escape($users[0].Id))
+    }
+}

@@ -183,8 +183,10 @@ public sealed class UserStore : IAsyncDisposable
         {
             var email = request.Email is null ? null : UserRules.NormalizeEmail(request.Email);
             var displayName = request.DisplayName is null ? null : UserRules.NormalizeDisplayName(request.DisplayName);
-            var role = request.Role is null ? null : UserRules.NormalizeRole(request.Role);
             var user = await ResolveAsync(request.Identity, request.CompanyId, cancellationToken).ConfigureAwait(false);
+            // A role given exactly as stored (piped from Get-ScorecardUser) is no change and is not checked: the app
+            // may have stored one this module would refuse (a legacy name, its own lower case).
+            var role = request.Role is null || request.Role.Trim() == user.Role ? null : UserRules.NormalizeRole(request.Role);
 
             var changes = new List<FieldChange>();
             if (email is not null && email != user.Email)
@@ -198,8 +200,7 @@ public sealed class UserStore : IAsyncDisposable
                 changes.Add(new FieldChange("displayName", user.DisplayName, displayName));
             }
 
-            // A role given exactly as stored (piped from Get-ScorecardUser) is no change, even in the app's lower case.
-            if (role is not null && role != user.Role && request.Role!.Trim() != user.Role)
+            if (role is not null && role != user.Role)
             {
                 changes.Add(new FieldChange("role", user.Role, role));
             }
@@ -387,6 +388,8 @@ public sealed class UserStore : IAsyncDisposable
     /// <summary>The user an identity names; with a company, the user must belong to it.</summary>
     private async Task<ScorecardUser> ResolveAsync(string identity, string? companyId, CancellationToken cancellationToken)
     {
+        // As New-ScorecardUser takes it: a CSV cell's surrounding spaces are not part of the id.
+        companyId = string.IsNullOrWhiteSpace(companyId) ? null : companyId.Trim();
         var user = await FindIdentityAsync(identity, cancellationToken).ConfigureAwait(false)
             ?? throw new ScorecardException(ScorecardErrors.UserNotFound,
                 $"No user has the id{(identity.Contains('@', StringComparison.Ordinal) ? " or email" : string.Empty)} '{identity}' in the users table ({_describe}).", identity);
