@@ -498,3 +498,46 @@ Describe 'Retention' {
         $err.Exception.Message | Should -Match 'BACKUP_RETENTION_DAYS'
     }
 }
+
+Describe 'The nightly script of the help, run with pwsh -File' {
+    BeforeAll {
+        # The script exactly as Example 2 of Invoke-ScorecardBackup's help shows it, its two paths pointed at this test.
+        $page = Get-Content (Join-Path $PSScriptRoot '../../docs/Invoke-ScorecardBackup.md') -Raw
+        $script:Example = [regex]::Match($page, '(?s)### Example 2: A nightly script run with pwsh -File\s+```powershell\r?\n(.*?)```').Groups[1].Value
+        $script:ModulePath = Split-Path (Split-Path (Get-TestModulePath))
+        Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Function Get-PwshCommand -Force
+        $script:Pwsh = Get-PwshCommand
+
+        function Invoke-NightlyScript([string] $DatabaseUrl) {
+            $folder = New-Destination
+            New-Item -ItemType Directory $folder | Out-Null
+            $envFile = Join-Path $folder '.env'
+            Set-Content $envFile "DATABASE_URL=$DatabaseUrl`nBACKUP_DIR=$folder/backups"
+            $csv = Join-Path $folder 'latest-backup.csv'
+            $script = Join-Path $folder 'nightly.ps1'
+            Set-Content $script ($Example.Replace('/opt/sales-scorecard/production-backend/.env', $envFile).Replace('/var/log/scorecard/latest-backup.csv', $csv))
+            $saved = $env:PSModulePath
+            $env:PSModulePath = $ModulePath + [IO.Path]::PathSeparator + $saved
+            $env:NO_COLOR = '1'
+            try { & $Pwsh[0] @($Pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $script *> (Join-Path $folder 'output.txt') } finally { $env:PSModulePath = $saved; $env:NO_COLOR = $null }
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; NextLineRan = (Test-Path $csv); Output = Get-Content (Join-Path $folder 'output.txt') -Raw }
+        }
+    }
+
+    It 'is found in the help page' {
+        $Example | Should -Match "ErrorActionPreference = 'Stop'"
+    }
+
+    It 'exits with 1 and runs no further line when the backup fails' {
+        $run = Invoke-NightlyScript (Get-TestDatabaseUrl 'no_such_database_here')
+        $run.Output | Should -Match 'no_such_database_here'
+        $run.NextLineRan | Should -BeFalse
+        $run.ExitCode | Should -Be 1
+    }
+
+    It 'exits with 0 and goes on when the backup succeeds' {
+        $run = Invoke-NightlyScript $Url
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.NextLineRan | Should -BeTrue
+    }
+}
