@@ -84,6 +84,37 @@ Describe 'Fault 8: a DATABASE_URL that does not parse is never echoed' {
     }
 }
 
+Describe 'A setting that does not parse is never quoted (issue 18.5)' {
+    It '<Why> fails with InvalidSetting naming <Setting>, and neither output, mail nor backup.log holds the secret' -ForEach @(
+        @{ Why = 'keys written into BACKUP_S3_URL'; Setting = 'BACKUP_S3_URL'; Lines = @('BACKUP_S3_URL=s3://AKIAEXAMPLEKEY:Hunter2Secret@scorecard-backups/prod') }
+        @{ Why = 'keys written into an s3:// BACKUP_DIR'; Setting = 'BACKUP_DIR'; Lines = @('BACKUP_DIR=s3://AKIAEXAMPLEKEY:Hunter2Secret@scorecard-backups/prod') }
+        @{ Why = 'a password pasted as BACKUP_RETENTION_DAYS'; Setting = 'BACKUP_RETENTION_DAYS'; Lines = @('BACKUP_RETENTION_DAYS=Hunter2Secret') }
+        @{ Why = 'a password pasted as BACKUP_S3_FORCE_PATH_STYLE'; Setting = 'BACKUP_S3_FORCE_PATH_STYLE'; Lines = @('BACKUP_S3_URL=s3://scorecard-backups/prod', 'BACKUP_S3_FORCE_PATH_STYLE=Hunter2Secret') }
+    ) {
+        $to = New-Recipient
+        $destination = Join-Path $Root "unquoted-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $lines = @("DATABASE_URL=$(Get-TestDatabaseUrl postgres)") + ($Lines -match '^BACKUP_DIR=' ? @() : @("BACKUP_DIR=$destination")) + $Lines + (Get-SmtpLines $to)
+        $envFile = New-EnvFile 'unquoted.env' ($lines -join "`n")
+
+        $err = { Invoke-ScorecardBackup -EnvFile $envFile -Notify -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidSetting,*'
+        $err.Exception.Message | Should -Match "^$Setting"
+        $err.Exception.Message | Should -Not -Match 'AKIAEXAMPLEKEY'
+        $output = Invoke-Capturing { Invoke-ScorecardBackup -EnvFile $envFile -Notify -Verbose }
+        $output | Should -Match 'InvalidSetting'
+        $output | Should -Not -Match "$Secret|AKIAEXAMPLEKEY"
+        # Get-ScorecardConfig shows a setting as written, but never keys inside an s3:// address.
+        (Get-ScorecardConfig -EnvFile $envFile | Where-Object Name -eq $Setting).Value | Should -Not -Match 'AKIAEXAMPLEKEY'
+
+        $mail = Wait-Delivered $to
+        $mail | Should -Not -BeNullOrEmpty
+        $mail[0].Text | Should -Match 'InvalidSetting'
+        ($mail | ForEach-Object { $_.Subject; $_.Text; $_.Html }) -join "`n" | Should -Not -Match "$Secret|AKIAEXAMPLEKEY"
+        $log = Join-Path $destination 'backup.log'
+        if (Test-Path $log) { Get-Content $log -Raw | Should -Not -Match "$Secret|AKIAEXAMPLEKEY" }
+    }
+}
+
 Describe 'Fault 13: .env edge cases are warned about precisely' {
     It 'Fault 13: an unclosed quote is a warning naming file and line, and every later line is still read' {
         $envFile = New-EnvFile 'fault13-quote.env' (@(

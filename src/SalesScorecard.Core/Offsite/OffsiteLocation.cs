@@ -7,23 +7,38 @@ public sealed record OffsiteLocation(string Bucket, string Prefix)
 
     public static bool IsOffsite(string? value) => value?.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) == true;
 
-    /// <param name="setting">Names the setting in the error, which never quotes more than the address.</param>
+    /// <param name="setting">Names the setting in the error, which says what is wrong and never quotes the value: it may hold keys.</param>
     public static OffsiteLocation Parse(string value, string setting)
     {
         var rest = IsOffsite(value) ? value[Scheme.Length..] : null;
         var slash = rest?.IndexOf('/') ?? -1;
         var bucket = rest is null ? "" : slash < 0 ? rest : rest[..slash];
         var prefix = rest is null || slash < 0 ? "" : rest[(slash + 1)..].Trim('/');
-        // Bucket names are 3-63 lower-case letters, digits, dots and hyphens on every store we know of.
-        if (bucket.Length is < 3 or > 63 || !bucket.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-') ||
-            prefix.Contains("//", StringComparison.Ordinal) || prefix.Split('/').Any(part => part is "." or ".."))
+        if (Problem(rest, bucket, prefix) is { } problem)
         {
             throw new ScorecardException(ScorecardErrors.InvalidSetting,
                 $"{setting} must read s3://bucket or s3://bucket/prefix (a bucket name of 3 to 63 lower-case letters, digits, dots and hyphens); " +
-                $"it is '{(value.Length > 200 ? value[..200] + "..." : value)}'.", setting);
+                $"{problem}.", setting);
         }
 
         return new OffsiteLocation(bucket, prefix);
+    }
+
+    // Bucket names are 3-63 lower-case letters, digits, dots and hyphens on every store we know of.
+    private static string? Problem(string? rest, string bucket, string prefix) =>
+        rest is null ? "it does not begin with s3://"
+        : bucket.Contains('@', StringComparison.Ordinal) ? "it has an '@' before the bucket, as if keys were written into it: give them as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        : bucket.Length is < 3 or > 63 ? $"its bucket name has {bucket.Length} characters"
+        : !bucket.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-') ? "its bucket name has a character other than those"
+        : prefix.Contains("//", StringComparison.Ordinal) || prefix.Split('/').Any(part => part is "." or "..") ? "its prefix has an empty, '.' or '..' part"
+        : null;
+
+    /// <summary>The value with anything before an '@' in its address masked, as Get-ScorecardConfig shows it: keys written into it.</summary>
+    public static string MaskKeys(string value)
+    {
+        var at = IsOffsite(value) ? value.IndexOf('@', StringComparison.Ordinal) : -1;
+        var slash = value.IndexOf('/', Scheme.Length);
+        return at < 0 || (slash >= 0 && slash < at) ? value : Scheme + ConfigSetting.Masked + value[at..];
     }
 
     /// <summary>A backup's address, <c>s3://bucket/prefix/backup-...</c>: the location that holds it, and its name.</summary>
@@ -35,7 +50,7 @@ public sealed record OffsiteLocation(string Bucket, string Prefix)
         if (!name.StartsWith(Backup.BackupCatalog.FolderPrefix, StringComparison.Ordinal) || slash <= Scheme.Length)
         {
             throw new ScorecardException(ScorecardErrors.InvalidSetting,
-                $"{parameter} must name one backup on the store, s3://bucket/prefix/backup-...; it is '{(value.Length > 200 ? value[..200] + "..." : value)}'.", parameter);
+                $"{parameter} must name one backup on the store, s3://bucket/prefix/backup-...; its last part does not begin with backup-.", parameter);
         }
 
         return (Parse(trimmed[..slash], parameter), name);

@@ -123,11 +123,13 @@ public sealed class ScorecardSettings
     public int GetInt(string name, int minimum, int maximum)
     {
         var setting = this[name];
-        return int.TryParse(setting.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) &&
-               value >= minimum && value <= maximum
+        var number = int.TryParse(setting.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value);
+        // Only a value read as a number is quoted: anything else may be a secret pasted on the wrong line.
+        return number && value >= minimum && value <= maximum
             ? value
             : throw new ScorecardException(ScorecardErrors.InvalidSetting,
-                $"{name} ({DescribeSource(setting)}) must be a whole number from {minimum} to {maximum}; it is '{setting.Value}'.", name);
+                $"{name} ({DescribeSource(setting)}) must be a whole number from {minimum} to {maximum}; " +
+                (number ? $"it is {value}." : "it is not a whole number."), name);
     }
 
     /// <summary>A true/false setting (also yes/no, 1/0), or null when it is not set.</summary>
@@ -140,7 +142,7 @@ public sealed class ScorecardSettings
             "true" or "yes" or "1" => true,
             "false" or "no" or "0" => false,
             _ => throw new ScorecardException(ScorecardErrors.InvalidSetting,
-                $"{name} ({DescribeSource(setting)}) must be true or false; it is '{setting.Value}'.", name),
+                $"{name} ({DescribeSource(setting)}) must be true or false (also yes/no, 1/0); it is none of them.", name),
         };
     }
 
@@ -197,6 +199,7 @@ public sealed class ScorecardSettings
         { Value: null } => null,
         { Definition.Name: SettingNames.DatabaseUrl } => DatabaseUrl.TryMask(setting.Value),
         { Definition.IsSecret: true } => ConfigSetting.Masked,
+        { Definition.Name: SettingNames.BackupS3Url or SettingNames.BackupDir } => Offsite.OffsiteLocation.MaskKeys(setting.Value),
         _ => setting.Value,
     };
 }

@@ -116,6 +116,24 @@ public sealed class ScorecardSettingsTests : IDisposable
         Assert.StartsWith("BACKUP_RETENTION_DAYS (from environment) must be a whole number from 1 to 3650", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Hunter2Secret", "it is not a whole number.")]
+    [InlineData("40000", "it is 40000.")]
+    public void GetIntQuotesOnlyAValueItReadAsANumber(string value, string ending)
+    {
+        var error = Errors.Raises("InvalidSetting", () => Load(new() { ["BACKUP_RETENTION_DAYS"] = value }).GetInt("BACKUP_RETENTION_DAYS", 1, 3650));
+
+        Assert.EndsWith(ending, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void GetBoolNeverQuotesTheValue()
+    {
+        var error = Errors.Raises("InvalidSetting", () => Load(new() { ["BACKUP_S3_FORCE_PATH_STYLE"] = "Hunter2Secret" }).GetBool("BACKUP_S3_FORCE_PATH_STYLE"));
+
+        Assert.DoesNotContain("Hunter2Secret", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void GetIntNamesTheEnvFileItCameFrom()
     {
