@@ -86,7 +86,8 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
     protected T Run<T>(Func<IOperationReporter, CancellationToken, Task<T>> work)
     {
         // SIGTERM (systemd stop, a cron time limit, a shutdown) is handled as Ctrl+C is: the work is cancelled and
-        // cleans up (kills pg_dump, removes the partial folder and the password file, logs FAILED), then pwsh exits.
+        // cleans up (kills pg_dump, removes the partial folder and the password file, logs FAILED). Only a scheduled
+        // line, which opts in, then ends pwsh: any other host (VS Code, a runspace) stays alive.
         using var sigterm = RegisterSigterm();
         try
         {
@@ -94,7 +95,7 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
         }
         finally
         {
-            if (_terminated)
+            if (_terminated && Environment.GetEnvironmentVariable(Scheduling.ScheduleRequest.ExitOnSigtermVariable) == "1")
             {
                 Environment.Exit(TerminatedExitCode);
             }

@@ -92,7 +92,8 @@ Describe 'Process faults' {
     It 'Fault 4: SIGTERM of the pwsh running a backup stops pg_dump, cleans up, logs FAILED and exits 143' -Skip:(-not $IsLinux) {
         $pgDump = New-HangingPgTools
         $destination = New-Destination
-        $child = Start-ChildPwsh 'Invoke-ScorecardBackup' @{ DATABASE_URL = $Url; BACKUP_DIR = $destination; PG_DUMP_PATH = $pgDump }
+        # The opt-in the scheduled lines carry (Register-ScorecardBackupSchedule's prologue).
+        $child = Start-ChildPwsh 'Invoke-ScorecardBackup' @{ DATABASE_URL = $Url; BACKUP_DIR = $destination; PG_DUMP_PATH = $pgDump; SCORECARD_EXIT_ON_SIGTERM = '1' }
         try {
             $dumpPid = Wait-RecordedPid $pgDump
             @(Get-ChildItem $destination -Directory -Filter '*.partial').Count | Should -Be 1
@@ -103,6 +104,24 @@ Describe 'Process faults' {
         Wait-ProcessGone $dumpPid | Should -BeTrue
         @(Get-ChildItem $destination -Directory -Filter '*.partial') | Should -BeNullOrEmpty
         @(Get-ChildItem $destination -Force -Filter '.pgpass-*') | Should -BeNullOrEmpty
+        (Get-Content (Join-Path $destination 'backup.log'))[-1] | Should -Match 'FAILED  BackupCancelled'
+    }
+
+    It 'Fault 4: SIGTERM of a host that did not opt in (an editor, an app with a runspace) stops the backup as Ctrl+C does, and the host lives on' -Skip:(-not $IsLinux) {
+        $pgDump = New-HangingPgTools
+        $destination = New-Destination
+        # The child is the host: the backup runs in a runspace of its own, as in VS Code or an app that hosts PowerShell.
+        $inRunspace = "& { `$inner = [powershell]::Create().AddScript('Import-Module `$env:CHILD_MODULE; Invoke-ScorecardBackup'); try { `$inner.Invoke() } catch [Management.Automation.MethodInvocationException] { } }"
+        $child = Start-ChildPwsh $inRunspace @{ DATABASE_URL = $Url; BACKUP_DIR = $destination; PG_DUMP_PATH = $pgDump }
+        try {
+            $dumpPid = Wait-RecordedPid $pgDump
+            & kill -TERM $child.Id
+            $child.WaitForExit(20000) | Should -BeTrue
+            $child.ExitCode | Should -Be 0 -Because 'the host ran its script to the end'
+        } finally { if (-not $child.HasExited) { $child.Kill() } }
+        Get-Content $child.ResultFile | Should -Be 'OK'
+        Wait-ProcessGone $dumpPid | Should -BeTrue
+        @(Get-ChildItem $destination -Directory -Filter '*.partial') | Should -BeNullOrEmpty
         (Get-Content (Join-Path $destination 'backup.log'))[-1] | Should -Match 'FAILED  BackupCancelled'
     }
 

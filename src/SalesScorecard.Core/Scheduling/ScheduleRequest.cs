@@ -34,17 +34,24 @@ public sealed class ScheduleRequest
                 $"-{parameter} '{value}' is not a time of day as HH:mm (for example 23:00).", value);
 
     /// <summary>
-    /// Plain log lines: no colour codes, and errors shown with their id (NormalView), as a log reader needs them.
+    /// Set to 1, SIGTERM ends the process with exit code 143 once the command has cleaned up: what a scheduler expects
+    /// of the job it stops. Unset (VS Code, a runspace, an admin's shell), SIGTERM only cancels the running command.
     /// </summary>
-    private const string LogFriendly = "$PSStyle.OutputRendering = 'PlainText'; $ErrorView = 'NormalView'; ";
+    public const string ExitOnSigtermVariable = "SCORECARD_EXIT_ON_SIGTERM";
+
+    /// <summary>
+    /// What a scheduled line starts with: plain log lines (no colour codes, errors with their id, as a log reader needs
+    /// them) and the opt-in to exit 143 on SIGTERM.
+    /// </summary>
+    private const string Prologue = "$PSStyle.OutputRendering = 'PlainText'; $ErrorView = 'NormalView'; $env:" + ExitOnSigtermVariable + " = '1'; ";
 
     /// <summary>The PowerShell the backup job runs: the nightly backup, mailing every outcome, failing loudly.</summary>
     public string BackupScript() =>
-        $"{LogFriendly}Import-Module {PsQuote(ModuleManifest)}; Invoke-ScorecardBackup -EnvFile {PsQuote(EnvFile)} -Destination {PsQuote(Destination)} -Notify -ErrorAction Stop";
+        $"{Prologue}Import-Module {PsQuote(ModuleManifest)}; Invoke-ScorecardBackup -EnvFile {PsQuote(EnvFile)} -Destination {PsQuote(Destination)} -Notify -ErrorAction Stop";
 
     /// <summary>The PowerShell the watchdog runs: alert when the newest good backup is too old, missing or damaged.</summary>
     public string WatchdogScript() =>
-        $"{LogFriendly}Import-Module {PsQuote(ModuleManifest)}; Test-ScorecardBackup -Latest -EnvFile {PsQuote(EnvFile)} -Destination {PsQuote(Destination)} " +
+        $"{Prologue}Import-Module {PsQuote(ModuleManifest)}; Test-ScorecardBackup -Latest -EnvFile {PsQuote(EnvFile)} -Destination {PsQuote(Destination)} " +
         $"-MaxAge {PsQuote(MaxAge.ToString("c", CultureInfo.InvariantCulture))} -Notify -ErrorAction Stop | Out-Null";
 
     /// <summary>A PowerShell single-quoted literal; PowerShell also ends one at the typographic single quotes.</summary>

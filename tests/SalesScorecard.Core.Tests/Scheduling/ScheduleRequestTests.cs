@@ -31,4 +31,25 @@ public sealed class ScheduleRequestTests
     {
         Assert.Equal(quoted, ScheduleRequest.PsQuote(value));
     }
+
+    [Fact]
+    public void BothScheduledLinesOptInToExit143OnSigterm()
+    {
+        var request = new ScheduleRequest
+        {
+            Name = "SalesScorecard",
+            At = new TimeOnly(23, 0),
+            WatchdogAt = new TimeOnly(7, 30),
+            MaxAge = TimeSpan.FromHours(26),
+            EnvFile = "/opt/app/.env",
+            Destination = "/var/backups/scorecard",
+            Pwsh = ["/usr/bin/pwsh"],
+            ModuleManifest = "/opt/modules/SalesScorecard/SalesScorecard.psd1",
+        };
+
+        foreach (var script in new[] { request.BackupScript(), request.WatchdogScript() })
+        {
+            Assert.StartsWith("$PSStyle.OutputRendering = 'PlainText'; $ErrorView = 'NormalView'; $env:SCORECARD_EXIT_ON_SIGTERM = '1'; Import-Module ", script, StringComparison.Ordinal);
+        }
+    }
 }
