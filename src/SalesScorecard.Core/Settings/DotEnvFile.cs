@@ -47,13 +47,7 @@ public sealed partial class DotEnvFile
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var warnings = new List<DotEnvWarning>();
-        // As dotenv does: CRLF and a lone CR (old Mac files) both end a line.
-        var lines = text.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
-        if (lines.Length > 0 && lines[0].StartsWith('\uFEFF'))
-        {
-            lines[0] = lines[0][1..];
-        }
-
+        var lines = SplitLines(text);
         for (var i = 0; i < lines.Length; i++)
         {
             var lineNumber = i + 1;
@@ -64,64 +58,75 @@ public sealed partial class DotEnvFile
             }
 
             var assignment = Assignment().Match(line);
-            if (!assignment.Success)
+            var (value, problem) = assignment.Success
+                ? ReadValue(lines, ref i, line[assignment.Length..].TrimStart(' ', '\t'))
+                : (null, "not a KEY=VALUE line");
+            if (problem is null)
             {
-                warnings.Add(new DotEnvWarning(path, lineNumber, "not a KEY=VALUE line"));
-                continue;
-            }
-
-            var key = assignment.Groups["key"].Value;
-            var rest = line[assignment.Length..].TrimStart(' ', '\t');
-            if (rest.Length > 0 && rest[0] is '"' or '\'' or '`')
-            {
-                var quote = rest[0];
-                var close = FindClosingQuote(rest, quote, 1);
-                if (close >= 0 && !IsEndOfValue(rest, close))
-                {
-                    warnings.Add(new DotEnvWarning(path, lineNumber, "text follows the closing quote"));
-                    continue;
-                }
-
-                var quoted = new StringBuilder(rest);
-                var last = i;
-                while (close < 0 && last + 1 < lines.Length)
-                {
-                    // A value spanning lines ends at a quote that ends its line; a quote with more text after it
-                    // belongs to a later KEY="..." line, so the quote opened here is never closed.
-                    var from = quoted.Append('\n').Length;
-                    quoted.Append(lines[++last]);
-                    close = FindClosingQuote(quoted.ToString(), quote, from);
-                    if (close >= 0 && !IsEndOfValue(quoted.ToString(), close))
-                    {
-                        close = -1;
-                        break;
-                    }
-                }
-
-                if (close < 0)
-                {
-                    // Only this line is ignored: the lines after it are read as lines of their own.
-                    warnings.Add(new DotEnvWarning(path, lineNumber, $"the {quote} quote opened here is never closed"));
-                    continue;
-                }
-
-                i = last;
-                var value = quoted.ToString()[1..close];
-                if (quote == '"')
-                {
-                    value = value.Replace("\\n", "\n").Replace("\\r", "\r");
-                }
-
-                values[key] = value;
+                values[assignment.Groups["key"].Value] = value!;
             }
             else
             {
-                var hash = rest.IndexOf('#');
-                values[key] = (hash >= 0 ? rest[..hash] : rest).Trim();
+                warnings.Add(new DotEnvWarning(path, lineNumber, problem));
             }
         }
 
         return new DotEnvFile(path, values, warnings);
+    }
+
+    private static string[] SplitLines(string text)
+    {
+        // As dotenv does: CRLF and a lone CR (old Mac files) both end a line.
+        var lines = text.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
+        if (lines.Length > 0 && lines[0].StartsWith('\uFEFF'))
+        {
+            lines[0] = lines[0][1..];
+        }
+
+        return lines;
+    }
+
+    /// <summary>The value after KEY=, or the problem that makes its line ignored; a quoted value may move <paramref name="index"/> on.</summary>
+    private static (string? Value, string? Problem) ReadValue(string[] lines, ref int index, string rest)
+    {
+        if (rest.Length == 0 || rest[0] is not ('"' or '\'' or '`'))
+        {
+            var hash = rest.IndexOf('#');
+            return ((hash >= 0 ? rest[..hash] : rest).Trim(), null);
+        }
+
+        var quote = rest[0];
+        var close = FindClosingQuote(rest, quote, 1);
+        if (close >= 0 && !IsEndOfValue(rest, close))
+        {
+            return (null, "text follows the closing quote");
+        }
+
+        var quoted = new StringBuilder(rest);
+        var last = index;
+        while (close < 0 && last + 1 < lines.Length)
+        {
+            // A value spanning lines ends at a quote that ends its line; a quote with more text after it
+            // belongs to a later KEY="..." line, so the quote opened here is never closed.
+            var from = quoted.Append('\n').Length;
+            quoted.Append(lines[++last]);
+            close = FindClosingQuote(quoted.ToString(), quote, from);
+            if (close >= 0 && !IsEndOfValue(quoted.ToString(), close))
+            {
+                close = -1;
+                break;
+            }
+        }
+
+        if (close < 0)
+        {
+            // Only this line is ignored: the lines after it are read as lines of their own.
+            return (null, $"the {quote} quote opened here is never closed");
+        }
+
+        index = last;
+        var value = quoted.ToString()[1..close];
+        return (quote == '"' ? value.Replace("\\n", "\n").Replace("\\r", "\r") : value, null);
     }
 
     /// <summary>
