@@ -35,6 +35,10 @@ public sealed class TestScorecardBackupCommand : ScorecardDatabaseCmdlet
     [Parameter]
     public SwitchParameter RestoreDrill { get; set; }
 
+    /// <summary>With -RestoreDrill: restores every object owned by the drill's user, for a server without the backup's roles.</summary>
+    [Parameter]
+    public SwitchParameter NoOwner { get; set; }
+
     [Parameter]
     [HoursTimeSpan]
     public TimeSpan? MaxAge { get; set; }
@@ -97,6 +101,7 @@ public sealed class TestScorecardBackupCommand : ScorecardDatabaseCmdlet
                 var testOptions = new BackupTestOptions
                 {
                     RestoreDrillServer = RestoreDrill ? DrillServer(settings) : null,
+                    NoOwner = NoOwner,
                     MaxAge = MaxAge,
                     PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
                     Identities = settings.GetIdentities(CurrentDirectory),

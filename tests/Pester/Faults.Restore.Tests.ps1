@@ -144,7 +144,7 @@ Describe 'Restore faults: an archive that does not match its manifest' {
 }
 
 Describe 'Restore faults: a failed restore into a database the cmdlet created' {
-    It 'Fault 3: a missing role fails the restore, drops the new database and hints -NoOwner, which then restores it' {
+    It 'Fault 3: a missing role fails the restore and the restore drill, drops the new database and hints -NoOwner, which then restores it' {
         # A backup of a table owned by a role the server no longer has: the role is dropped after the backup.
         $role = New-DatabaseName 'fault_owner_'
         $source = New-TestDatabase -Empty
@@ -170,6 +170,14 @@ Describe 'Restore faults: a failed restore into a database the cmdlet created' {
             $restore.Tables['public.owned'] | Should -Be 2
             (Invoke-TestSql -Database $target -Sql "SELECT tableowner FROM pg_tables WHERE tablename = 'owned'").tableowner | Should -Be 'postgres'
         } finally { Remove-TestDatabase $target }
+
+        # The restore drill gives the same advice, and takes it.
+        $drill = $backup | Test-ScorecardBackup -RestoreDrill -DatabaseUrl $Url -ErrorAction SilentlyContinue
+        $drill.Passed | Should -BeFalse
+        ($drill.Checks | Where-Object Check -eq 'RestoreDrill').Detail | Should -Match '-NoOwner'
+        $drill = $backup | Test-ScorecardBackup -RestoreDrill -NoOwner -DatabaseUrl $Url -ErrorAction Stop
+        $drill.Passed | Should -BeTrue
+        ($drill.Checks | Where-Object Check -eq 'RowCounts').Passed | Should -BeTrue
     }
 
     It 'Fault 3: a restore stopped (Ctrl+C) while pg_restore runs drops the database it created' -Skip:$IsWindows {

@@ -10,6 +10,9 @@ public sealed class BackupTestOptions
     /// <summary>Restore into a scratch database on this server and compare every table's rows; null for no drill.</summary>
     public DatabaseUrl? RestoreDrillServer { get; init; }
 
+    /// <summary>The drill restores every object owned by its user, without the backup's owners and grants (pg_restore --no-owner --no-privileges).</summary>
+    public bool NoOwner { get; init; }
+
     public TimeSpan? MaxAge { get; init; }
 
     public string? PgDumpPath { get; init; }
@@ -192,7 +195,7 @@ public static class BackupVerifier
             drill = await DrillDatabase.CreateAsync(server, reporter, cancellationToken).ConfigureAwait(false);
             scratch = drill.Name;
             reporter.Progress("Testing", $"Restore drill into {scratch}", 50);
-            var restore = new RestoreOptions { PgDumpPath = options.PgDumpPath, Identities = options.Identities };
+            var restore = new RestoreOptions { PgDumpPath = options.PgDumpPath, Identities = options.Identities, NoOwner = options.NoOwner };
             var result = await RestoreEngine.RestoreAsync(server, backup, scratch, restore, reporter, cancellationToken).ConfigureAwait(false);
             return
             [
