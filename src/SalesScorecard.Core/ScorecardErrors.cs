@@ -222,6 +222,12 @@ public static class ScorecardErrors
     public static readonly ScorecardError SmtpDeferred = new(nameof(SmtpDeferred), ScorecardErrorCategory.ResourceUnavailable,
         "The mail server answered 4xx (come back later: greylisting, a busy or full server) until the retries ran out. Nothing to change; the nightly -Notify retries for SMTP_RETRY_SECONDS.");
 
+    public static readonly ScorecardError SmtpLoginRequired = new(nameof(SmtpLoginRequired), ScorecardErrorCategory.AuthenticationError,
+        "The mail server offers AUTH and refused the mail without a login (530 or 5.7.x) while SMTP_USER is empty. Set SMTP_USER and SMTP_PASS.");
+
+    public static readonly ScorecardError SmtpMessageTooBig = new(nameof(SmtpMessageTooBig), ScorecardErrorCategory.LimitsExceeded,
+        "The mail server refused the message as too big (X.3.4). A failure mail is shortened to the server's SIZE and sent; this one did not fit even so.");
+
     public static readonly ScorecardError SmtpNotReachable = new(nameof(SmtpNotReachable), ScorecardErrorCategory.ConnectionError,
         "The mail server cannot be reached, or stopped answering before the message was complete. Check SMTP_HOST, SMTP_PORT and the firewall.");
 

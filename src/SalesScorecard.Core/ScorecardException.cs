@@ -22,6 +22,7 @@ public enum ScorecardErrorCategory
     OperationStopped,
     WriteError,
     ReadError,
+    LimitsExceeded,
 }
 
 /// <summary>A failure an admin can act on: a stable id, a category, and a message free of secrets.</summary>

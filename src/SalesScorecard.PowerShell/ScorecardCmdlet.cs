@@ -197,6 +197,7 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
         ScorecardErrorCategory.OperationStopped => ErrorCategory.OperationStopped,
         ScorecardErrorCategory.WriteError => ErrorCategory.WriteError,
         ScorecardErrorCategory.ReadError => ErrorCategory.ReadError,
+        ScorecardErrorCategory.LimitsExceeded => ErrorCategory.LimitsExceeded,
     };
 #pragma warning restore CS8524
 

@@ -19,6 +19,28 @@ BeforeAll {
     function Get-Failure([scriptblock] $Command) {
         try { & $Command; $null } catch { $_ }
     }
+
+    # One send against a scripted peer, in plain text unless -Tls (that certificate offered with STARTTLS and pinned),
+    # then with -Probe one Test-SmtpSettings. -To, -User (with the peer's password), -Timeout and -Send (the
+    # parameters of Send-BackupNotification) adjust it. Returns the send's result or error, its warnings, the probe's
+    # result, the lines the peer received and the messages it kept.
+    function Invoke-AgainstPeer {
+        param([hashtable] $Peer = @{}, [string] $To = (New-Recipient), [string] $User, [string] $Timeout,
+            [System.Security.Cryptography.X509Certificates.X509Certificate2] $Tls, [hashtable] $Send = @{ Status = 'Success' }, [switch] $Probe)
+        if ($Tls) { $Peer = $Peer + @{ StartTls = $true; Certificate = $Tls } }
+        $server = Start-ScriptedSmtpPeer @Peer
+        try {
+            Set-SmtpEnvironment $To
+            Use-ScriptedSmtpPeer $server -PlainText:(-not $Tls)
+            if ($Tls) { $env:SMTP_TRUSTED_CERT = Get-CertificateSha256 $Tls }
+            if ($User) { $env:SMTP_USER = $User; $env:SMTP_PASS = $PeerPassword }
+            if ($Timeout) { $env:SMTP_TIMEOUT_SECONDS = $Timeout }
+            $result = $err = $null
+            try { $result = Send-BackupNotification @Send -PassThru -ErrorAction Stop -WarningVariable warnings -WarningAction SilentlyContinue } catch { $err = $_ }
+            $probed = $Probe ? (Test-SmtpSettings -WarningAction SilentlyContinue) : $null
+            [pscustomobject]@{ Result = $result; Error = $err; Warnings = "$warnings"; Probe = $probed; Log = $server.Log.ToArray(); Messages = $server.Messages.ToArray() }
+        } finally { Stop-ScriptedSmtpPeer $server }
+    }
 }
 
 AfterAll {
@@ -32,13 +54,8 @@ Describe 'Mail servers: A server that blames the sender at RCPT TO (Postfix send
         @{ Reply = '553 5.1.8 <noreply@instorm.example>: Sender address rejected: Domain not found' }
         @{ Reply = '550 5.1.7 Bad sender mailbox address syntax' }
     ) {
-        $peer = Start-ScriptedSmtpPeer -RcptReply $Reply
-        try {
-            Set-SmtpEnvironment (New-Recipient)
-            Use-ScriptedSmtpPeer $peer -PlainText
-            $err = Get-Failure { Send-BackupNotification -Status Success -ErrorAction Stop }
-            $probe = Test-SmtpSettings
-        } finally { Stop-ScriptedSmtpPeer $peer }
+        $run = Invoke-AgainstPeer @{ RcptReply = $Reply } -Probe
+        $err, $probe = $run.Error, $run.Probe
         $err.FullyQualifiedErrorId | Should -BeLike 'SmtpSenderRejected,*'
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
         $err.Exception.Message | Should -Match 'SMTP_FROM'
@@ -281,6 +298,123 @@ Describe 'Mail servers: A connection dropped before the final dot' {
         @($log | Where-Object { $_ -eq 'DROP' }).Count | Should -Be 1
         @($log | Where-Object { $_ -eq 'DOT' }).Count | Should -Be 1
     }
+
+    It 'resends a small mail when the connection breaks right after 354, before the final dot left' {
+        $run = Invoke-AgainstPeer @{ DropBeforeDot = 1; DropLines = 0 }
+        $result, $log = $run.Result, $run.Log
+        $result.Sent | Should -BeTrue
+        $result.Attempts | Should -Be 2
+        @($log | Where-Object { $_ -eq 'DROP' }).Count | Should -Be 1
+        @($log | Where-Object { $_ -eq 'DOT' }).Count | Should -Be 1
+    }
+}
+
+Describe 'Mail servers: A 5xx at MAIL FROM, read by its enhanced status code' {
+    It 'says <Id> for <Reply>' -ForEach @(
+        @{ Reply = '552 5.3.4 Message size exceeds fixed limit'; Id = 'SmtpMessageTooBig'; Says = 'too big'; Not = 'SMTP_FROM' }
+        @{ Reply = '553 5.1.8 <noreply@instorm.example>: Sender address rejected: Domain not found'; Id = 'SmtpSenderRejected'; Says = 'SMTP_FROM'; Not = 'too big' }
+        @{ Reply = '550 5.7.1 Sender not owned by the account'; Id = 'SmtpSenderRejected'; Says = 'SMTP_FROM'; Not = 'too big' }
+    ) {
+        $err = (Invoke-AgainstPeer @{ MailReply = $Reply }).Error
+        $err.FullyQualifiedErrorId | Should -BeLike "$Id,*"
+        $err.Exception.Message | Should -Match $Says
+        $err.Exception.Message | Should -Not -Match $Not
+        $err.Exception.Message | Should -Match ([regex]::Escape($Reply.Substring(0, 9)))
+    }
+
+    It 'shortens a failure mail to the SIZE the server offers and sends it, saying so in the mail' {
+        $long = 'pg_dump: error: query failed: ERROR: out of memory for query result ' * 2000
+        $run = Invoke-AgainstPeer @{ MaxSize = 40000; KeepMessages = $true } -Send @{ Status = 'Failure'; ErrorMessage = "FIRST-LINE $long LAST-LINE" }
+        $mails = @($run.Log | Where-Object { $_ -like 'MAIL FROM*' })
+        $message = ($run.Messages | Select-Object -Last 1) -replace "=`r?`n", ''
+        $run.Result.Sent | Should -BeTrue
+        $mails | Should -HaveCount 2
+        [long]($mails[0] -replace '.*SIZE=(\d+).*', '$1') | Should -BeGreaterThan 40000
+        [long]($mails[1] -replace '.*SIZE=(\d+).*', '$1') | Should -BeLessOrEqual 40000
+        @($run.Log | Where-Object { $_ -eq 'DOT' }).Count | Should -Be 1
+        $message | Should -Match 'shortened'
+        $message | Should -Match '40[ ,.\u00a0]?000 bytes'
+        $message | Should -Match 'FIRST-LINE'
+        $message | Should -Match 'LAST-LINE'
+        $run.Warnings | Should -Match 'shortened'
+    }
+}
+
+Describe 'Mail servers: A server that wants a login while SMTP_USER is empty' {
+    It 'says SmtpLoginRequired, set SMTP_USER and SMTP_PASS, for <Reply> at <Stage>' -ForEach @(
+        @{ Stage = 'MAIL FROM'; Reply = '530 5.7.0 Authentication Required'; Peer = @{ MailReply = '530 5.7.0 Authentication Required' } }
+        @{ Stage = 'RCPT TO'; Reply = '554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied'; Peer = @{ RcptReply = '554 5.7.1 <localhost[127.0.0.1]>: Client host rejected: Access denied' } }
+    ) {
+        $run = Invoke-AgainstPeer ($Peer + @{ AuthReply = '235 2.7.0 Authentication successful' }) -Probe
+        $err, $probe = $run.Error, $run.Probe
+        $err.FullyQualifiedErrorId | Should -BeLike 'SmtpLoginRequired,*'
+        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $err.Exception.Message | Should -Match 'SMTP_USER and SMTP_PASS'
+        $err.Exception.Message | Should -Match ([regex]::Escape($Reply.Substring(0, 9)))
+        $err.Exception.Message | Should -Not -Match 'BACKUP_NOTIFICATION_EMAIL|Set SMTP_FROM'
+        "$($probe.Advice)" | Should -Match 'SMTP_USER and SMTP_PASS'
+        "$($probe.Advice)" | Should -Not -Match 'BACKUP_NOTIFICATION_EMAIL'
+    }
+}
+
+Describe 'Mail servers: SMTP_TIMEOUT_SECONDS is the wait for each reply' {
+    It 'delivers through a server that takes 3 s for every reply with SMTP_TIMEOUT_SECONDS=5' {
+        $result = (Invoke-AgainstPeer @{ ReplyDelaySeconds = 3 } -Timeout 5).Result
+        $result.Sent | Should -BeTrue
+        $result.Attempts | Should -Be 1
+        $result.Duration.TotalSeconds | Should -BeGreaterThan 5
+    }
+
+    It 'still fails on a server that never answers, saying to raise SMTP_TIMEOUT_SECONDS' {
+        $err = (Invoke-AgainstPeer @{ Silent = $true } -Timeout 3).Error
+        $err.FullyQualifiedErrorId | Should -BeLike 'SmtpNotReachable,*'
+        $err.Exception.Message | Should -Match 'raise SMTP_TIMEOUT_SECONDS'
+    }
+}
+
+Describe 'Mail servers: Smaller server behaviours' {
+    It 'accepts a pinned certificate that has expired, with a warning' {
+        $run = Invoke-AgainstPeer -Tls (New-TestCertificate -Expired) -Probe
+        $run.Result.Sent | Should -BeTrue
+        $run.Warnings | Should -Match 'expired'
+        $run.Warnings | Should -Match 'SMTP_TRUSTED_CERT'
+        $tls = $run.Probe.Steps | Where-Object Step -eq 'Tls'
+        $tls.Status | Should -Be 'Warning'
+        $tls.Detail | Should -Match 'expired'
+    }
+
+    It 'keeps the server''s text for a recipient deferred with 451, and does not blame BACKUP_NOTIFICATION_EMAIL' {
+        $run = Invoke-AgainstPeer @{ RcptReply = '250 2.1.5 OK', '451 4.7.1 Greylisted, try again later' } -To 'first@example.org, second@example.org'
+        $result, $warnings = $run.Result, $run.Warnings
+        $result.Recipients | Should -Be @('first@example.org')
+        $result.RefusedRecipients | Should -HaveCount 1
+        $result.RefusedRecipients[0] | Should -Match 'second@example\.org.*451 4\.7\.1 Greylisted, try again later'
+        "$warnings" | Should -Match 'second@example\.org'
+        "$warnings" | Should -Not -Match 'BACKUP_NOTIFICATION_EMAIL'
+    }
+
+    It 'names a 421 greeting with a catalog error and in Test-SmtpSettings, never a raw exception' {
+        $run = Invoke-AgainstPeer @{ Greeting = '421 4.3.2 Service not available, closing transmission channel' } -Probe
+        $err, $probe = $run.Error, $run.Probe
+        $err.FullyQualifiedErrorId | Should -BeLike 'SmtpNotReachable,*'
+        $err.Exception.Message | Should -Match '421 4\.3\.2'
+        $err.Exception.Message | Should -Not -Match 'Exception'
+        $ehlo = $probe.Steps | Where-Object Step -eq 'Ehlo'
+        $ehlo.Status | Should -Be 'Failed'
+        $ehlo.Detail | Should -Match '421'
+        $ehlo.Detail | Should -Not -Match 'Exception'
+        "$($probe.Advice)" | Should -Match 'later'
+    }
+
+    It 'tries a wrong password once, with one mechanism, not PLAIN and then LOGIN' {
+        $run = Invoke-AgainstPeer @{ AuthReply = '535 5.7.8 Error: authentication failed' } -User 'someone' -Probe
+        $err, $probe = $run.Error, $run.Probe
+        $auths = @($run.Log | Where-Object { $_ -like 'AUTH*' })
+        $err.FullyQualifiedErrorId | Should -BeLike 'SmtpAuthenticationFailed,*'
+        ($probe.Steps | Where-Object Step -eq 'Authenticate').Status | Should -Be 'Failed'
+        $auths | Should -HaveCount 2      # one for the send, one for the probe
+        $auths | Should -Not -Match ([regex]::Escape($PeerPassword))
+    }
 }
 
 Describe 'Mail servers: Send-BackupNotification -Details in the usual forms' {
@@ -352,6 +486,30 @@ Describe 'Mail servers: What a failure mail says' {
             $part | Should -Match ([regex]::Escape($Database))
         }
         $message.Raw | Should -Not -Match 'Wrong-Db-Secret-4711'
+    }
+
+    It 'reads only the tail of a large backup.log' {
+        $to = New-Recipient
+        Set-SmtpEnvironment $to
+        $destination = Join-Path $Root 'large-log'
+        New-Item -ItemType Directory $destination | Out-Null
+        $path = Join-Path $destination 'backup.log'
+        # 200 MB of earlier runs (sparse: no disk used), then a run that failed a minute ago.
+        $stream = [IO.File]::Open($path, 'CreateNew')
+        try { $stream.SetLength(200MB) } finally { $stream.Dispose() }
+        $at = [DateTime]::UtcNow.AddMinutes(-1).ToString('yyyy-MM-ddTHH:mm:ssZ')
+        $lines = @("$at START   backup of big", (1..30 | ForEach-Object { "$at INFO    step $_ of the big run" }), "$at FAILED  BackupFailed: pg_dump: error: THE-LAST-WORDS") | ForEach-Object { $_ }
+        [IO.File]::AppendAllText($path, "`n" + ($lines -join "`n") + "`n")
+        $env:BACKUP_DIR = $destination
+        $before = [GC]::GetTotalAllocatedBytes($true)
+        Send-BackupNotification -Status Failure -Details '{"error":"pg_dump exited with code 1"}' -ErrorAction Stop
+        $allocated = [GC]::GetTotalAllocatedBytes($true) - $before
+        $message = Wait-Delivered $to
+        $message.Text | Should -Match 'THE-LAST-WORDS'
+        $message.Text | Should -Match 'step 30 of the big run'
+        $message.Text | Should -Not -Match 'step 5 of the big run'    # 20 lines: the run's last ones
+        $message.Text | Should -Match 'BackupFailed'
+        $allocated | Should -BeLessThan 100MB
     }
 
     It 'adds no log lines when the newest run in backup.log succeeded' {

@@ -36,6 +36,17 @@ Describe 'Send-BackupNotification through smtp4dev' {
         }
     }
 
+    It 'reads BACKUP_NOTIFICATION_EMAIL as an RFC 5322 address list: a comma in a quoted name separates nothing' {
+        $to = New-Recipient
+        $other = New-Recipient
+        Set-SmtpEnvironment "`"Василев, Захари`" <$to>, $other"
+        $result = Send-BackupNotification -Status Success -PassThru -ErrorAction Stop
+        $result.Recipients | Should -Be @($to, $other)
+        (Wait-Delivered $to).Raw | Should -Match ([regex]::Escape($to))
+        $env:BACKUP_NOTIFICATION_EMAIL = "$to; $other"
+        (Send-BackupNotification -Status Success -PassThru -ErrorAction Stop).Recipients | Should -Be @($to, $other)
+    }
+
     It 'sends upstream''s failure mail with the error escaped in HTML' {
         $to = New-Recipient
         Set-SmtpEnvironment $to

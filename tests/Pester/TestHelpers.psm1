@@ -232,7 +232,8 @@ function Get-DeliveredMessage {
 }
 
 function New-TestCertificate {
-    <# A self-signed certificate for localhost and 127.0.0.1, with its private key, for a TLS-speaking scripted peer. #>
+    <# A self-signed certificate for localhost and 127.0.0.1, with its private key, for a TLS-speaking scripted peer; -Expired ended yesterday. #>
+    param([switch] $Expired)
     $key = [System.Security.Cryptography.RSA]::Create(2048)
     $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=localhost', $key,
         [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
@@ -240,7 +241,8 @@ function New-TestCertificate {
     $names.AddDnsName('localhost')
     $names.AddIpAddress([System.Net.IPAddress]::Loopback)
     $request.CertificateExtensions.Add($names.Build())
-    $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddDays(-1), [DateTimeOffset]::UtcNow.AddDays(30))
+    $notAfter = $Expired ? [DateTimeOffset]::UtcNow.AddDays(-1) : [DateTimeOffset]::UtcNow.AddDays(30)
+    $certificate = $request.CreateSelfSigned($notAfter.AddDays(-31), $notAfter)
     [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($certificate.Export('Pfx'))
 }
 
@@ -253,9 +255,12 @@ function Start-ScriptedSmtpPeer {
     An SMTP server on loopback that answers as told, for replies smtp4dev cannot give. A reply given as several values
     is used in turn, across connections, the last one repeating: '451 ...', '250 ...' is a greylisting server.
     -AuthReply offers AUTH; -Certificate with -StartTls offers STARTTLS, with -TlsFirst speaks TLS from the first byte
-    (port 465's way). -Silent accepts connections and never answers. -DropBeforeDot resets that many connections
-    after reading a few lines of the message; -DropAfterData hangs up after the final dot without answering.
-    Every line it receives, and each connection ('CONNECT') and final dot ('DOT'), goes to .Log.
+    (port 465's way). -Silent accepts connections and never answers; -ReplyDelaySeconds waits that long before the
+    greeting and each reply. -DropBeforeDot resets that many connections after reading -DropLines lines of the message
+    (0: at once after 354); -DropAfterData hangs up after the final dot without answering. -MaxSize offers SIZE and
+    refuses a bigger message as Postfix does: at MAIL FROM when its SIZE= says so, else after the final dot.
+    Every line it receives, and each connection ('CONNECT') and final dot ('DOT'), goes to .Log; -KeepMessages keeps
+    each message's lines, as received, in .Messages.
     #>
     param(
         [string] $Greeting = '220 peer.test ESMTP',
@@ -268,16 +273,22 @@ function Start-ScriptedSmtpPeer {
         [switch] $TlsFirst,
         [switch] $Silent,
         [int] $DropBeforeDot,
+        [int] $DropLines = 20,
         [switch] $DropAfterData,
+        [double] $ReplyDelaySeconds = 0,
+        [long] $MaxSize = 0,
+        [switch] $KeepMessages,
         [int] $Port = 0
     )
     $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, $Port)
     $listener.Start()
     $log = [System.Collections.Concurrent.ConcurrentQueue[string]]::new()
+    $messages = [System.Collections.Concurrent.ConcurrentQueue[string]]::new()
     $script = @{
         Greeting = $Greeting; Mail = $MailReply; Rcpt = $RcptReply; Data = $DataReply; Auth = $AuthReply; Certificate = $Certificate
         StartTls = $StartTls.IsPresent; TlsFirst = $TlsFirst.IsPresent; Silent = $Silent.IsPresent; DropBeforeDot = $DropBeforeDot
-        DropAfterData = $DropAfterData.IsPresent; Used = [hashtable]::Synchronized(@{})
+        DropLines = $DropLines; DropAfterData = $DropAfterData.IsPresent; Delay = [int]($ReplyDelaySeconds * 1000); MaxSize = $MaxSize
+        KeepMessages = $KeepMessages.IsPresent; Messages = $messages; Used = [hashtable]::Synchronized(@{})
     }
     # Two workers share the listener, as a real server serves connections side by side (a TLS-first server must
     # answer a second connection while the first waits for its handshake).
@@ -297,6 +308,11 @@ function Start-ScriptedSmtpPeer {
             $writer.AutoFlush = $true
             $reader, $writer
         }
+        function Reply([string] $text) {
+            if ($script.Delay -gt 0) { Start-Sleep -Milliseconds $script.Delay }
+            $writer.WriteLine($text)
+        }
+        $tooBig = '552 5.3.4 Message size exceeds fixed limit'
         function AsServer($stream) {
             $ssl = [System.Net.Security.SslStream]::new($stream, $false)
             $ssl.ReadTimeout = 20000
@@ -313,45 +329,59 @@ function Start-ScriptedSmtpPeer {
                 if ($script.Silent) { while ($stream.Read([byte[]]::new(1024), 0, 1024) -gt 0) { }; continue }
                 if ($script.TlsFirst) { $stream = AsServer $stream }
                 $reader, $writer = Open $stream
-                $writer.WriteLine($script.Greeting)
+                Reply $script.Greeting
                 if ($script.Greeting -notmatch '^220') { Start-Sleep -Milliseconds 200; continue }
                 $secure = $script.TlsFirst
                 :session while ($null -ne ($line = $reader.ReadLine())) {
                     $log.Enqueue($line)
                     switch -regex ($line) {
                         '^(EHLO|HELO)' {
-                            $writer.WriteLine('250-peer.test')
+                            Reply '250-peer.test'
+                            if ($script.MaxSize -gt 0) { $writer.WriteLine("250-SIZE $($script.MaxSize)") }
                             if ($script.StartTls -and -not $secure) { $writer.WriteLine('250-STARTTLS') }
                             if ($script.Auth) { $writer.WriteLine('250-AUTH PLAIN LOGIN') }
                             $writer.WriteLine('250 8BITMIME')
                         }
                         '^STARTTLS' {
-                            $writer.WriteLine('220 2.0.0 ready for TLS')
+                            Reply '220 2.0.0 ready for TLS'
                             $reader, $writer = Open (AsServer $stream)
                             $secure = $true
                         }
-                        '^AUTH' { $writer.WriteLine((Next 'Auth')) }
-                        '^MAIL' { $writer.WriteLine((Next 'Mail')) }
-                        '^RCPT' { $writer.WriteLine((Next 'Rcpt')) }
+                        '^AUTH' { Reply (Next 'Auth') }
+                        '^MAIL' {
+                            $declared = $line -match 'SIZE=(\d+)' ? [long]$Matches[1] : 0
+                            Reply ($script.MaxSize -gt 0 -and $declared -gt $script.MaxSize ? $tooBig : (Next 'Mail'))
+                        }
+                        '^RCPT' { Reply (Next 'Rcpt') }
                         '^DATA' {
-                            $writer.WriteLine('354 go ahead')
-                            if ([int]$used['Drop'] -lt $script.DropBeforeDot) {
+                            $drop = [int]$used['Drop'] -lt $script.DropBeforeDot
+                            # Dropping at once: TCP_CORK (Linux) holds the 354 back, to leave together with the FIN.
+                            if ($drop -and $script.DropLines -eq 0) { try { $client.Client.SetRawSocketOption(6, 3, [BitConverter]::GetBytes(1)) } catch { } }
+                            Reply '354 go ahead'
+                            if ($drop) {
                                 $used['Drop'] = [int]$used['Drop'] + 1
-                                for ($i = 0; $i -lt 20; $i++) { $null = $reader.ReadLine() }
+                                for ($i = 0; $i -lt $script.DropLines; $i++) { $null = $reader.ReadLine() }
                                 $log.Enqueue('DROP')
                                 # Closing with unread data resets the connection: the sender's next write fails.
-                                $client.Client.LingerState = [System.Net.Sockets.LingerOption]::new($true, 0)
+                                if ($script.DropLines -gt 0) { $client.Client.LingerState = [System.Net.Sockets.LingerOption]::new($true, 0) }
                                 break session
                             }
-                            while ($null -ne ($body = $reader.ReadLine()) -and $body -ne '.') { }
+                            $received = 0L
+                            $kept = $script.KeepMessages ? [System.Text.StringBuilder]::new() : $null
+                            while ($null -ne ($body = $reader.ReadLine()) -and $body -ne '.') {
+                                $received += $body.Length + 2
+                                if ($kept) { $null = $kept.AppendLine($body) }
+                            }
                             if ($null -eq $body) { break session }
                             $log.Enqueue('DOT')
                             if ($script.DropAfterData) { break session }
-                            $writer.WriteLine((Next 'Data'))
+                            $refused = $script.MaxSize -gt 0 -and $received -gt $script.MaxSize
+                            if ($kept -and -not $refused) { $script.Messages.Enqueue($kept.ToString()) }
+                            Reply ($refused ? $tooBig : (Next 'Data'))
                         }
-                        '^(RSET|NOOP)' { $writer.WriteLine('250 2.0.0 OK') }
-                        '^QUIT' { $writer.WriteLine('221 2.0.0 bye'); break session }
-                        default { $writer.WriteLine('502 5.5.2 not implemented') }
+                        '^(RSET|NOOP)' { Reply '250 2.0.0 OK' }
+                        '^QUIT' { Reply '221 2.0.0 bye'; break session }
+                        default { Reply '502 5.5.2 not implemented' }
                     }
                 }
             } catch {
@@ -359,7 +389,7 @@ function Start-ScriptedSmtpPeer {
             } finally { $client.Dispose() }
         }
     } }
-    [pscustomobject]@{ Port = $listener.LocalEndpoint.Port; Listener = $listener; Job = $job; Log = $log }
+    [pscustomobject]@{ Port = $listener.LocalEndpoint.Port; Listener = $listener; Job = $job; Log = $log; Messages = $messages }
 }
 
 function Stop-ScriptedSmtpPeer([Parameter(Mandatory)] $Peer) {

@@ -86,8 +86,42 @@ public sealed class MailSettings
         };
     }
 
-    public static IReadOnlyList<string> SplitAddresses(string value) =>
-        value.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    /// <summary>
+    /// An address list as RFC 5322 reads it: a comma inside a quoted display name ("Василев, Захари" &lt;z@example.bg&gt;)
+    /// separates nothing. Semicolons, which Outlook writes between addresses, separate too. A list MimeKit cannot read
+    /// is split at every comma and semicolon, so that each part's own error names it.
+    /// </summary>
+    public static IReadOnlyList<string> SplitAddresses(string value)
+    {
+        var list = SemicolonsAsCommas(value);
+        return InternetAddressList.TryParse(list, out var parsed) && parsed.Count > 0
+               && parsed.All(a => a is MailboxAddress mailbox && mailbox.Address.Contains('@', StringComparison.Ordinal))
+            ? parsed.Mailboxes.Select(m => m.ToString()).ToList()
+            : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    private static string SemicolonsAsCommas(string value)
+    {
+        var text = value.ToCharArray();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '\\')
+            {
+                i++;
+            }
+            else if (text[i] == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (text[i] == ';' && !quoted)
+            {
+                text[i] = ',';
+            }
+        }
+
+        return new string(text);
+    }
 
     private static MailboxAddress ParseMailbox(string key, string value) =>
         MailboxAddress.TryParse(value, out var mailbox) && mailbox.Address.Contains('@', StringComparison.Ordinal)

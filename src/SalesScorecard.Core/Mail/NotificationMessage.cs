@@ -36,6 +36,55 @@ public static class NotificationMessage
         return message;
     }
 
+    /// <summary>
+    /// The mail cut down to fit a server's size limit, saying so: the details keep their beginning and end, the log
+    /// its newest lines. Null when even the shortest form does not fit.
+    /// </summary>
+    public static MimeMessage? BuildToFit(NotificationFacts facts, MailSettings settings, long limit)
+    {
+        var note = KeyValuePair.Create("Shortened",
+            $"This mail was shortened to fit the mail server's limit of {limit.ToString("N0", CultureInfo.InvariantCulture)} bytes: " +
+            "the details and the lines of backup.log are cut (backup.log on the backup host has them whole).");
+        // The server counts the headers it adds (Received:, its own checks) against the limit too.
+        var room = limit - Math.Min(limit / 20, 4096);
+        for (var keep = 256 * 1024; keep >= 64; keep /= 2)
+        {
+            var message = Build(Shortened(facts, keep) with { Notes = [.. facts.Notes, note] }, settings);
+            using var measure = new MimeKit.IO.MeasuringStream();
+            message.WriteTo(FormatOptions.Default, measure);
+            if (measure.Length <= room)
+            {
+                return message;
+            }
+        }
+
+        return null;
+    }
+
+    private static NotificationFacts Shortened(NotificationFacts facts, int keep)
+    {
+        var lines = new List<string>();
+        var used = 0;
+        foreach (var line in facts.LogTail.Reverse().Select(l => Cut(l, Math.Max(64, keep / 4))))
+        {
+            if (used + line.Length > keep)
+            {
+                break;
+            }
+
+            lines.Insert(0, line);
+            used += line.Length;
+        }
+
+        return facts with { ErrorMessage = facts.ErrorMessage is { } details ? Cut(details, keep) : null, LogTail = lines };
+    }
+
+    /// <summary>The beginning and the end: pg_dump says what failed first, and where it stopped last.</summary>
+    private static string Cut(string text, int keep) =>
+        text.Length <= keep
+            ? text
+            : $"{text[..(keep / 2)]} … [{(text.Length - keep).ToString("N0", CultureInfo.InvariantCulture)} characters cut] … {text[^(keep / 2)..]}";
+
     private static DateTime Local(DateTime utc, MailSettings settings) =>
         TimeZoneInfo.ConvertTimeFromUtc(DateTime.SpecifyKind(utc, DateTimeKind.Utc), settings.TimeZone);
 

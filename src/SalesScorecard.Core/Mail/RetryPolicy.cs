@@ -1,8 +1,8 @@
 namespace SalesScorecard.Mail;
 
 /// <summary>
-/// How a send retries. Someone waiting (Send-BackupNotification, Test-SmtpSettings) gets up to three quick attempts
-/// within SMTP_TIMEOUT_SECONDS; an unattended run (-Notify) gets attempts spaced further and further apart for
+/// How a send retries. Someone waiting (Send-BackupNotification, Test-SmtpSettings) gets up to three quick attempts,
+/// none started after SMTP_TIMEOUT_SECONDS; an unattended run (-Notify) gets attempts spaced further and further apart for
 /// SMTP_RETRY_SECONDS, because greylisting servers defer a first attempt for minutes (postgrey: 5).
 /// </summary>
 public sealed class RetryPolicy
@@ -22,7 +22,7 @@ public sealed class RetryPolicy
 
     public int MaxAttempts { get; }
 
-    /// <summary>Whether SMTP_TIMEOUT_SECONDS bounds all attempts together rather than each one.</summary>
+    /// <summary>Whether the retries must start within SMTP_TIMEOUT_SECONDS (someone is waiting) rather than SMTP_RETRY_SECONDS.</summary>
     public bool OneDeadline { get; }
 
     public static RetryPolicy Quick(MailSettings settings) => new(settings.Timeout, TimeSpan.FromMilliseconds(500), 3, oneDeadline: true);

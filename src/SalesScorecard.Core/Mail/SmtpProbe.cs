@@ -39,7 +39,6 @@ public static class SmtpProbe
         private readonly ProbeRun _run;
         private readonly ProbeClient _client = new();
         private readonly List<MailboxAddress> _accepted = [];
-        private CancellationTokenSource? _deadline;
         private MailSettings? _mail;
         private TlsObservation? _tls;
         private IPAddress[] _addresses = [];
@@ -60,14 +59,15 @@ public static class SmtpProbe
         /// <summary>The mail settings; every step after Settings runs only when Settings passed, which sets them.</summary>
         private MailSettings Mail => _mail!;
 
-        /// <summary>The whole probe's time limit (SMTP_TIMEOUT_SECONDS), from the first packet on.</summary>
-        private CancellationToken Token => _deadline!.Token;
+        /// <summary>
+        /// The probe's own cancellation: SMTP_TIMEOUT_SECONDS bounds the DNS look-up, the connection and then each reply
+        /// (MailKit's Timeout), as when mail is sent, not the whole probe.
+        /// </summary>
+        private CancellationToken Token => _cancellationToken;
 
         public async Task<SmtpTestResult> RunAsync()
         {
             await _run.StepAsync("Settings", () => Task.FromResult(Settings())).ConfigureAwait(false);
-            _deadline = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
-            _deadline.CancelAfter(_mail?.Timeout ?? TimeSpan.FromSeconds(30));
             _tls = new TlsObservation(_mail?.TrustedCertificateSha256);
             await _run.StepAsync("Dns", DnsAsync).ConfigureAwait(false);
             await _run.StepAsync("Connect", ConnectAsync).ConfigureAwait(false);
@@ -84,7 +84,6 @@ public static class SmtpProbe
         {
             _socket?.Dispose();
             _client.Dispose();
-            _deadline?.Dispose();
         }
 
         private StepOutcome Settings()
@@ -133,7 +132,8 @@ public static class SmtpProbe
         {
             try
             {
-                _addresses = await Dns.GetHostAddressesAsync(Mail.Host, Token).ConfigureAwait(false);
+                using var limit = WithinTimeout();
+                _addresses = await Dns.GetHostAddressesAsync(Mail.Host, limit.Token).ConfigureAwait(false);
                 return (SmtpStepStatus.Passed, $"{Mail.Host} is {string.Join(", ", _addresses.Select(a => a.ToString()))}.");
             }
             catch (SocketException e)
@@ -151,7 +151,8 @@ public static class SmtpProbe
                 var candidate = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
                 try
                 {
-                    await candidate.ConnectAsync(address, Mail.Port, Token).ConfigureAwait(false);
+                    using var limit = WithinTimeout();
+                    await candidate.ConnectAsync(address, Mail.Port, limit.Token).ConfigureAwait(false);
                     _socket = candidate;
                     return (SmtpStepStatus.Passed, $"TCP connection to {address}:{Mail.Port}.");
                 }
@@ -171,7 +172,7 @@ public static class SmtpProbe
             var mail = Mail;
             try
             {
-                await SmtpNotifier.ConnectAsync(_client, mail, _tls!, _socket, Token).ConfigureAwait(false);
+                await SmtpConnection.ConnectAsync(_client, mail, _tls!, _socket, Token).ConfigureAwait(false);
             }
             catch (SslHandshakeException e)
             {
@@ -180,6 +181,14 @@ public static class SmtpProbe
                 return mail.Security == SmtpSecurity.StartTls
                     ? (SmtpStepStatus.Passed, "The server greeted and answered EHLO, offering STARTTLS.")
                     : (SmtpStepStatus.Skipped, "With SslOnConnect the TLS handshake comes before EHLO.");
+            }
+            catch (SmtpCommandException e)
+            {
+                // A greeting other than 220: Postfix's "421 4.3.2 Service not available", a 554 for a blocked client.
+                _run.Advise(SmtpReplies.IsTemporary(e)
+                    ? "The server is busy or not accepting mail now (a 4xx greeting): try again later; the settings may be right."
+                    : "The server refuses connections from this machine (a 5xx greeting): ask its administrator, or use another server.");
+                return (SmtpStepStatus.Failed, $"The server answered {(int)e.StatusCode} {e.Message.TrimEnd('.')} when connecting, instead of greeting with 220.");
             }
             catch (NotSupportedException)
             {
@@ -214,10 +223,16 @@ public static class SmtpProbe
             }
 
             var certificate = _tls!.Certificate;
+            if (_tls.PinnedButExpired)
+            {
+                _run.Advise(_tls.ExpiredPinWarning(mail.Server));
+            }
+
             var names = certificate?.Extensions.OfType<X509SubjectAlternativeNameExtension>().SelectMany(e => e.EnumerateDnsNames()).ToList() ?? [];
-            return (SmtpStepStatus.Passed,
+            return (_tls.PinnedButExpired ? SmtpStepStatus.Warning : SmtpStepStatus.Passed,
                 $"{_client.SslProtocol}, {_client.SslCipherSuite}; certificate {certificate?.Subject} (names: {string.Join(", ", names)}), issuer {certificate?.Issuer}, " +
-                $"valid until {certificate?.NotAfter.ToUniversalTime():yyyy-MM-dd}; {(_tls.Pinned ? "trusted by SMTP_TRUSTED_CERT" : "trusted by the system")}.");
+                $"valid until {certificate?.NotAfter.ToUniversalTime():yyyy-MM-dd}{(_tls.PinnedButExpired ? " (expired)" : string.Empty)}; " +
+                $"{(_tls.Pinned ? "trusted by SMTP_TRUSTED_CERT" : "trusted by the system")}.");
         }
 
         private async Task<StepOutcome> AuthenticateAsync()
@@ -231,7 +246,7 @@ public static class SmtpProbe
 
             try
             {
-                await _client.AuthenticateAsync(mail.User, mail.Password ?? string.Empty, Token).ConfigureAwait(false);
+                await SmtpConnection.AuthenticateAsync(_client, mail, Token).ConfigureAwait(false);
                 return (SmtpStepStatus.Passed, $"Logged in as '{mail.User}' (offered: {offered}).");
             }
             catch (AuthenticationException e) when (e.InnerException is SmtpCommandException command && SmtpReplies.IsTemporary(command))
@@ -266,7 +281,9 @@ public static class SmtpProbe
                 await _client.CommandAsync("RSET", Token).ConfigureAwait(false);
                 _run.Advise(SmtpReplies.IsTemporary((int)from.StatusCode)
                     ? $"The server deferred the sender {TryLater}"
-                    : $"The server will not send as {mail.From.Address}: set SMTP_FROM to an address the account may use (SendGrid: a verified sender).");
+                    : WantsLogin((int)from.StatusCode, from.Response)
+                        ? $"The server wants a login before MAIL FROM. {SmtpFailures.LoginAdvice}"
+                        : $"The server will not send as {mail.From.Address}: set SMTP_FROM to an address the account may use (SendGrid: a verified sender).");
                 return (SmtpStepStatus.Failed, $"MAIL FROM:<{mail.From.Address}>: {(int)from.StatusCode} {from.Response}");
             }
 
@@ -293,13 +310,24 @@ public static class SmtpProbe
                 return (SmtpStepStatus.Passed, detail);
             }
 
-            _run.Advise(refused.FirstOrDefault(r => r.BlamesSender) is { } sender
+            _run.Advise(refused.FirstOrDefault(r => WantsLogin(r.Code, r.Reply)) is { } login
+                ? $"The server wants a login: it answered {login.Code} {login.Reply} at RCPT TO. {SmtpFailures.LoginAdvice}"
+                : refused.FirstOrDefault(r => r.BlamesSender) is { } sender
                 ? $"The server refuses the sender {mail.From.Address} ({sender.Code} {sender.Reply}), answering at RCPT TO: set SMTP_FROM to an address the account may send as."
                 : refused.All(r => !r.Permanent)
                     ? $"The server deferred {string.Join(", ", refused.Select(r => r.Mailbox.Address))} {TryLater}"
                     : $"The server refuses {string.Join(", ", refused.Select(r => r.Mailbox.Address))}: check BACKUP_NOTIFICATION_EMAIL.");
             // Mail still reaches the accepted recipients: only refusing them all is a failure.
             return (_accepted.Count == 0 ? SmtpStepStatus.Failed : SmtpStepStatus.Warning, detail);
+        }
+
+        private bool WantsLogin(int code, string reply) => SmtpReplies.WantsLogin(Mail, _client.AuthenticationMechanisms.Count > 0, code, reply);
+
+        private CancellationTokenSource WithinTimeout()
+        {
+            var limit = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken);
+            limit.CancelAfter(Mail.Timeout);
+            return limit;
         }
 
         private async Task<StepOutcome> SendAsync()

@@ -51,7 +51,7 @@ public static class SettingNames
         new(BackupNotificationEmail, null, IsSecret: false, "Recipients of notification mail, comma separated."),
         new(SmtpSecurity, null, IsSecret: false, "StartTls (default), SslOnConnect (default for port 465) or None; never a silent fallback to plain text."),
         new(SmtpTrustedCert, null, IsSecret: false, "A server certificate to trust even if self-signed: a .cer/.crt/.pem file or its SHA-256 fingerprint."),
-        new(SmtpTimeoutSeconds, "30", IsSecret: false, "Deadline for one send, connection and quick retries included."),
+        new(SmtpTimeoutSeconds, "30", IsSecret: false, "How long to wait for the connection and for each reply of the server; quick retries start within it."),
         new(SmtpRetrySeconds, "600", IsSecret: false, "How long -Notify keeps retrying a mail the server deferred (4xx, greylisting) or could not take, in spaced attempts; 0: only quick retries."),
         new(NotificationTimeZone, null, IsSecret: false, "Time zone of times in mail (IANA or Windows id); default: the machine's."),
         new(NotificationCulture, null, IsSecret: false, "Culture of dates in mail, e.g. bg-BG; default: the current culture."),

@@ -200,4 +200,23 @@ public sealed class NotificationMessageTests
         Assert.Contains("Offsite copy: s3://bucket/nightly/backup-x (FAILED: no complete copy is on the store)", text, StringComparison.Ordinal);
         Assert.Contains("Error: OffsiteCopyFailed", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AMailTooBigForTheServerIsCutToItsLimitKeepingTheBeginningTheEndAndTheNewestLogLines()
+    {
+        var facts = Failure("FIRST " + string.Concat(Enumerable.Repeat("pg_dump: error: out of memory ", 20_000)) + " LAST") with
+        {
+            LogTail = Enumerable.Range(1, 20).Select(i => $"line {i} " + new string('x', 5_000)).ToList(),
+        };
+        var message = NotificationMessage.BuildToFit(facts, Settings, 50_000)!;
+        using var measure = new MimeKit.IO.MeasuringStream();
+        message.WriteTo(measure);
+        Assert.True(measure.Length <= 50_000, $"{measure.Length} bytes");
+        Assert.Contains("shortened to fit the mail server's limit of 50,000 bytes", message.TextBody, StringComparison.Ordinal);
+        Assert.Contains("FIRST pg_dump", message.TextBody, StringComparison.Ordinal);
+        Assert.Contains("memory  LAST", message.TextBody, StringComparison.Ordinal);
+        Assert.Contains("line 20 ", message.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain("line 1 ", message.TextBody, StringComparison.Ordinal);
+        Assert.Null(NotificationMessage.BuildToFit(facts, Settings, 500));
+    }
 }
