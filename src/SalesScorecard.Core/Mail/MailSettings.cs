@@ -76,7 +76,7 @@ public sealed class MailSettings
             Password = settings.Get(SettingNames.SmtpPass),
             From = ParseMailbox(SettingNames.SmtpFrom, settings.Get(SettingNames.SmtpFrom)!),
             Recipients = (recipients ?? SplitAddresses(settings.Get(SettingNames.BackupNotificationEmail)!))
-                .Select(r => ParseMailbox(SettingNames.BackupNotificationEmail, r)).ToList(),
+                .Select((r, i) => ParseMailbox(SettingNames.BackupNotificationEmail, r, i + 1)).ToList(),
             Security = ParseSecurity(settings.Get(SettingNames.SmtpSecurity), port),
             TrustedCertificateSha256 = ParseTrustedCertificate(settings, currentDirectory),
             Timeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.SmtpTimeoutSeconds, 1, 600)),
@@ -123,10 +123,11 @@ public sealed class MailSettings
         return new string(text);
     }
 
-    private static MailboxAddress ParseMailbox(string key, string value) =>
+    // The errors below say what is wrong and never quote the value: a secret pasted on the wrong line must not reach a log.
+    private static MailboxAddress ParseMailbox(string key, string value, int? entry = null) =>
         MailboxAddress.TryParse(value, out var mailbox) && mailbox.Address.Contains('@', StringComparison.Ordinal)
             ? mailbox
-            : throw Invalid(key, $"'{value}' is not an email address (write name@example.org or Name <name@example.org>)");
+            : throw Invalid(key, $"{(entry is null ? "it" : $"address {entry} of the list")} is not an email address (write name@example.org or Name <name@example.org>)");
 
     private static SmtpSecurity ParseSecurity(string? value, int port) => value?.Trim().ToLowerInvariant() switch
     {
@@ -134,7 +135,7 @@ public sealed class MailSettings
         "starttls" => SmtpSecurity.StartTls,
         "sslonconnect" or "ssl" or "tls" => SmtpSecurity.SslOnConnect,
         "none" => SmtpSecurity.None,
-        _ => throw Invalid(SettingNames.SmtpSecurity, $"'{value}' is not StartTls, SslOnConnect or None"),
+        _ => throw Invalid(SettingNames.SmtpSecurity, "it is not StartTls, SslOnConnect or None"),
     };
 
     private static string? ParseTrustedCertificate(ScorecardSettings settings, string currentDirectory)
@@ -159,7 +160,7 @@ public sealed class MailSettings
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            throw Invalid(SettingNames.SmtpTrustedCert, $"'{path}' is neither a readable certificate file nor a SHA-256 fingerprint ({e.Message})");
+            throw Invalid(SettingNames.SmtpTrustedCert, $"it is neither a SHA-256 fingerprint (64 hex digits) nor a certificate file that can be read ({e.GetType().Name})");
         }
     }
 
@@ -187,7 +188,7 @@ public sealed class MailSettings
         }
         catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
         {
-            throw Invalid(SettingNames.NotificationTimeZone, $"'{id}' is not a known time zone (for example Europe/Sofia)");
+            throw Invalid(SettingNames.NotificationTimeZone, "it is not a known time zone (for example Europe/Sofia)");
         }
     }
 
@@ -204,7 +205,7 @@ public sealed class MailSettings
         }
         catch (CultureNotFoundException)
         {
-            throw Invalid(SettingNames.NotificationCulture, $"'{name}' is not a known culture (for example bg-BG or en-GB)");
+            throw Invalid(SettingNames.NotificationCulture, "it is not a known culture (for example bg-BG or en-GB)");
         }
     }
 
