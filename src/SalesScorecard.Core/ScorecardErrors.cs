@@ -69,6 +69,9 @@ public static class ScorecardErrors
     public static readonly ScorecardError DestinationInsecure = new(nameof(DestinationInsecure), ScorecardErrorCategory.SecurityError,
         "The backup folder, or a file in it, is writable by others or is a symbolic link; nothing was written. Make it owner-only (chmod 700) and remove the link.");
 
+    public static readonly ScorecardError DestinationNotFound = new(nameof(DestinationNotFound), ScorecardErrorCategory.ObjectNotFound,
+        "The backup folder to read does not exist: a typo in -Destination or BACKUP_DIR, or a disk that is not mounted. Check the path.");
+
     public static readonly ScorecardError DestinationNotWritable = new(nameof(DestinationNotWritable), ScorecardErrorCategory.PermissionDenied,
         "The backup folder cannot be created or written, or is a file. Choose another -Destination or BACKUP_DIR, or fix its permissions.");
 

@@ -39,6 +39,7 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
         }
 
         var destination = settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
+        BackupCatalog.RequireFolder(destination);
         if (Latest)
         {
             if (BackupCatalog.Latest(destination) is { } latest)

@@ -140,6 +140,17 @@ Describe 'Get-ScorecardBackup -Name' {
         $failures | Should -BeNullOrEmpty
     }
 
+    It 'fails with DestinationNotFound (ObjectNotFound) for a folder that does not exist, a typo or an unmounted disk, with or without -Latest' {
+        $missing = Join-Path $Shared 'no-such-folder'
+        foreach ($call in { Get-ScorecardBackup -Destination $missing -ErrorAction Stop }, { Get-ScorecardBackup -Destination $missing -Latest -ErrorAction Stop }) {
+            $err = $call | Should -Throw -PassThru
+            $err.FullyQualifiedErrorId | Should -BeLike 'DestinationNotFound,*'
+            $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $err.Exception.Message | Should -Match ([regex]::Escape($missing))
+        }
+        Get-ScorecardBackup -Destination (New-Item -ItemType Directory -Path (New-Destination)).FullName -ErrorAction Stop | Should -BeNullOrEmpty -Because 'an empty folder is no error'
+    }
+
     It 'finds a plain name in any case, without an error' {
         (Get-ScorecardBackup -Destination $Shared -Name $SharedBackup.Name.ToUpperInvariant() -ErrorAction Stop).Name | Should -Be $SharedBackup.Name
     }

@@ -113,6 +113,16 @@ public static class BackupCatalog
             .FirstOrDefault();
     }
 
+    /// <summary>A folder backups are read from must exist: an empty list would hide a typo or a disk that is not mounted.</summary>
+    public static void RequireFolder(string destination)
+    {
+        if (!Directory.Exists(destination))
+        {
+            throw new ScorecardException(ScorecardErrors.DestinationNotFound,
+                $"The backup folder '{destination}' does not exist. Check -Destination or BACKUP_DIR for a typo, or mount the disk it is on.", destination);
+        }
+    }
+
     public static ScorecardException NoBackup(string destination) =>
         new(ScorecardErrors.BackupNotFound, $"There is no successful backup in '{destination}'.", destination);
 
