@@ -61,7 +61,7 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
     private void WriteOffsite(ScorecardSettings settings)
     {
         var direct = OffsiteOptions.BackupDirStore(settings);
-        var options = OffsiteOptions.FromSettings(settings, Environment.GetEnvironmentVariable, direct)
+        var options = OffsiteOptions.FromSettings(settings, direct)
             ?? throw OffsiteOptions.NotConfigured();
         using var store = OffsiteStore.Open(options);
         if (Latest)

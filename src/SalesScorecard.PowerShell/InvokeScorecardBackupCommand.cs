@@ -66,7 +66,7 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
             var direct = OffsiteOptions.BackupDirStore(settings);
             destination = direct?.StateFolder(Environment.GetEnvironmentVariable) ?? settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
             logStart = new BackupLog(destination).Length;
-            using var store = OffsiteOptions.FromSettings(settings, Environment.GetEnvironmentVariable, direct) is { } options ? OffsiteStore.Open(options) : null;
+            using var store = OffsiteOptions.FromSettings(settings, direct) is { } options ? OffsiteStore.Open(options) : null;
             var (backup, offsiteFailure) = Backup(settings, destination, store, direct is not null);
             if (backup is null)
             {

@@ -54,7 +54,7 @@ public sealed class RestoreScorecardBackupCommand : ScorecardDatabaseCmdlet
             // A backup on the store (s3://bucket/prefix/backup-...) is streamed into pg_restore, never copied to disk first.
             var source = InputObject?.Path ?? ProviderPath(Path)!;
             var offsite = OffsiteLocation.IsOffsite(source) ? OffsiteLocation.ParseBackup(source, nameof(Path)) : default;
-            using var store = offsite.Location is null ? null : OffsiteStore.Open(OffsiteOptions.FromSettings(settings, Environment.GetEnvironmentVariable, offsite.Location)!);
+            using var store = offsite.Location is null ? null : OffsiteStore.Open(OffsiteOptions.FromSettings(settings, offsite.Location)!);
             var action = Clean ? "Restore, dropping and replacing the objects the backup holds" : "Restore into";
             if (!ShouldProcess($"database '{TargetDatabase}' on {url.Host}:{url.Port} from {source}", action))
             {

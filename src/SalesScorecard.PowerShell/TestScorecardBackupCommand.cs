@@ -73,7 +73,7 @@ public sealed class TestScorecardBackupCommand : ScorecardDatabaseCmdlet
             var source = InputObject?.Path ?? ProviderPath(Path);
             var named = source is not null && OffsiteLocation.IsOffsite(source) ? OffsiteLocation.ParseBackup(source, nameof(Path)) : default;
             var testsStore = named.Location is not null || Offsite || (ParameterSetName == "Latest" && direct is not null);
-            var options = OffsiteOptions.FromSettings(settings, Environment.GetEnvironmentVariable, named.Location ?? direct);
+            var options = OffsiteOptions.FromSettings(settings, named.Location ?? direct);
             if (testsStore && options is null)
             {
                 throw OffsiteOptions.NotConfigured();

@@ -295,3 +295,150 @@ Describe 'Offsite backup streamed to a store that is down or refuses it' {
         if ($Bucket -ne 'no-such-bucket') { Get-StoredKey $remote | Should -BeNullOrEmpty }
     }
 }
+
+# Issue 19: a store that accepts the connection and never answers (s3rver under SIGSTOP) made the nightly run hang for
+# 20 minutes and more after its local backup, holding the lock, with no OFFSITE line and no mail; remote-only mode and the
+# watchdog hung as long. Every store request is bounded by BACKUP_S3_TIMEOUT_SECONDS (3 s here), the whole copy by a
+# budget derived from it (four time-outs and the archive's bytes at 1 MiB/s).
+Describe 'Offsite store that accepts connections and never answers' -Skip:(-not $IsLinux) {
+    BeforeAll {
+        $script:S3 = Start-PrivateS3
+        $script:Remote = Set-TestS3Environment -Endpoint $S3.Endpoint -Bucket $S3.Bucket
+        $env:BACKUP_S3_TIMEOUT_SECONDS = '3'
+        # What the tests allow a run against the silent store: the budget, the failure mail, and room for a busy machine.
+        $script:Bound = [TimeSpan]::FromSeconds(60)
+    }
+    AfterEach {
+        # Never leave the store stopped: the next test, and the file's AfterAll, need it to answer.
+        Resume-PrivateS3 $S3
+    }
+    AfterAll {
+        Stop-PrivateS3 $S3
+        Clear-SettingEnvironment -Names @((Get-ScorecardConfig).Name) | Out-Null
+    }
+
+    It 'ends the nightly copy within the bound with OffsiteCopyFailed (OffsiteNotReachable), OFFSITE and FAILED lines, the mail, exit 1 and the lock released' {
+        $to = Set-SmtpEnvironment
+        $destination = New-Destination
+        Suspend-PrivateS3 $S3
+        $took = Measure-Command {
+            $script:Hung = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -Notify -ErrorVariable failures -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        }
+        $took | Should -BeLessThan $Bound
+        $Hung.Status | Should -Be 'Succeeded'
+        $Hung.OffsiteVerified | Should -BeFalse
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'OffsiteCopyFailed,*'
+        $failures[0].Exception.InnerException.ErrorId | Should -Be 'OffsiteNotReachable'
+        $failures[0].Exception.Message | Should -Match 'BACKUP_S3_TIMEOUT_SECONDS'
+        $log = Get-Content (Join-Path $destination 'backup.log')
+        $log | Where-Object { $_ -match "OFFSITE\s+$($Hung.Name) was not copied to .*OffsiteNotReachable" } | Should -HaveCount 1
+        $log | Where-Object { $_ -match 'FAILED\s+OffsiteCopyFailed: ' } | Should -HaveCount 1
+        $message = Get-DeliveredMessage -To $to -WaitSeconds 10
+        $message | Should -HaveCount 1
+        $message.Text | Should -Match 'The local backup is fine; its offsite copy failed'
+        $message.Text | Should -Match 'OffsiteNotReachable'
+
+        # A second run right after, in a pwsh of its own as cron runs it: the lock is free, its local backup is made,
+        # its copy fails the same way, within the bound, and it exits 1.
+        $took = Measure-Command { $script:Child = Invoke-BackupProcess $Url $destination }
+        $took | Should -BeLessThan $Bound
+        $Child.ExitCode | Should -Be 1
+        $Child.Errors | Should -Not -Match 'BackupAlreadyRunning'
+        $Child.Errors | Should -Match 'FullyQualifiedErrorId : OffsiteCopyFailed,'
+        $Child.Backup.Status | Should -Be 'Succeeded'
+        $Child.Backup.Path | Should -Exist
+
+        Resume-PrivateS3 $S3
+        Get-StoredKey $Remote $S3.Endpoint | Where-Object { $_ -match '/manifest\.json$' } | Should -BeNullOrEmpty
+    }
+
+    It 'fails a backup streamed to the silent store within the bound with OffsiteNotReachable, and leaves nothing listed or in the state folder' {
+        $remote = "$Remote/direct"
+        Suspend-PrivateS3 $S3
+        $took = Measure-Command {
+            $script:Err = { Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $remote -ErrorAction Stop } | Should -Throw -PassThru
+        }
+        $took | Should -BeLessThan $Bound
+        $Err.FullyQualifiedErrorId | Should -BeLike 'OffsiteNotReachable,*'
+        $Err.CategoryInfo.Category | Should -Be 'ConnectionError'
+        Get-StateLeftover $remote | Should -BeNullOrEmpty
+
+        # The store may still take a request it held (the archive's PUT) once it answers again: never a manifest, so nothing is listed.
+        Resume-PrivateS3 $S3
+        Get-StoredKey $remote $S3.Endpoint | Where-Object { $_ -match '/manifest\.json$' } | Should -BeNullOrEmpty
+        Get-ScorecardBackup -Destination $remote | Should -BeNullOrEmpty
+    }
+
+    It 'has the watchdog report the store as not reachable within the bound and mail <Case>' -ForEach @(
+        @{ Case = 'that the local backups are fine'; AgeHours = 0; Subject = 'Offsite store not reachable, local backups fine'; Text = 'The local backups are fine' }
+        @{ Case = 'its alert about stale local backups'; AgeHours = 40; Subject = 'No successful backup since'; Text = 'BackupStale' }
+    ) {
+        $destination = New-Destination
+        $backup = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination
+        $backup.OffsiteVerified | Should -BeTrue
+        if ($AgeHours) {
+            $then = [DateTime]::UtcNow.AddHours(-$AgeHours).ToString('o')
+            Set-ManifestField $backup.Path ({ param($m) $m.startedAt = $then; $m.completedAt = $then }.GetNewClosure())
+        }
+        $to = Set-SmtpEnvironment
+        Suspend-PrivateS3 $S3
+        $took = Measure-Command {
+            $script:Result = Test-ScorecardBackup -Latest -Destination $destination -MaxAge 26 -Notify -ErrorAction SilentlyContinue -ErrorVariable failure
+        }
+        $took | Should -BeLessThan $Bound
+        $offsite = $Result.Checks | Where-Object Check -eq 'OffsiteFreshness'
+        $offsite.Passed | Should -BeFalse
+        $offsite.Detail | Should -Match '^OffsiteNotReachable: '
+        ($Result.Checks | Where-Object Check -eq 'Freshness').Passed | Should -Be (-not $AgeHours)
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'BackupTestFailed*'
+        $message = Get-DeliveredMessage -To $to -WaitSeconds 10
+        $message | Should -HaveCount 1
+        $message.Subject | Should -Match ([regex]::Escape($Subject))
+        $message.Text | Should -Match $Text
+        $message.Text | Should -Match 'OffsiteNotReachable'
+    }
+}
+
+# Issue 19: an object whose bytes were changed on the store's disk, so that the ETag the store sends is stale, ended in
+# "The run failed unexpectedly (AmazonClientException): Expected hash not equal to calculated hash", and a pipeline of
+# tests stopped there instead of going on to the older copies.
+Describe 'Offsite copy whose bytes were changed on the store behind its ETag' {
+    BeforeAll {
+        $script:S3 = Start-PrivateS3
+        $script:Remote = Set-TestS3Environment -Endpoint $S3.Endpoint -Bucket $S3.Bucket
+        $destination = New-Destination
+        $script:Older = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination
+        $script:Changed = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination
+        # s3rver keeps each object in <key>._S3rver_object and its MD5 (the ETag) beside it: flip a byte in the middle.
+        $bucket, $prefix = ($Remote -replace '^s3://', '').Split('/', 2)
+        $object = Join-Path $S3.Folder 'data' $bucket $prefix $Changed.Name "$(Split-Path -Leaf $Changed.DumpFile)._S3rver_object"
+        $object | Should -Exist
+        $bytes = [IO.File]::ReadAllBytes($object)
+        $bytes[[int]($bytes.Length / 2)] = $bytes[[int]($bytes.Length / 2)] -bxor 0xFF
+        [IO.File]::WriteAllBytes($object, $bytes)
+    }
+    AfterAll {
+        Stop-PrivateS3 $S3
+        Clear-SettingEnvironment -Names @((Get-ScorecardConfig).Name) | Out-Null
+    }
+
+    It 'fails that copy''s test as ArchiveTampered and goes on to test the next one' {
+        $results = @(Get-ScorecardBackup -Offsite | Test-ScorecardBackup -ErrorAction SilentlyContinue -ErrorVariable failures)
+        $results.Name | Should -Be @($Changed.Name, $Older.Name)
+        $results[0].Passed | Should -BeFalse
+        # ArchiveTampered's words: the stored archive was changed or cut short after it was written.
+        ($results[0].Checks | Where-Object Check -eq 'ArchiveReadable').Detail | Should -Match 'was changed or cut short after it was written'
+        $results[1].Passed | Should -BeTrue -Because ($results[1].Checks | Out-String)
+        $failures | Should -HaveCount 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'BackupTestFailed,*'
+        $failures[0].Exception.Message | Should -Not -Match 'unexpectedly'
+    }
+
+    It 'refuses to restore it with ArchiveTampered and creates no database' {
+        $target = 'offs_' + [guid]::NewGuid().ToString('N').Substring(0, 10)
+        { Restore-ScorecardBackup -Path "$Remote/$($Changed.Name)" -TargetDatabase $target -DatabaseUrl $Url -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ArchiveTampered*'
+        Test-DatabaseExists $target | Should -BeFalse
+    }
+}

@@ -277,3 +277,63 @@ Describe 'The watchdog watches the store too' {
         ($result.Checks | Where-Object Check -eq 'OffsiteFreshness').Passed | Should -BeTrue
     }
 }
+
+# Issue 18: a copy whose manifest is on the store but whose archive was deleted there was listed as Succeeded.
+Describe 'A copy whose archive is gone from the store' {
+    BeforeAll {
+        $script:Remote = Set-TestS3Environment
+        $script:Prefix = $Remote -replace '^s3://', ''
+        $script:Backup = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination (New-Destination)
+        $script:Archive = Split-Path -Leaf $Backup.DumpFile
+        Invoke-Rclone @('deletefile', "sc:$Prefix/$($Backup.Name)/$Archive") | Out-Null
+    }
+
+    It 'is listed as Incomplete, not verified, saying which object is missing, and shown so by the view' {
+        $listed = Get-ScorecardBackup -Offsite
+        $listed.Name | Should -Be $Backup.Name
+        $listed.Status | Should -Be 'Incomplete'
+        $listed.OffsiteVerified | Should -BeFalse
+        $listed.Error | Should -Match "$([regex]::Escape($Archive)): missing"
+        ($listed | Out-String -Width 120) | Should -Match "$($Backup.Name)\s.*Incomplete"
+    }
+
+    It 'is never the latest copy, and its test fails with BackupTestFailed naming the missing archive' {
+        Get-ScorecardBackup -Offsite -Latest -ErrorAction SilentlyContinue -ErrorVariable notFound | Should -BeNullOrEmpty
+        $notFound[0].FullyQualifiedErrorId | Should -BeLike 'BackupNotFound,*'
+        $result = Get-ScorecardBackup -Offsite | Test-ScorecardBackup -ErrorAction SilentlyContinue -ErrorVariable failure
+        $result.Passed | Should -BeFalse
+        ($result.Checks | Where-Object Check -eq 'Checksum').Detail | Should -Match "$([regex]::Escape($Archive)): missing"
+        $failure | Should -HaveCount 1
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'BackupTestFailed,*'
+    }
+}
+
+# Issue 18: the watchdog's mail for a stale offsite copy said "Database Backup Failed" while the local backups were fine.
+Describe 'The watchdog''s mail when only the offsite copies stopped' {
+    BeforeAll {
+        $script:SavedMail = Clear-MailSettingEnvironment
+        $script:Destination = New-Destination
+        Set-TestS3Environment | Out-Null
+        Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Destination | Out-Null
+        # Copies go to an empty prefix from now on: the local backup is fresh, the store has none.
+        Set-TestS3Environment | Out-Null
+        $script:To = New-Recipient
+        Set-SmtpEnvironment $To
+        $script:Result = Test-ScorecardBackup -Latest -Destination $Destination -MaxAge 26 -Notify -ErrorAction SilentlyContinue
+        $script:Message = Wait-Delivered $To
+    }
+    AfterAll { Restore-SettingEnvironment $SavedMail }
+
+    It 'says in the subject that the offsite copy is stale and the local backups fine' {
+        ($Result.Checks | Where-Object Check -eq 'OffsiteFreshness').Passed | Should -BeFalse
+        $Message | Should -HaveCount 1
+        $Message.Subject | Should -Match 'Offsite copy stale, local backups fine'
+        $Message.Subject | Should -Not -Match 'Database Backup Failed'
+    }
+
+    It 'says in the body that the local backups are fine and what failed' {
+        $Message.Text | Should -Match 'The local backups are fine'
+        $Message.Text | Should -Match 'OffsiteFreshness: There is no complete offsite copy'
+        $Message.Text | Should -Not -Match 'Backup failed'
+    }
+}

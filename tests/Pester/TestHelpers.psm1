@@ -452,7 +452,7 @@ function Get-PeerCount($Peer, [string] $Entry) {
 $BackupSettingNames = 'DATABASE_URL', 'BACKUP_DIR', 'PG_DUMP_PATH', 'BACKUP_RETENTION_DAYS', 'BACKUP_KEEP_MIN', 'SCORECARD_ENV_FILE',
     'BACKUP_COMPRESSION', 'BACKUP_ENCRYPTION_RECIPIENTS', 'BACKUP_IDENTITY_FILE', 'BACKUP_STALL_SECONDS',
     'BACKUP_S3_URL', 'BACKUP_S3_ENDPOINT', 'BACKUP_S3_REGION', 'BACKUP_S3_FORCE_PATH_STYLE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY',
-    'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'BACKUP_S3_RETENTION_DAYS', 'BACKUP_S3_KEEP_MIN'
+    'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'BACKUP_S3_RETENTION_DAYS', 'BACKUP_S3_KEEP_MIN', 'BACKUP_S3_TIMEOUT_SECONDS', 'AWS_REGION', 'AWS_DEFAULT_REGION'
 
 function Clear-SettingEnvironment {
     <# Clears settings (the backup ones unless -Names says) from the environment; returns what was there, for Restore-SettingEnvironment. #>
@@ -507,6 +507,17 @@ function Restart-PrivateS3([Parameter(Mandatory)] $S3) {
     <# Starts a stopped private server again on the same port and data folder, to see what the store kept. #>
     Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Scope Local
     Start-TestS3 -Root ([IO.Path]::GetTempPath()) -Bucket $S3.Bucket -Folder $S3.Folder -Port $S3.Port
+}
+
+function Suspend-PrivateS3([Parameter(Mandatory)] $S3) {
+    <# Stops a private server with SIGSTOP: it still accepts connections (the kernel does) and never answers, as a hung store does. #>
+    & kill -STOP $S3.Process.Id
+    if ($LASTEXITCODE -ne 0) { throw "kill -STOP $($S3.Process.Id) failed." }
+}
+
+function Resume-PrivateS3([Parameter(Mandatory)] $S3) {
+    <# SIGCONT for a server Suspend-PrivateS3 stopped; harmless on one that runs or has exited. #>
+    if (-not $S3.Process.HasExited) { & kill -CONT $S3.Process.Id }
 }
 
 function Stop-PrivateS3([Parameter(Mandatory)] $S3) {

@@ -166,14 +166,16 @@ public sealed class BackupManifest
     public static BackupManifest Deserialize(string json) =>
         JsonSerializer.Deserialize<BackupManifest>(json, Json) ?? throw new JsonException("The manifest is empty.");
 
-    public BackupInfo ToBackupInfo(string folder)
+    /// <param name="problem">Why the backup is not whole where it is kept (a file gone), or null: it is then Incomplete, whatever the manifest says.</param>
+    public BackupInfo ToBackupInfo(string folder, string? problem = null)
     {
         return new BackupInfo
         {
             Name = Path.GetFileName(folder),
             Path = folder,
             DumpFile = Path.Combine(folder, DumpFile),
-            Status = Status,
+            Status = problem is null ? Status : BackupStatus.Incomplete,
+            Error = problem,
             StartedAt = StartedAt,
             CompletedAt = CompletedAt,
             Database = Database,

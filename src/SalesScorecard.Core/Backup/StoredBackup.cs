@@ -84,24 +84,18 @@ public sealed class StoredBackup
 
         var prefix = _store.Location.BackupPrefix(Manifest.Name);
         var objects = await _store.ListObjectsAsync(prefix, cancellationToken).ConfigureAwait(false);
-        var problems = new List<string>();
-        foreach (var (relative, expected) in Manifest.Files)
+        var problems = OffsiteStore.MissingObjects(_store.Location, Manifest, objects).ToList();
+        if (problems.Count > 0)
         {
-            if (!objects.TryGetValue(prefix + relative, out var size))
+            return problems;
+        }
+
+        foreach (var (relative, expected) in Manifest.Files.Where(f => f.Key != Manifest.DumpFile || !archiveReadAfter))
+        {
+            var (_, sha256) = await _store.HashObjectAsync(prefix + relative, cancellationToken).ConfigureAwait(false);
+            if (sha256 != expected.Sha256)
             {
-                problems.Add($"{relative}: missing");
-            }
-            else if (size != expected.Bytes)
-            {
-                problems.Add($"{relative}: {size} bytes, the manifest says {expected.Bytes}");
-            }
-            else if (relative != Manifest.DumpFile || !archiveReadAfter)
-            {
-                var (_, sha256) = await _store.HashObjectAsync(prefix + relative, cancellationToken).ConfigureAwait(false);
-                if (sha256 != expected.Sha256)
-                {
-                    problems.Add($"{relative}: SHA-256 {sha256[..12]}…, the manifest says {expected.Sha256[..12]}…");
-                }
+                problems.Add($"{relative}: SHA-256 {sha256[..12]}…, the manifest says {expected.Sha256[..12]}…");
             }
         }
 

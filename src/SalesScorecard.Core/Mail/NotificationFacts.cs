@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using SalesScorecard.Backup;
+using SalesScorecard.Offsite;
 
 namespace SalesScorecard.Mail;
 
@@ -86,6 +87,7 @@ public sealed record NotificationFacts
     public static NotificationFacts? FromBackupTest(BackupTestResult? result, BackupInfo? latest, TimeSpan? maxAge, DateTime nowUtc)
     {
         var freshness = result?.Checks.FirstOrDefault(c => c.Check == "Freshness");
+        var offsite = result?.Checks.FirstOrDefault(c => c.Check == OffsiteBackups.FreshnessCheck && !c.Passed);
         if (maxAge is { } age && (latest is null || freshness is { Passed: false }))
         {
             return new NotificationFacts
@@ -96,21 +98,46 @@ public sealed record NotificationFacts
                 BackupName = latest?.Name,
                 Location = latest?.Path,
                 ErrorId = (latest is null ? ScorecardErrors.BackupNotFound : ScorecardErrors.BackupStale).Id,
-                ErrorMessage = freshness?.Detail ?? "There is no successful backup at all.",
+                ErrorMessage = (freshness?.Detail ?? "There is no successful backup at all.") + (offsite is null ? "" : $"\n{offsite.Check}: {offsite.Detail}"),
             };
         }
 
-        return result is { Passed: false }
-            ? new NotificationFacts
-            {
-                Success = false,
-                TimeUtc = nowUtc,
-                BackupName = result.Name,
-                Location = result.Path,
-                ErrorId = ScorecardErrors.BackupTestFailed.Id,
-                ErrorMessage = string.Join("\n", result.Checks.Where(c => !c.Passed).Select(c => $"{c.Check}: {c.Detail}")),
-            }
-            : null;
+        if (result is not { Passed: false })
+        {
+            return null;
+        }
+
+        var failed = result.Checks.Where(c => !c.Passed).ToList();
+        var offsiteOnly = OffsiteOnly(failed);
+        return new NotificationFacts
+        {
+            Success = false,
+            TimeUtc = nowUtc,
+            Headline = offsiteOnly?.Headline,
+            StatusText = offsiteOnly?.Status,
+            BackupName = result.Name,
+            Location = result.Path,
+            ErrorId = ScorecardErrors.BackupTestFailed.Id,
+            ErrorMessage = string.Join("\n", failed.Select(c => $"{c.Check}: {c.Detail}")),
+        };
+    }
+
+    /// <summary>
+    /// When the offsite check is the only one that failed, the mail says so: the local backups are fine, and the offsite
+    /// copies are stale or the store could not be asked. "Database Backup Failed" would send the admin to the wrong place.
+    /// </summary>
+    private static (string Headline, string Status)? OffsiteOnly(IReadOnlyList<BackupCheck> failed)
+    {
+        if (failed is not [{ Check: OffsiteBackups.FreshnessCheck } offsite])
+        {
+            return null;
+        }
+
+        return offsite.Detail.StartsWith(ScorecardErrors.OffsiteNotReachable.Id, StringComparison.Ordinal)
+            ? ("⚠️ Offsite store not reachable, local backups fine",
+               "The local backups are fine (the newest is fresh and passed its test); the store that holds the offsite copies could not be checked")
+            : ("⚠️ Offsite copy stale, local backups fine",
+               "The local backups are fine (the newest is fresh and passed its test); the newest offsite copy is too old or missing: the offsite copies stopped");
     }
 
     public static NotificationFacts FromFailure(string errorId, string message, IReadOnlyList<string> logTail, string? database = null, string? host = null) => new()

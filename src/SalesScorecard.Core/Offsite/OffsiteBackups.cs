@@ -1,4 +1,5 @@
 using SalesScorecard.Backup;
+using SalesScorecard.Settings;
 
 namespace SalesScorecard.Offsite;
 
@@ -18,10 +19,14 @@ public static class OffsiteBackups
         await using var archiveUpload = session.TakePendingCopy();
         backup.Offsite = store.Location.Url(backup.Name);
         backup.OffsiteVerified = false;
+        var budget = TimeSpan.Zero;
         try
         {
             var manifest = BackupCatalog.ReadManifest(backup.Path);
-            var copy = await store.CopyBackupAsync(backup.Path, manifest, archiveUpload, reporter, cancellationToken).ConfigureAwait(false);
+            budget = store.Options.Budget(manifest.Files.Values.Sum(f => f.Bytes));
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(budget);
+            var copy = await store.CopyBackupAsync(backup.Path, manifest, archiveUpload, reporter, bounded.Token).ConfigureAwait(false);
             backup.OffsiteVerified = true;
             log.Write("OFFSITE", $"{backup.Name} copied to {copy.Url}: {copy.Objects} objects, {Bytes.Format(copy.Bytes)}, each read back with its size and SHA-256");
             return copy;
@@ -32,9 +37,8 @@ public static class OffsiteBackups
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
-            // Nobody stopped the run: the store's requests timed out, which is the store's failure, not the backup's.
-            throw Failed(new ScorecardException(ScorecardErrors.OffsiteNotReachable,
-                $"The store {store.Options.Describe()} did not answer in time while the copy was made.", store.Location.Url(), e));
+            // Nobody stopped the run: the store's requests timed out, or the copy outran its budget: the store's failure, not the backup's.
+            throw Failed(OutOfTime(store, $"make the copy of {backup.Name}", budget, e));
         }
 
         ScorecardException Failed(ScorecardException cause)
@@ -45,6 +49,13 @@ public static class OffsiteBackups
             return failure;
         }
     }
+
+    /// <summary>The store did not finish work it was given <paramref name="budget"/> for (see <see cref="OffsiteOptions.Budget"/>).</summary>
+    private static ScorecardException OutOfTime(OffsiteStore store, string doing, TimeSpan budget, Exception e) =>
+        new(ScorecardErrors.OffsiteNotReachable,
+            $"The store {store.Options.Describe()} did not {doing} within {budget.TotalSeconds:0} s, the bound that " +
+            $"{SettingNames.BackupS3TimeoutSeconds} ({store.Options.RequestTimeout.TotalSeconds:0} s a request) sets: it stopped answering, or is far slower than it should be.",
+            store.Location.Url(), e);
 
     public static ScorecardException CopyFailed(BackupInfo backup, OffsiteStore store, ScorecardException cause) =>
         new(ScorecardErrors.OffsiteCopyFailed,
@@ -75,27 +86,39 @@ public static class OffsiteBackups
             .FirstOrDefault();
     }
 
+    /// <summary>The name of the watchdog's check of the store.</summary>
+    public const string FreshnessCheck = "OffsiteFreshness";
+
     /// <summary>
     /// The watchdog's check of the store, beside its check of the local backups: the newest offsite copy must be
     /// younger than <paramref name="maxAge"/>, so that copies that stopped are noticed while local backups go on.
     /// </summary>
     public static async Task<BackupCheck> CheckFreshnessAsync(OffsiteStore store, TimeSpan maxAge, CancellationToken cancellationToken)
     {
-        const string check = "OffsiteFreshness";
+        const string check = FreshnessCheck;
+        var budget = store.Options.Budget(0);
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(budget);
         try
         {
-            if (await LatestAsync(store, cancellationToken).ConfigureAwait(false) is not { } latest)
+            if (await LatestAsync(store, bounded.Token).ConfigureAwait(false) is not { } latest)
             {
                 return new BackupCheck(check, false, $"There is no complete offsite copy in {store.Location}.");
             }
 
-            var manifest = await store.ReadManifestAsync(latest.Name, cancellationToken).ConfigureAwait(false);
+            var manifest = await store.ReadManifestAsync(latest.Name, bounded.Token).ConfigureAwait(false);
             var freshness = BackupVerifier.CheckFreshness(manifest, maxAge, DateTime.UtcNow);
             return new BackupCheck(check, freshness.Passed, $"Newest offsite copy {latest.Offsite}: {freshness.Detail}");
         }
         catch (ScorecardException e)
         {
             return new BackupCheck(check, false, $"{e.ErrorId}: {e.Message}");
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The watchdog must still report the local backups and mail: a silent store is a failed check, not a hung one.
+            var failure = OutOfTime(store, "list its offsite copies", budget, e);
+            return new BackupCheck(check, false, $"{failure.ErrorId}: {failure.Message}");
         }
     }
 

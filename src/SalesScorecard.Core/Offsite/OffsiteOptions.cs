@@ -26,11 +26,24 @@ public sealed class OffsiteOptions
 
     public int KeepMin { get; init; }
 
+    /// <summary>How long one request may go unanswered (BACKUP_S3_TIMEOUT_SECONDS): a store that accepts and never answers fails.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>The slowest line a copy is given time for: what a nightly copy of a small company's database needs at the least.</summary>
+    public const long SlowestBytesPerSecond = 1 << 20;
+
+    /// <summary>
+    /// How long moving <paramref name="bytes"/> to or from the store may take in all: four request time-outs (the store's
+    /// retries, the read-back, the clean-up of a failed copy) and the bytes sent and read back once each at
+    /// <see cref="SlowestBytesPerSecond"/>. A store that goes silent ends the work at this bound, not hours later.
+    /// </summary>
+    public TimeSpan Budget(long bytes) => RequestTimeout * 4 + TimeSpan.FromSeconds(2.0 * bytes / SlowestBytesPerSecond);
+
     /// <summary>How a message names the store: the endpoint (or AWS and the region) and the address, never a key.</summary>
     public string Describe() => $"{Location} on {(Endpoint is null ? $"AWS S3 ({Region})" : Endpoint.GetLeftPart(UriPartial.Authority))}";
 
     /// <summary>The offsite settings, or null when BACKUP_S3_URL is not set. <paramref name="location"/> overrides BACKUP_S3_URL.</summary>
-    public static OffsiteOptions? FromSettings(ScorecardSettings settings, Func<string, string?> environment, OffsiteLocation? location = null)
+    public static OffsiteOptions? FromSettings(ScorecardSettings settings, OffsiteLocation? location = null)
     {
         location ??= settings.Get(SettingNames.BackupS3Url) is { } url ? OffsiteLocation.Parse(url, SettingNames.BackupS3Url) : null;
         if (location is null)
@@ -54,7 +67,7 @@ public sealed class OffsiteOptions
         {
             Location = location,
             Endpoint = endpoint,
-            Region = settings.Get(SettingNames.BackupS3Region) ?? environment("AWS_REGION") ?? environment("AWS_DEFAULT_REGION") ?? "us-east-1",
+            Region = settings.Get(SettingNames.BackupS3Region) ?? settings.Get(SettingNames.AwsRegion) ?? settings.Get(SettingNames.AwsDefaultRegion) ?? "us-east-1",
             ForcePathStyle = settings.GetBool(SettingNames.BackupS3ForcePathStyle) ?? endpoint is not null,
             AccessKeyId = accessKey,
             SecretAccessKey = secret,
@@ -66,6 +79,7 @@ public sealed class OffsiteOptions
             KeepMin = settings.Get(SettingNames.BackupS3KeepMin) is null
                 ? settings.GetInt(SettingNames.BackupKeepMin, 1, 10000)
                 : settings.GetInt(SettingNames.BackupS3KeepMin, 1, 10000),
+            RequestTimeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.BackupS3TimeoutSeconds, 1, 3600)),
         };
     }
 

@@ -9,6 +9,7 @@ using Amazon.Runtime.CredentialManagement;
 using Amazon.S3;
 using Amazon.S3.Model;
 using SalesScorecard.Backup;
+using SalesScorecard.Settings;
 
 namespace SalesScorecard.Offsite;
 
@@ -22,6 +23,8 @@ public sealed record OffsiteCopy(string Url, int Objects, long Bytes);
 public sealed class OffsiteStore : IDisposable
 {
     private const string ManifestKeyName = BackupManifest.FileName;
+
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
     private readonly IAmazonS3 _client;
 
@@ -46,8 +49,9 @@ public sealed class OffsiteStore : IDisposable
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             MaxErrorRetry = 3,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            Timeout = TimeSpan.FromMinutes(5),
+            // Per request: a store that accepts the connection and never answers fails each request at this bound.
+            ConnectTimeout = options.RequestTimeout < ConnectTimeout ? options.RequestTimeout : ConnectTimeout,
+            Timeout = options.RequestTimeout,
         };
         if (options.Endpoint is { } endpoint)
         {
@@ -91,7 +95,7 @@ public sealed class OffsiteStore : IDisposable
 
                 await using (var file = new FileStream(Path.Combine(folder, relative), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true))
                 {
-                    await using var upload = new OffsiteUploadStream(_client, Location.Bucket, prefix + relative, cancellationToken);
+                    await using var upload = CreateUpload(prefix + relative, cancellationToken);
                     await file.CopyToAsync(upload, 1 << 20, cancellationToken).ConfigureAwait(false);
                     await upload.CompleteAsync().ConfigureAwait(false);
                 }
@@ -110,7 +114,7 @@ public sealed class OffsiteStore : IDisposable
             await PutManifestAsync(manifest.Name, manifestBytes, cancellationToken).ConfigureAwait(false);
             return new OffsiteCopy(Location.Url(manifest.Name), manifest.Files.Count + 1, total + manifestBytes.Length);
         }
-        catch (Exception e) when (e is not ScorecardException and not OperationCanceledException)
+        catch (Exception e) when (IsStoreFailure(e))
         {
             await TryRemoveAsync(prefix).ConfigureAwait(false);
             throw Translate(e, $"copy {manifest.Name}");
@@ -131,8 +135,9 @@ public sealed class OffsiteStore : IDisposable
             await upload.CompleteAsync().ConfigureAwait(false);
             return true;
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not ScorecardException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not ScorecardException && !IsTimeout(e))
         {
+            // A store that refused the upload may take the file; one that stopped answering would only be waited for again.
             reporter.Verbose($"Completing it failed ({e.Message}); uploading {relative} from the file instead.");
             await upload.DisposeAsync().ConfigureAwait(false);
             return false;
@@ -155,7 +160,10 @@ public sealed class OffsiteStore : IDisposable
 
     /// <summary>Starts an object that is written as it is produced; nothing is visible until the stream is completed.</summary>
     internal OffsiteUploadStream CreateObject(string backupName, string relative, CancellationToken cancellationToken) =>
-        new(_client, Location.Bucket, Location.BackupPrefix(backupName) + relative, cancellationToken);
+        CreateUpload(Location.BackupPrefix(backupName) + relative, cancellationToken);
+
+    private OffsiteUploadStream CreateUpload(string key, CancellationToken cancellationToken) =>
+        new(_client, Location.Bucket, key, Options.RequestTimeout, cancellationToken);
 
     /// <summary>Reads an object back whole and fails with OffsiteVerifyFailed unless its size and SHA-256 are the expected ones.</summary>
     internal async Task EnsureStoredAsync(string key, ManifestFile expected, CancellationToken cancellationToken)
@@ -199,7 +207,7 @@ public sealed class OffsiteStore : IDisposable
         try
         {
             var response = await _client.GetObjectAsync(new GetObjectRequest { BucketName = Location.Bucket, Key = key }, cancellationToken).ConfigureAwait(false);
-            return response.ResponseStream;
+            return new StoreObjectStream(response.ResponseStream, $"{OffsiteLocation.Scheme}{Location.Bucket}/{key}", Options.RequestTimeout);
         }
         catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchKey" || (e.StatusCode == HttpStatusCode.NotFound && e.ErrorCode != "NoSuchBucket"))
         {
@@ -218,7 +226,8 @@ public sealed class OffsiteStore : IDisposable
 
     /// <summary>
     /// Every backup under the prefix that has its manifest.json, newest first, each with the manifest it was listed from.
-    /// A backup whose upload never finished has no manifest and is not listed.
+    /// A backup whose upload never finished has no manifest and is not listed; one with its manifest but without every
+    /// object it names, with its size (an archive deleted on the store), is listed as Incomplete, saying what is missing.
     /// </summary>
     public async Task<IReadOnlyList<(BackupInfo Info, BackupManifest Manifest)>> ListAsync(CancellationToken cancellationToken)
     {
@@ -229,7 +238,9 @@ public sealed class OffsiteStore : IDisposable
             var name = manifestKey[Location.KeyPrefix.Length..^(ManifestKeyName.Length + 1)];
             if (await TryReadManifestAsync(name, cancellationToken).ConfigureAwait(false) is { } manifest)
             {
-                backups.Add((ToBackupInfo(manifest), manifest));
+                var missing = MissingObjects(Location, manifest, objects);
+                backups.Add((ToBackupInfo(manifest, missing.Count == 0 ? null :
+                    $"The copy on the store is not whole, so it does not count: {string.Join("; ", missing)}."), manifest));
             }
         }
 
@@ -246,8 +257,9 @@ public sealed class OffsiteStore : IDisposable
             var manifest = BackupManifest.Deserialize(await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false));
             return manifest.Producer == BackupManifest.ProducerName && manifest.Problem() is null && manifest.Name == backupName ? manifest : null;
         }
-        catch (ScorecardException e) when (e.Error == ScorecardErrors.OffsiteObjectNotFound)
+        catch (ScorecardException e) when (e.Error == ScorecardErrors.OffsiteObjectNotFound || e.Error == ScorecardErrors.ArchiveTampered)
         {
+            // A manifest changed on the store vouches for nothing.
             return null;
         }
         catch (System.Text.Json.JsonException)
@@ -262,13 +274,14 @@ public sealed class OffsiteStore : IDisposable
         ?? throw new ScorecardException(ScorecardErrors.OffsiteBackupNotFound,
             $"There is no complete backup '{backupName}' in {Location} (no usable manifest.json).", Location.Url(backupName));
 
-    public BackupInfo ToBackupInfo(BackupManifest manifest)
+    /// <param name="problem">What of the copy is gone from the store, or null while every object is there.</param>
+    public BackupInfo ToBackupInfo(BackupManifest manifest, string? problem = null)
     {
         var url = Location.Url(manifest.Name);
         // A stored manifest is written only after every object it names read back as written.
-        var info = manifest.ToBackupInfo(url);
+        var info = manifest.ToBackupInfo(url, problem);
         info.Offsite = url;
-        info.OffsiteVerified = true;
+        info.OffsiteVerified = problem is null;
         return info;
     }
 
@@ -302,7 +315,27 @@ public sealed class OffsiteStore : IDisposable
 
     /// <summary>True when every file the manifest lists is on the store with its size (a cheap check that reads no object).</summary>
     public static bool HasAllObjects(OffsiteLocation location, BackupManifest manifest, IReadOnlyDictionary<string, long> objects) =>
-        manifest.Files.All(f => objects.TryGetValue(location.BackupPrefix(manifest.Name) + f.Key, out var size) && size == f.Value.Bytes);
+        MissingObjects(location, manifest, objects).Count == 0;
+
+    /// <summary>The files the manifest lists that are not on the store, or not with their size, one line each; reads no object.</summary>
+    public static IReadOnlyList<string> MissingObjects(OffsiteLocation location, BackupManifest manifest, IReadOnlyDictionary<string, long> objects)
+    {
+        var prefix = location.BackupPrefix(manifest.Name);
+        var problems = new List<string>();
+        foreach (var (relative, expected) in manifest.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            if (!objects.TryGetValue(prefix + relative, out var size))
+            {
+                problems.Add($"{relative}: missing");
+            }
+            else if (size != expected.Bytes)
+            {
+                problems.Add($"{relative}: {size} bytes, the manifest says {expected.Bytes}");
+            }
+        }
+
+        return problems;
+    }
 
     /// <summary>Removes a stored backup: its manifest first, so that a removal cut short never leaves a backup that looks complete.</summary>
     public async Task RemoveBackupAsync(string backupName, CancellationToken cancellationToken)
@@ -327,7 +360,8 @@ public sealed class OffsiteStore : IDisposable
     {
         try
         {
-            using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            // One request time-out for all of it: a store that stopped answering must not hold up the run's failure.
+            using var cleanup = new CancellationTokenSource(Options.RequestTimeout);
             // The manifest first: a removal cut short must never leave one that vouches for missing objects.
             foreach (var key in (await ListObjectsAsync(backupPrefix, cleanup.Token).ConfigureAwait(false)).Keys
                          .OrderBy(key => key.EndsWith("/" + ManifestKeyName, StringComparison.Ordinal) ? 0 : 1))
@@ -371,9 +405,15 @@ public sealed class OffsiteStore : IDisposable
     }
 
     private ScorecardException Unreachable(string where, string doing, Exception e) =>
-        new(ScorecardErrors.OffsiteNotReachable,
-            $"Cannot reach the store {where} to {doing}: {Innermost(e).Message} Check BACKUP_S3_ENDPOINT (empty for AWS), the network and, for https, the certificate.",
+        new(ScorecardErrors.OffsiteNotReachable, IsTimeout(e)
+                ? $"The store {where} did not answer a request to {doing} within {Options.RequestTimeout.TotalSeconds:0} s ({SettingNames.BackupS3TimeoutSeconds}): " +
+                  "it accepts connections but does not answer. Check the store's health and the network; raise the setting only for a store known to be that slow."
+                : $"Cannot reach the store {where} to {doing}: {Innermost(e).Message} Check BACKUP_S3_ENDPOINT (empty for AWS), the network and, for https, the certificate.",
             where, e);
+
+    /// <summary>A request that got no answer in time (the HTTP client's time-out), as opposed to one refused or cut off.</summary>
+    internal static bool IsTimeout(Exception e) =>
+        e is TimeoutException or TaskCanceledException { InnerException: TimeoutException } || (e.InnerException is { } inner && IsTimeout(inner));
 
     /// <summary>Anything the store or the network threw, a request's time-out included, but not a cancellation by the caller.</summary>
     private static bool IsStoreFailure(Exception e) => e is not OperationCanceledException || e is TaskCanceledException { InnerException: TimeoutException };

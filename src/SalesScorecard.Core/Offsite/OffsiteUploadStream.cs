@@ -17,6 +17,7 @@ internal sealed class OffsiteUploadStream : Stream
     private readonly IAmazonS3 _client;
     private readonly string _bucket;
     private readonly string _key;
+    private readonly TimeSpan _abortTimeout;
     private readonly CancellationTokenSource _stop;
     private readonly CancellationToken _cancellationToken;
     private readonly List<PartETag> _parts = [];
@@ -28,9 +29,11 @@ internal sealed class OffsiteUploadStream : Stream
     private bool _completed;
     private long _length;
 
-    public OffsiteUploadStream(IAmazonS3 client, string bucket, string key, CancellationToken cancellationToken)
+    /// <param name="abortTimeout">How long the abort of an unfinished upload may wait for the store (one request's time-out).</param>
+    public OffsiteUploadStream(IAmazonS3 client, string bucket, string key, TimeSpan abortTimeout, CancellationToken cancellationToken)
     {
         _client = client;
+        _abortTimeout = abortTimeout;
         _bucket = bucket;
         _key = key;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -140,7 +143,7 @@ internal sealed class OffsiteUploadStream : Stream
             await Task.WhenAny(_inFlight).ConfigureAwait(false);
             try
             {
-                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                using var deadline = new CancellationTokenSource(_abortTimeout);
                 await _client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _bucket, Key = _key, UploadId = _uploadId }, deadline.Token)
                     .ConfigureAwait(false);
             }

@@ -36,6 +36,9 @@ public static class SettingNames
     public const string AwsProfile = "AWS_PROFILE";
     public const string BackupS3RetentionDays = "BACKUP_S3_RETENTION_DAYS";
     public const string BackupS3KeepMin = "BACKUP_S3_KEEP_MIN";
+    public const string BackupS3TimeoutSeconds = "BACKUP_S3_TIMEOUT_SECONDS";
+    public const string AwsRegion = "AWS_REGION";
+    public const string AwsDefaultRegion = "AWS_DEFAULT_REGION";
 
     /// <summary>Names the .env file when no -EnvFile is given.</summary>
     public const string EnvFileVariable = "SCORECARD_ENV_FILE";
@@ -65,7 +68,7 @@ public static class SettingNames
         new(BackupIdentityFile, null, IsSecret: false, "The age identity file (private key) that reads encrypted backups; keep it off the machine that makes them."),
         new(BackupS3Url, null, IsSecret: false, "s3://bucket/prefix: every verified backup is copied there (offsite copies); without it none is."),
         new(BackupS3Endpoint, null, IsSecret: false, "Empty for AWS S3; the https://... (or http://...) address of any other S3-compatible store."),
-        new(BackupS3Region, null, IsSecret: false, "The bucket's region; default: AWS_REGION, else us-east-1."),
+        new(BackupS3Region, null, IsSecret: false, "The bucket's region; default: AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1."),
         new(BackupS3ForcePathStyle, null, IsSecret: false, "true for path-style addresses (host/bucket/key), which most S3-compatible stores need; default: true with BACKUP_S3_ENDPOINT, false for AWS."),
         new(AwsAccessKeyId, null, IsSecret: false, "Access key id for the store; without it (and AWS_PROFILE) the AWS SDK's default credentials are used."),
         new(AwsSecretAccessKey, null, IsSecret: true, "Secret access key for the store."),
@@ -73,6 +76,10 @@ public static class SettingNames
         new(AwsProfile, null, IsSecret: false, "A profile of the AWS shared credentials file to use instead of AWS_ACCESS_KEY_ID."),
         new(BackupS3RetentionDays, null, IsSecret: false, "Offsite copies older than this many days are removed after a verified copy; default: BACKUP_RETENTION_DAYS."),
         new(BackupS3KeepMin, null, IsSecret: false, "The newest this many offsite copies are always kept; default: BACKUP_KEEP_MIN."),
+        new(BackupS3TimeoutSeconds, "120", IsSecret: false,
+            "A store request that gets no answer for this many seconds fails (OffsiteNotReachable); a whole copy may take four times as long plus its bytes at 1 MiB/s."),
+        new(AwsRegion, null, IsSecret: false, "The AWS SDK's region setting, the default of BACKUP_S3_REGION."),
+        new(AwsDefaultRegion, null, IsSecret: false, "The AWS CLI's region setting, used when neither BACKUP_S3_REGION nor AWS_REGION is set."),
     ];
 
     internal static SettingDefinition Find(string name) =>
