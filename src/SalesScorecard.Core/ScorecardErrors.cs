@@ -51,6 +51,9 @@ public static class ScorecardErrors
     public static readonly ScorecardError CompanyNotFound = new(nameof(CompanyNotFound), ScorecardErrorCategory.ObjectNotFound,
         "-CompanyId names no company in the companies table. Give an existing company id (tab completion lists them).");
 
+    public static readonly ScorecardError ConfirmationRequired = new(nameof(ConfirmationRequired), ScorecardErrorCategory.InvalidOperation,
+        "The command asks for confirmation and this PowerShell cannot ask (pwsh -NonInteractive, a scheduled task, a host without prompts); nothing was done. Add -Confirm:$false to go ahead, or -WhatIf to see what it would do.");
+
     public static readonly ScorecardError DatabaseAuthenticationFailed = new(nameof(DatabaseAuthenticationFailed), ScorecardErrorCategory.AuthenticationError,
         "PostgreSQL refused the login, or asked for a password and none was given. Check the user and password in DATABASE_URL or -Credential; percent-encode @ : / ? # % in a URL's password.");
 

@@ -240,6 +240,37 @@ Describe 'Test-ScorecardBackup -WhatIf and -Confirm' {
     }
 }
 
+Describe 'A confirmation that cannot be asked' {
+    BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Function Get-PwshCommand -Force
+        $script:Target = 'never_restored_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $script:Restore = "Restore-ScorecardBackup -Path '$($SharedBackup.Path)' -TargetDatabase $Target -DatabaseUrl '$Url'"
+    }
+
+    It 'is ConfirmationRequired, saying to add -Confirm:$false, in pwsh -NonInteractive, and nothing is restored' {
+        $pwsh = Get-PwshCommand
+        $output = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command (
+            "Import-Module '$(Get-TestModulePath)'; try { $Restore -ErrorAction Stop } catch { `$_.FullyQualifiedErrorId + '|' + `$_.CategoryInfo.Category + '|' + `$_.Exception.Message; exit 1 }")
+        $LASTEXITCODE | Should -Be 1
+        $id, $category, $message = "$output" -split '\|', 3
+        $id | Should -BeLike 'ConfirmationRequired,*'
+        $category | Should -Be 'InvalidOperation'
+        $message | Should -Match ([regex]::Escape('-Confirm:$false'))
+        Test-DatabaseExists $Target | Should -BeFalse
+    }
+
+    It 'is ConfirmationRequired in a runspace whose host has no user interface' {
+        $shell = [powershell]::Create()
+        try {
+            $null = $shell.AddScript("Import-Module '$(Get-TestModulePath)'; $Restore")
+            $null = $shell.Invoke()
+            @($shell.Streams.Error).Count | Should -Be 1
+            $shell.Streams.Error[0].FullyQualifiedErrorId | Should -BeLike 'ConfirmationRequired,*'
+        } finally { $shell.Dispose() }
+        Test-DatabaseExists $Target | Should -BeFalse
+    }
+}
+
 Describe '-Credential for the database' {
     It 'backs up from a URL without a password, the password given as -Credential, and the password is nowhere' {
         $destination = New-Destination
