@@ -1,12 +1,13 @@
-using System.Collections.Specialized;
-
 namespace SalesScorecard;
 
-/// <summary>A finished backup, or a folder without a usable manifest (a failed run leaves no folder at all).</summary>
-public enum BackupStatus
+/// <summary>A finished backup, or a folder without a usable manifest (a failed run leaves no folder at all). Names, not an enum: ConvertTo-Json and Export-Csv write them as they read.</summary>
+public static class BackupStatus
 {
-    Succeeded,
-    Incomplete,
+    public const string Succeeded = nameof(Succeeded);
+
+    public const string Incomplete = nameof(Incomplete);
+
+    public static IReadOnlyList<string> All { get; } = [Succeeded, Incomplete];
 }
 
 /// <summary>One backup: what Invoke-ScorecardBackup made, or what Get-ScorecardBackup read from a manifest.</summary>
@@ -20,13 +21,14 @@ public sealed class BackupInfo
     /// <summary>The pg_dump archive: a file (custom format) or a folder (directory format).</summary>
     public string? DumpFile { get; init; }
 
-    public required BackupStatus Status { get; init; }
+    public required string Status { get; init; }
 
     public DateTime? StartedAt { get; init; }
 
     public DateTime? CompletedAt { get; init; }
 
-    public TimeSpan? Duration => CompletedAt - StartedAt;
+    /// <summary>Seconds from start to end, to the millisecond: a number that ConvertTo-Json and Export-Csv keep as one.</summary>
+    public double? DurationSeconds => CompletedAt - StartedAt is { } duration ? Math.Round(duration.TotalSeconds, 3) : null;
 
     public string? Database { get; init; }
 
@@ -43,7 +45,7 @@ public sealed class BackupInfo
     public long TotalRows { get; init; }
 
     /// <summary><c>schema.table</c> to the exact row count in the backup's snapshot.</summary>
-    public OrderedDictionary Tables { get; init; } = new(StringComparer.Ordinal);
+    public TableCounts Tables { get; init; } = new();
 
     /// <summary>SHA-256 of the dump file (of toc.dat for the directory format), lower-case hex.</summary>
     public string? Sha256 { get; init; }

@@ -1,7 +1,10 @@
 namespace SalesScorecard;
 
 /// <summary>One check of Test-ScorecardBackup: Manifest, Checksum, ArchiveReadable, TableOfContents, RestoreDrill, RowCounts or Freshness.</summary>
-public sealed record BackupCheck(string Check, bool Passed, string Detail);
+public sealed record BackupCheck(string Check, bool Passed, string Detail)
+{
+    public override string ToString() => $"{Check} {(Passed ? "passed" : "FAILED")}: {Detail}";
+}
 
 public sealed class BackupTestResult
 {
@@ -9,7 +12,7 @@ public sealed class BackupTestResult
 
     public required string Path { get; init; }
 
-    public required IReadOnlyList<BackupCheck> Checks { get; init; }
+    public required ReadableList<BackupCheck> Checks { get; init; }
 
     public bool Passed => Checks.Count > 0 && Checks.All(c => c.Passed);
 }

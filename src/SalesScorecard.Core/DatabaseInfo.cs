@@ -14,7 +14,7 @@ public sealed class DatabaseInfo
     public required string ServerVersion { get; init; }
 
     /// <summary><c>schema.table</c> to row count, ordered by schema then table.</summary>
-    public required OrderedDictionary Tables { get; init; }
+    public required TableCounts Tables { get; init; }
 
     public required long TotalRows { get; init; }
 }

@@ -6,10 +6,10 @@ public sealed class NotificationResult
     public required bool Sent { get; init; }
 
     /// <summary>The addresses the server accepted.</summary>
-    public required IReadOnlyList<string> Recipients { get; init; }
+    public required ReadableList<string> Recipients { get; init; }
 
     /// <summary>The addresses the mail did not reach, each with the server's reply.</summary>
-    public IReadOnlyList<string> RefusedRecipients { get; init; } = [];
+    public ReadableList<string> RefusedRecipients { get; init; } = new([]);
 
     public required string Subject { get; init; }
 
@@ -19,5 +19,6 @@ public sealed class NotificationResult
 
     public required int Attempts { get; init; }
 
-    public required TimeSpan Duration { get; init; }
+    /// <summary>Seconds, to the millisecond: a number that ConvertTo-Json and Export-Csv keep as one.</summary>
+    public required double DurationSeconds { get; init; }
 }

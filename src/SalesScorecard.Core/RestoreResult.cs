@@ -12,14 +12,15 @@ public sealed class RestoreResult
     public required string Host { get; init; }
 
     /// <summary><c>schema.table</c> to the rows found in the restored database.</summary>
-    public required OrderedDictionary Tables { get; init; }
+    public required TableCounts Tables { get; init; }
 
     public required long TotalRows { get; init; }
 
     /// <summary>One line per table whose count differs from the manifest, e.g. "public.users: 156 in the backup, 155 restored".</summary>
-    public required IReadOnlyList<string> Mismatches { get; init; }
+    public required ReadableList<string> Mismatches { get; init; }
 
     public bool Passed => Mismatches.Count == 0;
 
-    public required TimeSpan Duration { get; init; }
+    /// <summary>Seconds, to the millisecond: a number that ConvertTo-Json and Export-Csv keep as one.</summary>
+    public required double DurationSeconds { get; init; }
 }

@@ -1,10 +1,14 @@
 namespace SalesScorecard;
 
-public enum ScheduleKind
+/// <summary>The kinds of scheduled job: the nightly backup and the morning watchdog. Names, not an enum: ConvertTo-Json and Export-Csv write them as they read.</summary>
+public static class ScheduleKind
 {
-    Backup,
-    Watchdog,
+    public const string Backup = nameof(Backup);
+
+    public const string Watchdog = nameof(Watchdog);
+
+    public static IReadOnlyList<string> All { get; } = [Backup, Watchdog];
 }
 
 /// <summary>One scheduled job of ours: the nightly backup or the morning watchdog.</summary>
-public sealed record ScheduleEntry(string Name, ScheduleKind Kind, string Schedule, string Command, string Platform);
+public sealed record ScheduleEntry(string Name, string Kind, string Schedule, string Command, string Platform);

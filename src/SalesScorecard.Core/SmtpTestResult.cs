@@ -1,15 +1,24 @@
 namespace SalesScorecard;
 
-public enum SmtpStepStatus
+/// <summary>What one step of Test-SmtpSettings found. Names, not an enum: ConvertTo-Json and Export-Csv write them as they read.</summary>
+public static class SmtpStepStatus
 {
-    Passed,
-    Failed,
-    Skipped,
-    Warning,
+    public const string Passed = nameof(Passed);
+
+    public const string Failed = nameof(Failed);
+
+    public const string Skipped = nameof(Skipped);
+
+    public const string Warning = nameof(Warning);
+
+    public static IReadOnlyList<string> All { get; } = [Passed, Failed, Skipped, Warning];
 }
 
 /// <summary>One stage of Test-SmtpSettings: Settings, Dns, Connect, Ehlo, Tls, Authenticate, Envelope or Send.</summary>
-public sealed record SmtpTestStep(string Step, SmtpStepStatus Status, TimeSpan Duration, string Detail);
+public sealed record SmtpTestStep(string Step, string Status, double DurationSeconds, string Detail)
+{
+    public override string ToString() => $"{Step} {Status}: {Detail}";
+}
 
 public sealed class SmtpTestResult
 {
@@ -21,8 +30,8 @@ public sealed class SmtpTestResult
 
     public string? Security { get; init; }
 
-    public required IReadOnlyList<SmtpTestStep> Steps { get; init; }
+    public required ReadableList<SmtpTestStep> Steps { get; init; }
 
     /// <summary>What to change, in plain words, for each step that failed or warned.</summary>
-    public required IReadOnlyList<string> Advice { get; init; }
+    public required ReadableList<string> Advice { get; init; }
 }

@@ -12,7 +12,7 @@ public sealed class RestoreScorecardBackupCommand : ScorecardDatabaseCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = "InputObject")]
     public BackupInfo? InputObject { get; set; }
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Path")]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Path")]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }

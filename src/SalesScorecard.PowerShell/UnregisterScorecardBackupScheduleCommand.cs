@@ -16,7 +16,8 @@ public sealed class UnregisterScorecardBackupScheduleCommand : ScorecardCmdlet
     /// that each piped entry removes itself only (the backup and the watchdog share a Name).
     /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public ScheduleKind[]? Kind { get; set; }
+    [ValidateSet(ScheduleKind.Backup, ScheduleKind.Watchdog)]
+    public string[]? Kind { get; set; }
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }

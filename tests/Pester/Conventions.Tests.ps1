@@ -240,6 +240,61 @@ Describe 'Test-ScorecardBackup -WhatIf and -Confirm' {
     }
 }
 
+Describe 'Backup results and settings in files and pipelines and on the terminal' {
+    BeforeAll {
+        $script:Tested = $SharedBackup | Test-ScorecardBackup
+        $script:RestoredInto = 'roundtrip_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $script:Restored = $SharedBackup | Restore-ScorecardBackup -TargetDatabase $RestoredInto -DatabaseUrl $Url -Confirm:$false
+        # Any cell of Export-Csv that is a type's name, not a value.
+        $script:TypeNameCell = 'System\.Collections|OrderedDictionary|System\.Object\[\]|System\.String\[\]|SalesScorecard\.|List`1'
+    }
+
+    AfterAll { Remove-TestDatabase $RestoredInto }
+
+    It 'writes <Kind> to JSON with names for states and seconds for durations, and to CSV with readable cells' -ForEach @(
+        @{ Kind = 'a backup'; Get = { $SharedBackup }; Names = @{ Status = 'Succeeded' }; Seconds = 'DurationSeconds' }
+        @{ Kind = 'a test result'; Get = { $Tested }; Names = @{} ; Seconds = $null }
+        @{ Kind = 'a restore result'; Get = { $Restored }; Names = @{}; Seconds = 'DurationSeconds' }
+        @{ Kind = 'a setting'; Get = { Get-ScorecardConfig | Where-Object Name -eq 'SMTP_PORT' }; Names = @{ Source = 'Default' }; Seconds = $null }
+    ) {
+        $object = & $Get
+        $json = $object | ConvertTo-Json -Depth 5 | ConvertFrom-Json
+        foreach ($name in $Names.Keys) { $json.$name | Should -Be $Names[$name] }
+        if ($Seconds) { $json.$Seconds | Should -BeOfType [double] }
+        ($object | ConvertTo-Json -Depth 5) | Should -Not -Match '"Ticks"'
+        $csv = ($object | ConvertTo-Csv -NoTypeInformation) -join "`n"
+        $csv | Should -Not -Match $TypeNameCell
+    }
+
+    It 'keeps the tables, checks and mismatches readable in a CSV cell' {
+        $row = $SharedBackup | ConvertTo-Csv -NoTypeInformation | ConvertFrom-Csv
+        $row.Tables | Should -Match '(^|; )public\.users=\d+(;|$)'
+        ($Tested | ConvertTo-Csv -NoTypeInformation | ConvertFrom-Csv).Checks | Should -Match '^Manifest passed: '
+        $SharedBackup.Tables['public.users'] | Should -BeGreaterThan 0 -Because 'the object still indexes by table'
+    }
+
+    It 'tests and restores a path piped as a plain string' {
+        ($SharedBackup.Path | Test-ScorecardBackup).Passed | Should -BeTrue
+        $target = 'bystring_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        try {
+            ($SharedBackup.Path | Restore-ScorecardBackup -TargetDatabase $target -DatabaseUrl $Url -Confirm:$false).Passed | Should -BeTrue
+        } finally { Remove-TestDatabase $target }
+    }
+
+    It 'shows <Kind> in 80 columns without a cut-off column, and more at 120' -ForEach @(
+        @{ Kind = 'backups'; Get = { Get-ScorecardBackup -Destination $Shared }; Narrow = '^Name\s+Status\s+Size\s+TotalRows\s+Verified\s+Duration\s*$'; Wide = '\bArchive\s+Database\s+Error\s*$' }
+        @{ Kind = 'settings'; Get = { Get-ScorecardConfig }; Narrow = '^Name\s+Value\s*$'; Wide = '^Name\s+Value\s+Source\s*$' }
+    ) {
+        $objects = & $Get
+        $at80 = ($objects | Out-String -Width 80) -split "`r?`n" | Where-Object { $_ }
+        $at80[0] | Should -Match $Narrow
+        ($at80 | Measure-Object -Property Length -Maximum).Maximum | Should -BeLessOrEqual 80
+        $at120 = ($objects | Out-String -Width 120) -split "`r?`n" | Where-Object { $_ }
+        $at120[0] | Should -Match $Wide
+        ($at120 | Measure-Object -Property Length -Maximum).Maximum | Should -BeLessOrEqual 120
+    }
+}
+
 Describe 'A confirmation that cannot be asked' {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Function Get-PwshCommand -Force

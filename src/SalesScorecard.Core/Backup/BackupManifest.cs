@@ -37,7 +37,7 @@ public sealed class BackupManifest
 
     public required string Name { get; set; }
 
-    public BackupStatus Status { get; set; }
+    public string Status { get; set; } = BackupStatus.Incomplete;
 
     public DateTime StartedAt { get; set; }
 
@@ -184,7 +184,7 @@ public sealed class BackupManifest
             PgDumpVersion = PgDumpVersion,
             SizeBytes = SizeBytes,
             TotalRows = TotalRows,
-            Tables = TableCounter.ToOrderedDictionary(Tables),
+            Tables = TableCounts.From(Tables),
             Sha256 = Files.TryGetValue(Format == "directory" ? $"{DumpFile}/toc.dat" : DumpFile, out var dump) ? dump.Sha256 : null,
             Verified = Verified,
             Compression = Compression ?? Archive.ArchiveCompression.PgDump,

@@ -84,7 +84,7 @@ public static class BackupVerifier
             }
         }
 
-        return new BackupTestResult { Name = name, Path = location, Checks = checks };
+        return new BackupTestResult { Name = name, Path = location, Checks = new(checks) };
     }
 
     private static async Task<BackupCheck> CheckChecksumsAsync(StoredBackup backup, bool archiveReadAfter, CancellationToken cancellationToken)
@@ -199,7 +199,7 @@ public static class BackupVerifier
             var result = await RestoreEngine.RestoreAsync(server, backup, scratch, restore, reporter, cancellationToken).ConfigureAwait(false);
             return
             [
-                new BackupCheck("RestoreDrill", true, $"Restored into {scratch} on {result.Host} in {result.Duration.TotalSeconds:0.0} s"),
+                new BackupCheck("RestoreDrill", true, $"Restored into {scratch} on {result.Host} in {result.DurationSeconds:0.0} s"),
                 new BackupCheck("RowCounts", result.Passed,
                     result.Passed ? $"All {result.Tables.Count} tables hold the manifest's {result.TotalRows} rows" : string.Join("; ", result.Mismatches)),
             ];

@@ -135,10 +135,10 @@ public static partial class RestoreEngine
             Name = manifest.Name,
             TargetDatabase = targetDatabase,
             Host = $"{serverUrl.Host}:{serverUrl.Port}",
-            Tables = TableCounter.ToOrderedDictionary(restored),
+            Tables = TableCounts.From(restored),
             TotalRows = restored.Sum(t => t.Value),
-            Mismatches = CompareCounts(manifest.Tables, restored.ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal)),
-            Duration = watch.Elapsed,
+            Mismatches = new(CompareCounts(manifest.Tables, restored.ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal))),
+            DurationSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
         };
     }
 

@@ -35,7 +35,7 @@ public static class DatabaseInspector
             Host = url.Host,
             Port = url.Port,
             ServerVersion = connection.ServerVersion,
-            Tables = TableCounter.ToOrderedDictionary(tables),
+            Tables = TableCounts.From(tables),
             TotalRows = tables.Sum(t => t.Value),
         };
     }

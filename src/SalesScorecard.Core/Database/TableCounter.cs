@@ -84,16 +84,4 @@ internal static class TableCounter
 
         return tables;
     }
-
-    /// <summary>Counts as PowerShell shows them best: an ordered dictionary, sorted by name.</summary>
-    public static OrderedDictionary ToOrderedDictionary(IEnumerable<KeyValuePair<string, long>> counts)
-    {
-        var ordered = new OrderedDictionary(StringComparer.Ordinal);
-        foreach (var (name, rows) in counts.OrderBy(c => c.Key, StringComparer.Ordinal))
-        {
-            ordered.Add(name, rows);
-        }
-
-        return ordered;
-    }
 }

@@ -73,7 +73,7 @@ public sealed record NotificationFacts
         TotalRows = backup.TotalRows.ToString(CultureInfo.InvariantCulture),
         Tables = backup.Tables.Cast<System.Collections.DictionaryEntry>()
             .Select(e => KeyValuePair.Create((string)e.Key, Convert.ToString(e.Value, CultureInfo.InvariantCulture) ?? string.Empty)).ToList(),
-        Duration = backup.Duration,
+        Duration = backup.CompletedAt - backup.StartedAt,
         Verified = backup.Verified,
         Storage = backup.Compression is null ? null : backup.Encrypted ? $"{backup.Compression}, encrypted (age)" : $"{backup.Compression}, not encrypted",
         Database = backup.Database,

@@ -104,13 +104,13 @@ internal sealed class SmtpDelivery(MailSettings settings, MimeMessage message, R
         return new NotificationResult
         {
             Sent = true,
-            Recipients = _delivered.Select(r => r.Address).ToList(),
-            RefusedRecipients = missed,
+            Recipients = new(_delivered.Select(r => r.Address).ToList()),
+            RefusedRecipients = new(missed),
             Subject = message.Subject ?? string.Empty,
             MessageId = message.MessageId,
             Server = settings.Server,
             Attempts = _attempt,
-            Duration = elapsed,
+            DurationSeconds = Math.Round(elapsed.TotalSeconds, 3),
         };
     }
 

@@ -7,7 +7,7 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
 using SalesScorecard.Settings;
-using StepOutcome = (SalesScorecard.SmtpStepStatus Status, string Detail);
+using StepOutcome = (string Status, string Detail);
 
 namespace SalesScorecard.Mail;
 
@@ -384,7 +384,7 @@ public static class SmtpProbe
         {
             if (_failed)
             {
-                _steps.Add(new SmtpTestStep(name, SmtpStepStatus.Skipped, TimeSpan.Zero, "Not run: an earlier step failed."));
+                _steps.Add(new SmtpTestStep(name, SmtpStepStatus.Skipped, 0, "Not run: an earlier step failed."));
                 return;
             }
 
@@ -407,7 +407,7 @@ public static class SmtpProbe
             }
 
             _failed = outcome.Status == SmtpStepStatus.Failed;
-            _steps.Add(new SmtpTestStep(name, outcome.Status, watch.Elapsed, outcome.Detail));
+            _steps.Add(new SmtpTestStep(name, outcome.Status, Math.Round(watch.Elapsed.TotalSeconds, 3), outcome.Detail));
             reporter.Verbose($"{name}: {outcome.Status}: {outcome.Detail}");
         }
 
@@ -417,8 +417,8 @@ public static class SmtpProbe
             Host = mail?.Host,
             Port = mail?.Port,
             Security = mail?.Security.ToString(),
-            Steps = _steps,
-            Advice = _advice,
+            Steps = new(_steps),
+            Advice = new(_advice),
         };
     }
 }

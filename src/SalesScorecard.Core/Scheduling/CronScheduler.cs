@@ -37,7 +37,7 @@ internal sealed class CronScheduler : IBackupScheduler
     }
 
     /// <summary>Removes exactly our lines of that name (and of those kinds, when given); returns what was removed.</summary>
-    public async Task<IReadOnlyList<ScheduleEntry>> UnregisterAsync(string name, IReadOnlyCollection<ScheduleKind>? kinds, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ScheduleEntry>> UnregisterAsync(string name, IReadOnlyCollection<string>? kinds, CancellationToken cancellationToken)
     {
         var text = await ReadAsync(cancellationToken).ConfigureAwait(false);
         var lines = SplitLines(text);
@@ -59,13 +59,13 @@ internal sealed class CronScheduler : IBackupScheduler
         "umask 077; " + string.Join(' ', request.Pwsh.Select(ShQuote)) + " -NoProfile -NonInteractive -Command " + ShQuote(script) +
         " >> " + ShQuote(Path.Combine(request.Destination, logName)) + " 2>&1";
 
-    private static string Line(TimeOnly at, string command, string name, ScheduleKind kind) =>
+    private static string Line(TimeOnly at, string command, string name, string kind) =>
         // cron turns an unescaped % into a newline.
         $"{at.Minute} {at.Hour} * * * {command.Replace("%", "\\%", StringComparison.Ordinal)} {MarkerPrefix}{name}:{kind}";
 
     /// <summary>Whether the line is our entry of that name and of one of <paramref name="kinds"/> (null: any kind).</summary>
-    private static bool IsOurs(string line, string name, IReadOnlyCollection<ScheduleKind>? kinds = null) =>
-        (kinds ?? Enum.GetValues<ScheduleKind>()).Any(kind => line.TrimEnd().EndsWith($"{MarkerPrefix}{name}:{kind}", StringComparison.Ordinal));
+    private static bool IsOurs(string line, string name, IReadOnlyCollection<string>? kinds = null) =>
+        (kinds ?? ScheduleKind.All).Any(kind => line.TrimEnd().EndsWith($"{MarkerPrefix}{name}:{kind}", StringComparison.Ordinal));
 
     private static List<ScheduleEntry> Parse(string crontab)
     {
@@ -80,7 +80,7 @@ internal sealed class CronScheduler : IBackupScheduler
 
             var tag = line[(marker + MarkerPrefix.Length)..].Trim();
             var colon = tag.LastIndexOf(':');
-            if (colon <= 0 || !Enum.TryParse<ScheduleKind>(tag[(colon + 1)..], out var kind))
+            if (colon <= 0 || ScheduleKind.All.FirstOrDefault(k => k == tag[(colon + 1)..]) is not { } kind)
             {
                 continue;
             }

@@ -10,7 +10,7 @@ public interface IBackupScheduler
     Task<IReadOnlyList<ScheduleEntry>> RegisterAsync(ScheduleRequest request, CancellationToken cancellationToken);
 
     /// <summary>Removes exactly the entries of that name and of those kinds (null: every kind); returns them.</summary>
-    Task<IReadOnlyList<ScheduleEntry>> UnregisterAsync(string name, IReadOnlyCollection<ScheduleKind>? kinds, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ScheduleEntry>> UnregisterAsync(string name, IReadOnlyCollection<string>? kinds, CancellationToken cancellationToken);
 }
 
 public static class BackupSchedulers

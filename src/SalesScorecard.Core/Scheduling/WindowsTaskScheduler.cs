@@ -58,7 +58,7 @@ internal sealed class WindowsTaskScheduler : IBackupScheduler
         return entries;
     }
 
-    public async Task<IReadOnlyList<ScheduleEntry>> UnregisterAsync(string name, IReadOnlyCollection<ScheduleKind>? kinds, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ScheduleEntry>> UnregisterAsync(string name, IReadOnlyCollection<string>? kinds, CancellationToken cancellationToken)
     {
         var existing = (await ListAsync(name, cancellationToken).ConfigureAwait(false)).Where(e => kinds is null || kinds.Contains(e.Kind)).ToList();
         foreach (var entry in existing)
@@ -69,7 +69,7 @@ internal sealed class WindowsTaskScheduler : IBackupScheduler
         return existing;
     }
 
-    private static async Task<ScheduleEntry> CreateAsync(ScheduleRequest request, ScheduleKind kind, TimeOnly at, string script, string logName, CancellationToken cancellationToken)
+    private static async Task<ScheduleEntry> CreateAsync(ScheduleRequest request, string kind, TimeOnly at, string script, string logName, CancellationToken cancellationToken)
     {
         var log = Path.Combine(request.Destination, logName);
         // Task Scheduler has no shell to redirect output: pwsh appends every stream to the log itself.
@@ -90,7 +90,7 @@ internal sealed class WindowsTaskScheduler : IBackupScheduler
         return new ScheduleEntry(request.Name, kind, $"daily {at:HH:mm}", $"{Quote(request.Pwsh[0])} {arguments.Trim()}", Platform);
     }
 
-    private static async Task<ScheduleEntry> ReadAsync(string taskName, string name, ScheduleKind kind, CancellationToken cancellationToken)
+    private static async Task<ScheduleEntry> ReadAsync(string taskName, string name, string kind, CancellationToken cancellationToken)
     {
         var document = new XmlDocument();
         document.LoadXml(await SchTasks(["/Query", "/TN", taskName, "/XML"], cancellationToken).ConfigureAwait(false));
@@ -103,7 +103,7 @@ internal sealed class WindowsTaskScheduler : IBackupScheduler
         return new ScheduleEntry(name, kind, at, $"{Quote(command)} {arguments}", Platform);
     }
 
-    private static string TaskXml(string name, ScheduleKind kind, TimeOnly at, string program, string arguments)
+    private static string TaskXml(string name, string kind, TimeOnly at, string program, string arguments)
     {
         var text = new StringBuilder();
         using (var writer = XmlWriter.Create(text, new XmlWriterSettings { Indent = true, OmitXmlDeclaration = true }))
@@ -152,13 +152,13 @@ internal sealed class WindowsTaskScheduler : IBackupScheduler
         return text.ToString();
     }
 
-    private static string TaskName(string name, ScheduleKind kind) => $"{Folder}{name}-{kind}";
+    private static string TaskName(string name, string kind) => $"{Folder}{name}-{kind}";
 
-    private static (string Name, ScheduleKind Kind)? ParseTaskName(string taskName)
+    private static (string Name, string Kind)? ParseTaskName(string taskName)
     {
         var leaf = taskName[Folder.Length..];
         var dash = leaf.LastIndexOf('-');
-        return dash > 0 && Enum.TryParse<ScheduleKind>(leaf[(dash + 1)..], out var kind) ? (leaf[..dash], kind) : null;
+        return dash > 0 && ScheduleKind.All.FirstOrDefault(k => k == leaf[(dash + 1)..]) is { } kind ? (leaf[..dash], kind) : null;
     }
 
     /// <summary>A Windows command-line argument: quoted, inner quotes escaped as the C runtime reads them.</summary>

@@ -7,7 +7,7 @@ public sealed class RetentionTests
     private static readonly DateTime Now = new(2026, 11, 26, 23, 0, 0, DateTimeKind.Utc);
 
     /// <summary>A backup started <paramref name="daysAgo"/> days before <see cref="Now"/>.</summary>
-    private static BackupInfo Backup(double daysAgo, bool verified = true, BackupStatus status = BackupStatus.Succeeded)
+    private static BackupInfo Backup(double daysAgo, bool verified = true, string status = BackupStatus.Succeeded)
     {
         var started = Now.AddDays(-daysAgo);
         var name = BackupCatalog.FolderPrefix + started.ToString(BackupCatalog.NameFormat, System.Globalization.CultureInfo.InvariantCulture);
