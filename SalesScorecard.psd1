@@ -39,6 +39,8 @@
         PSData = @{
             Tags         = @('SalesScorecard', 'PostgreSQL', 'Backup', 'pg_dump', 'MailKit', 'Linux', 'Windows')
             LicenseUri   = 'https://opensource.org/license/mit'
+            # No ProjectUri and no HelpInfoUri: the project has no public site, and the help ships in the module (en-US).
+            # build.ps1 -Task Package adds the tags the Gallery finds a module by: PSEdition_Core, PSCmdlet_ and PSCommand_.
             ReleaseNotes = 'See CHANGELOG.md.'
         }
     }

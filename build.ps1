@@ -255,6 +255,13 @@ function Get-ReleaseNotes([string] $Version) {
     $notes
 }
 
+function Get-GalleryTags([string] $ManifestPath) {
+    <# The manifest's tags and those the Gallery finds a module by (Find-PSResource -CommandName), which Publish-PSResource does not add. #>
+    $manifest = Import-PowerShellDataFile $ManifestPath
+    @($manifest.PrivateData.PSData.Tags) + @($manifest.CompatiblePSEditions | ForEach-Object { "PSEdition_$_" }) + 'PSIncludes_Cmdlet' +
+        @($manifest.CmdletsToExport | ForEach-Object { "PSCmdlet_$_"; "PSCommand_$_" })
+}
+
 function Invoke-Package {
     Invoke-Build
     $version = Get-ModuleVersion
@@ -265,7 +272,8 @@ function Invoke-Package {
     New-Item -ItemType Directory -Path $repository -Force | Out-Null
     Copy-Item -Recurse $ModuleDir $staging
     Copy-Item (Join-Path $RepoRoot 'LICENSE'), (Join-Path $RepoRoot 'CHANGELOG.md') -Destination $staging
-    Update-PSModuleManifest -Path (Join-Path $staging 'SalesScorecard.psd1') -ReleaseNotes (Get-ReleaseNotes $version)
+    $manifestPath = Join-Path $staging 'SalesScorecard.psd1'
+    Update-PSModuleManifest -Path $manifestPath -ReleaseNotes (Get-ReleaseNotes $version) -Tags (Get-GalleryTags $manifestPath)
 
     # A throwaway file repository: Publish-PSResource writes the .nupkg the PowerShell Gallery takes.
     $name = 'SalesScorecardBuild' + [guid]::NewGuid().ToString('N').Substring(0, 8)

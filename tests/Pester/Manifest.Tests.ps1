@@ -24,6 +24,11 @@ Describe 'The built module' {
         $assembly.Version.ToString(3) | Should -Be $version.ToString(3)
     }
 
+    It 'has no HelpInfoUri, as its help is in the box, and its about page says so' {
+        $Manifest.Keys | Should -Not -Contain 'HelpInfoUri'
+        Get-Content (Join-Path $PSScriptRoot '../../docs/about_SalesScorecard.md') -Raw | Should -Match 'The help is in the box'
+    }
+
     It 'requires PowerShell 7.6, the oldest the suite runs on, on the Core edition' {
         $Manifest.PowerShellVersion | Should -Be '7.6'
         $Manifest.CompatiblePSEditions | Should -Be @('Core')

@@ -40,6 +40,21 @@ Describe 'The PowerShell Gallery package' {
         $entries | Where-Object { $_ -match '(^|/)(SalesScorecard\.Core\.Tests|xunit|testhost|Microsoft\.TestPlatform|Microsoft\.VisualStudio\.TestPlatform)' } | Should -BeNullOrEmpty
     }
 
+    It 'is found by Find-PSResource -CommandName for each cmdlet it exports, tagged for the Core edition' {
+        $repository = Join-Path $Root 'by-command'
+        New-Item -ItemType Directory $repository | Out-Null
+        Copy-Item $Package $repository
+        $name = 'ScorecardByCommand' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        Register-PSResourceRepository -Name $name -Uri $repository -Trusted
+        try {
+            $cmdlets = (Import-PowerShellDataFile (Get-TestModulePath)).CmdletsToExport
+            foreach ($cmdlet in $cmdlets) {
+                (Find-PSResource -CommandName $cmdlet -Repository $name).ParentResource.Name | Should -Be 'SalesScorecard' -Because "$cmdlet is in it"
+            }
+            (Find-PSResource -Name SalesScorecard -Repository $name).Tags | Should -Contain 'PSEdition_Core'
+        } finally { Unregister-PSResourceRepository -Name $name }
+    }
+
     It 'publishes to a file repository with Publish-PSResource, installs back, imports and runs' {
         $source = Join-Path $Root 'source'
         $gallery = Join-Path $Root 'gallery'
