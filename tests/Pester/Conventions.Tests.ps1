@@ -299,8 +299,12 @@ Describe 'A confirmation that cannot be asked' {
     BeforeAll {
         Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Function Get-PwshCommand -Force
         $script:Target = 'never_restored_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
-        $script:Restore = "Restore-ScorecardBackup -Path '$($SharedBackup.Path)' -TargetDatabase $Target -DatabaseUrl '$Url'"
+        # DATABASE_URL in the environment, never on a command line where ps would show its password.
+        $script:Restore = "Restore-ScorecardBackup -Path '$($SharedBackup.Path)' -TargetDatabase $Target"
     }
+
+    BeforeEach { $env:DATABASE_URL = $Url }
+    AfterEach { $env:DATABASE_URL = $null }
 
     It 'is ConfirmationRequired, saying to add -Confirm:$false, in pwsh -NonInteractive, and nothing is restored' {
         $pwsh = Get-PwshCommand
