@@ -11,7 +11,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 $module = Join-Path $PSScriptRoot '../out/SalesScorecard'
-foreach ($name in 'MimeKit.dll', 'MailKit.dll', 'SalesScorecard.Core.dll') { Add-Type -Path (Join-Path $module $name) }
+foreach ($name in 'MimeKit.dll', 'MailKit.dll', 'SalesScorecard.Core.dll') { Add-Type -Path (Join-Path $module "bin/$name") }
 New-Item -ItemType Directory -Force -Path $OutputFolder | Out-Null
 
 # Only what a failure mail needs, as parameters (which win over the environment); no .env file is read.
@@ -32,9 +32,8 @@ $logTail.Add('2026-11-25T21:00:01Z FAILED  /var/backups/sales-scorecard/producti
 $facts = [SalesScorecard.Mail.NotificationFacts]::FromFailure('BackupFailed',
     'pg_dump exited with code 1: pg_dump: error: query failed: ERROR:  permission denied for table evaluation_criteria_scores_archive_2026_partitioned_by_company_and_quarter',
     $logTail, $null, 'postgres@db.internal.example.org:5432/sales_scorecard_production')
-$message = [SalesScorecard.Mail.NotificationMessage]::Build($facts, $mail)
 $html = Join-Path $OutputFolder 'failure.html'
-Set-Content -Path $html -Value $message.HtmlBody -Encoding utf8NoBOM
+Set-Content -Path $html -Value ([SalesScorecard.Mail.NotificationMessage]::Html($facts, $mail)) -Encoding utf8NoBOM
 
 foreach ($width in 400, 900) {
     $png = Join-Path $OutputFolder "failure-$width.png"

@@ -28,7 +28,7 @@ public static class DatabaseConnector
     /// Opens a connection; <paramref name="pooled"/> takes it from a short-lived pool (what the module itself drops or
     /// creates databases with clears the pool first, see <see cref="ClearPools"/>).
     /// </summary>
-    public static async Task<NpgsqlConnection> OpenAsync(DatabaseUrl url, CancellationToken cancellationToken, bool pooled = false)
+    internal static async Task<NpgsqlConnection> OpenAsync(DatabaseUrl url, CancellationToken cancellationToken, bool pooled = false)
     {
         var builder = pooled
             ? new NpgsqlConnectionStringBuilder(url.Builder.ConnectionString) { Pooling = true, ConnectionIdleLifetime = PoolIdleSeconds, ConnectionPruningInterval = 1 }

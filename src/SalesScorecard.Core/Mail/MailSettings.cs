@@ -24,9 +24,10 @@ public sealed class MailSettings
 
     internal string? Password { get; init; }
 
-    public required MailboxAddress From { get; init; }
+    // Internal, as every MimeKit type is: Load always sets both.
+    internal MailboxAddress From { get; init; } = null!;
 
-    public required IReadOnlyList<MailboxAddress> Recipients { get; init; }
+    internal IReadOnlyList<MailboxAddress> Recipients { get; init; } = [];
 
     public required SmtpSecurity Security { get; init; }
 

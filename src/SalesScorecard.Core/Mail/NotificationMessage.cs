@@ -24,7 +24,10 @@ public static class NotificationMessage
         return facts.Headline ?? $"{(facts.Success ? "✅ Database Backup Successful" : "❌ Database Backup Failed")} - {date}";
     }
 
-    public static MimeMessage Build(NotificationFacts facts, MailSettings settings)
+    /// <summary>The HTML body of the mail these facts make: for previews (build/Render-NotificationPreview.ps1), with no MimeKit type.</summary>
+    public static string Html(NotificationFacts facts, MailSettings settings) => Build(facts, settings).HtmlBody ?? string.Empty;
+
+    internal static MimeMessage Build(NotificationFacts facts, MailSettings settings)
     {
         var lines = Lines(facts, settings);
         var message = new MimeMessage { Subject = Subject(facts, settings) };
@@ -40,7 +43,7 @@ public static class NotificationMessage
     /// The mail cut down to fit a server's size limit, saying so: the details keep their beginning and end, the log
     /// its newest lines. Null when even the shortest form does not fit.
     /// </summary>
-    public static MimeMessage? BuildToFit(NotificationFacts facts, MailSettings settings, long limit)
+    internal static MimeMessage? BuildToFit(NotificationFacts facts, MailSettings settings, long limit)
     {
         var note = KeyValuePair.Create("Shortened",
             $"This mail was shortened to fit the mail server's limit of {limit.ToString("N0", CultureInfo.InvariantCulture)} bytes: " +

@@ -30,7 +30,7 @@ public static class SmtpNotifier
         }
     }
 
-    public static Task<NotificationResult> SendAsync(MailSettings settings, MimeMessage message, RetryPolicy policy, IOperationReporter reporter, CancellationToken cancellationToken) =>
+    internal static Task<NotificationResult> SendAsync(MailSettings settings, MimeMessage message, RetryPolicy policy, IOperationReporter reporter, CancellationToken cancellationToken) =>
         new SmtpDelivery(settings, message, policy, reporter).RunAsync(cancellationToken);
 
     /// <summary>Which port wants which SMTP_SECURITY, for advice that names both.</summary>

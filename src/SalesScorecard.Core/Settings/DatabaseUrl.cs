@@ -17,7 +17,7 @@ public sealed partial class DatabaseUrl
 
     private DatabaseUrl(NpgsqlConnectionStringBuilder builder) => Builder = builder;
 
-    public NpgsqlConnectionStringBuilder Builder { get; }
+    internal NpgsqlConnectionStringBuilder Builder { get; }
 
     public string Host => Builder.Host ?? "localhost";
 
