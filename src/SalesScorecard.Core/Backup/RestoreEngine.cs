@@ -30,11 +30,43 @@ public static partial class RestoreEngine
         CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var (clean, jobs, noOwner) = (options.Clean, options.Jobs, options.NoOwner);
-        EnsureRestorableInto(targetDatabase, clean, jobs);
-        var manifest = backup.Manifest;
+        EnsureRestorableInto(targetDatabase, options.Clean, options.Jobs);
         var archive = ArchiveSource.ForBackup(backup, options.Identities);
-        if (jobs is not null && archive.IsStream)
+        var tools = await ProveBackupAsync(backup, archive, options, reporter, cancellationToken).ConfigureAwait(false);
+        reporter.Progress("Restoring", $"Preparing database {targetDatabase}", 10);
+        // The user cmdlets' pooled connections to the target must not outlive what the restore replaces.
+        DatabaseConnector.ClearPools();
+        bool created;
+        try
+        {
+            created = await EnsureTargetAsync(serverUrl, targetDatabase, options.Clean, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException e)
+        {
+            throw DatabaseConnector.Failure(e, $"Preparing the database '{targetDatabase}' (the user needs the right to create databases)");
+        }
+
+        await RunPgRestoreAsync(serverUrl, targetDatabase, created, tools, archive, options, reporter, cancellationToken).ConfigureAwait(false);
+        reporter.Progress("Restoring", "Counting the restored rows", 90);
+        var restored = await CountRestoredAsync(serverUrl, targetDatabase, cancellationToken).ConfigureAwait(false);
+        return new RestoreResult
+        {
+            Name = backup.Manifest.Name,
+            TargetDatabase = targetDatabase,
+            Host = $"{serverUrl.Host}:{serverUrl.Port}",
+            Tables = TableCounts.From(restored),
+            TotalRows = restored.Sum(t => t.Value),
+            Mismatches = new(CompareCounts(backup.Manifest.Tables, restored.ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal))),
+            DurationSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
+        };
+    }
+
+    /// <summary>Before any database is touched: the archive can be read as asked, its files match, and its table of contents agrees with the manifest.</summary>
+    private static async Task<PgTools> ProveBackupAsync(
+        StoredBackup backup, ArchiveSource archive, RestoreOptions options, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var manifest = backup.Manifest;
+        if (options.Jobs is not null && archive.IsStream)
         {
             throw new ScorecardException(ScorecardErrors.JobsNeedPlainArchive,
                 $"-Jobs cannot be used with the backup '{manifest.Name}': it is stored compressed{(manifest.Encryption is null ? "" : " and encrypted")}, " +
@@ -54,38 +86,21 @@ public static partial class RestoreEngine
             throw await archive.FindDamageAsync(cancellationToken).ConfigureAwait(false) ?? e;
         }
 
-        reporter.Progress("Restoring", $"Preparing database {targetDatabase}", 10);
-        // The user cmdlets' pooled connections to the target must not outlive what the restore replaces.
-        DatabaseConnector.ClearPools();
-        bool created;
-        try
-        {
-            created = await EnsureTargetAsync(serverUrl, targetDatabase, clean, cancellationToken).ConfigureAwait(false);
-        }
-        catch (NpgsqlException e)
-        {
-            throw DatabaseConnector.Failure(e, $"Preparing the database '{targetDatabase}' (the user needs the right to create databases)");
-        }
+        return tools;
+    }
 
-        var arguments = new List<string> { "--no-password", "--exit-on-error", PgConnectionEnvironment.DbNameArgument(targetDatabase) };
-        arguments.AddRange(jobs is { } n ? [$"--jobs={n}"] : ["--single-transaction"]);
-        if (clean)
-        {
-            arguments.AddRange(["--clean", "--if-exists"]);
-        }
-
-        if (noOwner)
-        {
-            arguments.AddRange(["--no-owner", "--no-privileges"]);
-        }
-
-        arguments.AddRange(archive.Arguments);
+    /// <summary>pg_restore into the target; any error fails the restore, saying what state the target is left in.</summary>
+    private static async Task RunPgRestoreAsync(
+        DatabaseUrl serverUrl, string targetDatabase, bool created, PgTools tools, ArchiveSource archive, RestoreOptions options,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
         reporter.Progress("Restoring", $"pg_restore into {targetDatabase}", 20);
         ProcessResult restore;
         try
         {
             using var environment = PgConnectionEnvironment.Create(serverUrl, targetDatabase);
-            restore = await ExternalProcess.RunAsync(tools.PgRestore, arguments, environment.Variables, cancellationToken, archive.Feed).ConfigureAwait(false);
+            restore = await ExternalProcess.RunAsync(tools.PgRestore, PgRestoreArguments(targetDatabase, archive, options), environment.Variables, cancellationToken, archive.Feed)
+                .ConfigureAwait(false);
         }
         catch (Exception) when (created)
         {
@@ -94,52 +109,59 @@ public static partial class RestoreEngine
             throw;
         }
 
-        if (restore.ExitCode != 0)
+        if (restore.ExitCode == 0)
         {
-            var hint = !noOwner && MissingRolePattern().IsMatch(restore.StandardError)
-                ? " The server lacks a role that owns, or is granted, objects of the backup: create that role, or add -NoOwner to " +
-                  "restore every object owned by you and without the backup's grants."
-                : "";
-            var state = created
-                ? await DropCreatedAsync(serverUrl, targetDatabase).ConfigureAwait(false)
-                : jobs is null
-                    ? $"pg_restore ran in one transaction, which was rolled back: '{targetDatabase}' is as it was."
-                    : $"'{targetDatabase}' holds part of the backup: pg_restore --jobs does not run in one transaction. Drop and " +
-                      "recreate it before restoring again.";
-            if (await archive.FindDamageAsync(cancellationToken).ConfigureAwait(false) is { } damage)
-            {
-                throw new ScorecardException(damage.Error, $"{damage.Message} {state}", targetDatabase, damage);
-            }
-
-            throw new ScorecardException(ScorecardErrors.RestoreFailed,
-                $"pg_restore into '{targetDatabase}' failed (exit code {restore.ExitCode}): {restore.StandardError.TrimEnd()}{hint} {state}", targetDatabase);
+            return;
         }
 
-        reporter.Progress("Restoring", "Counting the restored rows", 90);
-        var targetUrl = serverUrl.WithDatabase(targetDatabase);
-        IReadOnlyList<KeyValuePair<string, long>> restored;
-        await using (var connection = await DatabaseConnector.OpenAsync(targetUrl, cancellationToken).ConfigureAwait(false))
+        var hint = !options.NoOwner && MissingRolePattern().IsMatch(restore.StandardError)
+            ? " The server lacks a role that owns, or is granted, objects of the backup: create that role, or add -NoOwner to " +
+              "restore every object owned by you and without the backup's grants."
+            : "";
+        var state = created
+            ? await DropCreatedAsync(serverUrl, targetDatabase).ConfigureAwait(false)
+            : options.Jobs is null
+                ? $"pg_restore ran in one transaction, which was rolled back: '{targetDatabase}' is as it was."
+                : $"'{targetDatabase}' holds part of the backup: pg_restore --jobs does not run in one transaction. Drop and " +
+                  "recreate it before restoring again.";
+        if (await archive.FindDamageAsync(cancellationToken).ConfigureAwait(false) is { } damage)
         {
-            try
-            {
-                restored = await TableCounter.CountAsync(connection, cancellationToken).ConfigureAwait(false);
-            }
-            catch (NpgsqlException e)
-            {
-                throw DatabaseConnector.Failure(e, $"pg_restore finished, but counting the rows restored into '{targetDatabase}'");
-            }
+            throw new ScorecardException(damage.Error, $"{damage.Message} {state}", targetDatabase, damage);
         }
 
-        return new RestoreResult
+        throw new ScorecardException(ScorecardErrors.RestoreFailed,
+            $"pg_restore into '{targetDatabase}' failed (exit code {restore.ExitCode}): {restore.StandardError.TrimEnd()}{hint} {state}", targetDatabase);
+    }
+
+    private static List<string> PgRestoreArguments(string targetDatabase, ArchiveSource archive, RestoreOptions options)
+    {
+        var arguments = new List<string> { "--no-password", "--exit-on-error", PgConnectionEnvironment.DbNameArgument(targetDatabase) };
+        arguments.AddRange(options.Jobs is { } n ? [$"--jobs={n}"] : ["--single-transaction"]);
+        if (options.Clean)
         {
-            Name = manifest.Name,
-            TargetDatabase = targetDatabase,
-            Host = $"{serverUrl.Host}:{serverUrl.Port}",
-            Tables = TableCounts.From(restored),
-            TotalRows = restored.Sum(t => t.Value),
-            Mismatches = new(CompareCounts(manifest.Tables, restored.ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal))),
-            DurationSeconds = Math.Round(watch.Elapsed.TotalSeconds, 3),
-        };
+            arguments.AddRange(["--clean", "--if-exists"]);
+        }
+
+        if (options.NoOwner)
+        {
+            arguments.AddRange(["--no-owner", "--no-privileges"]);
+        }
+
+        arguments.AddRange(archive.Arguments);
+        return arguments;
+    }
+
+    private static async Task<IReadOnlyList<KeyValuePair<string, long>>> CountRestoredAsync(DatabaseUrl serverUrl, string targetDatabase, CancellationToken cancellationToken)
+    {
+        await using var connection = await DatabaseConnector.OpenAsync(serverUrl.WithDatabase(targetDatabase), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await TableCounter.CountAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException e)
+        {
+            throw DatabaseConnector.Failure(e, $"pg_restore finished, but counting the rows restored into '{targetDatabase}'");
+        }
     }
 
     public static async Task DropDatabaseAsync(DatabaseUrl serverUrl, string database, CancellationToken cancellationToken)
