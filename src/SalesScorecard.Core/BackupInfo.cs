@@ -45,7 +45,8 @@ public sealed class BackupInfo
     public long TotalRows { get; init; }
 
     /// <summary><c>schema.table</c> to the exact row count in the backup's snapshot.</summary>
-    public TableCounts Tables { get; init; } = new();
+    /// <remarks>Typed as the OrderedDictionary it is, so that a script's own [ordered]@{...} binds to it.</remarks>
+    public System.Collections.Specialized.OrderedDictionary Tables { get; init; } = new TableCounts();
 
     /// <summary>SHA-256 of the dump file (of toc.dat for the directory format), lower-case hex.</summary>
     public string? Sha256 { get; init; }
