@@ -6,8 +6,6 @@ public static class BackupStatus
     public const string Succeeded = nameof(Succeeded);
 
     public const string Incomplete = nameof(Incomplete);
-
-    public static IReadOnlyList<string> All { get; } = [Succeeded, Incomplete];
 }
 
 /// <summary>One backup: what Invoke-ScorecardBackup made, or what Get-ScorecardBackup read from a manifest.</summary>

@@ -8,6 +8,9 @@ public static class ScheduleKind
     public const string Watchdog = nameof(Watchdog);
 
     public static IReadOnlyList<string> All { get; } = [Backup, Watchdog];
+
+    /// <summary>The kind <paramref name="text"/> names, in any case (as -Kind takes it), spelled as the markers spell it; null for none.</summary>
+    public static string? Find(string text) => All.FirstOrDefault(kind => kind.Equals(text, StringComparison.OrdinalIgnoreCase));
 }
 
 /// <summary>One scheduled job of ours: the nightly backup or the morning watchdog.</summary>

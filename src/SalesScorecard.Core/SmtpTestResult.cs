@@ -10,8 +10,6 @@ public static class SmtpStepStatus
     public const string Skipped = nameof(Skipped);
 
     public const string Warning = nameof(Warning);
-
-    public static IReadOnlyList<string> All { get; } = [Passed, Failed, Skipped, Warning];
 }
 
 /// <summary>One stage of Test-SmtpSettings: Settings, Dns, Connect, Ehlo, Tls, Authenticate, Envelope or Send.</summary>

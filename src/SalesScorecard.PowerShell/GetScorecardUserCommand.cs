@@ -9,6 +9,7 @@ public sealed class GetScorecardUserCommand : UserAdminCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Id", "UserId")]
+    [UserIdentity]
     [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }
 

@@ -16,7 +16,7 @@ public sealed class NewScorecardBackupKeyCommand : ScorecardCmdlet
     protected override void ProcessRecord()
     {
         var path = ProviderPath(Path)!;
-        if (!ShouldProcess(path, "Create an age identity file (backup decryption key)"))
+        if (!RunOrThrow(() => ShouldProcess(path, "Create an age identity file (backup decryption key)")))
         {
             return;
         }

@@ -46,30 +46,32 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
 
     /// <summary>
     /// ShouldProcess, except that a prompt the host cannot show (pwsh -NonInteractive, a host without a UI) ends with
-    /// ConfirmationRequired, saying to add -Confirm:$false, instead of the host's exception. It hides the base method so
-    /// that no cmdlet can call the other one by mistake.
+    /// ConfirmationRequired, saying to add -Confirm:$false, instead of the host's exception. It hides the two overloads
+    /// the cmdlets use, so that a call in a cmdlet reaches this one; call it inside RunOrThrow so that the error keeps its id.
     /// </summary>
-    protected new bool ShouldProcess(string target, string action) => Confirming(target, action, () => base.ShouldProcess(target, action));
+    protected new bool ShouldProcess(string target, string action) => Confirming($"'{action}' on {target}", target, () => base.ShouldProcess(target, action));
 
     /// <inheritdoc cref="ShouldProcess(string, string)"/>
     protected new bool ShouldProcess(string description, string warning, string caption, out ShouldProcessReason reason)
     {
         var why = ShouldProcessReason.None;
-        var answer = Confirming(description, caption, () => base.ShouldProcess(description, warning, caption, out why));
+        var answer = Confirming($"'{description}'", description, () => base.ShouldProcess(description, warning, caption, out why));
         reason = why;
         return answer;
     }
 
-    private static bool Confirming(string target, string action, Func<bool> ask)
+    private static bool Confirming(string what, string target, Func<bool> ask)
     {
         try
         {
             return ask();
         }
+        // NonInteractive pwsh throws PSInvalidOperationException; a host without a UI (a bare runspace) throws
+        // HostException or NotImplementedException, and some hosts a NullReferenceException from their missing UI.
         catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException or NullReferenceException or NotImplementedException)
         {
             throw new ScorecardException(ScorecardErrors.ConfirmationRequired,
-                $"'{action}' on {target} needs a confirmation this PowerShell cannot ask for (pwsh -NonInteractive, or a host without prompts); nothing was done. " +
+                $"{what} needs a confirmation this PowerShell cannot ask for (pwsh -NonInteractive, or a host without prompts); nothing was done. " +
                 "Add -Confirm:$false to go ahead, or -WhatIf to see what it would do.", target, e);
         }
     }

@@ -11,6 +11,7 @@ public sealed class SetScorecardUserCommand : UserAdminCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Id", "UserId")]
+    [UserIdentity]
     [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }
 

@@ -25,10 +25,12 @@ public sealed class UnregisterScorecardBackupScheduleCommand : ScorecardCmdlet
     protected override void ProcessRecord() => RunOrThrow(() =>
     {
         var scheduler = BackupSchedulers.ForThisMachine();
-        var existing = RunQuick(ct => scheduler.ListAsync(Name, ct)).Where(e => Kind is null || Kind.Contains(e.Kind)).ToList();
+        // ValidateSet takes any case ('watchdog'); the markers are spelled one way.
+        var kinds = Kind?.Select(k => ScheduleKind.Find(k)!).ToArray();
+        var existing = RunQuick(ct => scheduler.ListAsync(Name, ct)).Where(e => kinds is null || kinds.Contains(e.Kind)).ToList();
         if (existing.Count == 0)
         {
-            var what = Kind is null ? "schedule" : $"{string.Join(" or ", Kind)} schedule";
+            var what = kinds is null ? "schedule" : $"{string.Join(" or ", kinds)} schedule";
             WriteScorecardError(new ScorecardException(ScorecardErrors.ScheduleNotFound,
                 $"No {what} named '{Name}' is registered for this user.", Name));
             return;
@@ -36,7 +38,7 @@ public sealed class UnregisterScorecardBackupScheduleCommand : ScorecardCmdlet
 
         if (ShouldProcess($"{Name} ({string.Join(", ", existing.Select(e => e.Kind))})", existing.Count == 1 ? "Remove the scheduled job" : "Remove the scheduled jobs"))
         {
-            var removed = RunQuick(ct => scheduler.UnregisterAsync(Name, Kind, ct));
+            var removed = RunQuick(ct => scheduler.UnregisterAsync(Name, kinds, ct));
             if (PassThru)
             {
                 WriteObject(removed, enumerateCollection: true);

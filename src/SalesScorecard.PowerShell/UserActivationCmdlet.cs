@@ -8,6 +8,7 @@ public abstract class UserActivationCmdlet : UserAdminCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Id", "UserId")]
+    [UserIdentity]
     [ValidateNotNullOrEmpty]
     public string? Identity { get; set; }
 

@@ -413,8 +413,8 @@ Describe 'Get-ScorecardBackupSchedule | Unregister-ScorecardBackupSchedule' -Ski
         (& crontab -l) -join "`n" | Should -Be $Original
     }
 
-    It 'removes only the kind given with -Kind' {
-        $removed = Unregister-ScorecardBackupSchedule -Name ConvPipe -Kind Watchdog -PassThru
+    It 'removes only the kind given with -Kind, in any case' {
+        $removed = Unregister-ScorecardBackupSchedule -Name ConvPipe -Kind watchdog -PassThru
         $removed.Kind | Should -Be 'Watchdog'
         (Get-ScorecardBackupSchedule -Name ConvPipe).Kind | Should -Be 'Backup'
         $err = { Unregister-ScorecardBackupSchedule -Name ConvPipe -Kind Watchdog -ErrorAction Stop } | Should -Throw -PassThru

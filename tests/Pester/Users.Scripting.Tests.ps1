@@ -119,6 +119,17 @@ Describe 'Users in pipelines, files and the terminal' {
         ($Some[2].id | Set-ScorecardUser -DisplayName 'Piped By Value' -PassThru).DisplayName | Should -Be 'Piped By Value'
     }
 
+    It 'takes a piped record without an id by its Email, and refuses one without either, never quoting its values' {
+        $csv = Join-Path $Root 'emails.csv'
+        [pscustomobject]@{ Email = $Some[1].email; Note = 'leaving' } | Export-Csv $csv -NoTypeInformation
+        Import-Csv $csv | Disable-ScorecardUser -ErrorAction Stop
+        (Get-UserRow $Some[1].id).isActive | Should -BeFalse
+        Enable-ScorecardUser -Identity $Some[1].id
+        $err = { [pscustomobject]@{ Name = 'Someone'; Password = 'Hunter2Secret' } | Disable-ScorecardUser -ErrorAction Stop } | Should -Throw -PassThru
+        $err.Exception.Message | Should -Match 'Name, Password'
+        $err.Exception.Message | Should -Not -Match 'Hunter2Secret'
+    }
+
     It 'scopes Set-ScorecardUser to a -CompanyId with spaces around it, as New-ScorecardUser takes it' {
         (Set-ScorecardUser -Identity $Some[0].id -CompanyId ' company_metro ' -DisplayName 'Trimmed Company' -PassThru -ErrorAction Stop).DisplayName |
             Should -Be 'Trimmed Company'

@@ -74,6 +74,9 @@ public static class DatabaseConnector
             return;
         }
 
+        // PGTZ is process-wide: hidden for the login only, under a gate for our own logins. Anything else in the process
+        // that reads it in that moment (another runspace, a child started then) sees it unset: fragile, but far rarer than
+        // the shifted timestamps it prevents.
         await ClientTimeZoneGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var saved = Environment.GetEnvironmentVariable(ClientTimeZoneVariable);
         try

@@ -133,11 +133,16 @@ public sealed record NotificationFacts
             return null;
         }
 
-        return offsite.Detail.StartsWith(ScorecardErrors.OffsiteNotReachable.Id, StringComparison.Ordinal)
-            ? ("⚠️ Offsite store not reachable, local backups fine",
-               "The local backups are fine (the newest is fresh and passed its test); the store that holds the offsite copies could not be checked")
-            : ("⚠️ Offsite copy stale, local backups fine",
-               "The local backups are fine (the newest is fresh and passed its test); the newest offsite copy is too old or missing: the offsite copies stopped");
+        // A check that failed with an error id ("OffsiteAccessDenied: ...") could not look at the copies at all.
+        var errorId = offsite.Detail.IndexOf(':') is > 0 and var colon && offsite.Detail[..colon].All(char.IsAsciiLetter) ? offsite.Detail[..colon] : null;
+        const string localFine = "The local backups are fine (the newest is fresh and passed its test)";
+        return errorId switch
+        {
+            null => ("⚠️ Offsite copy stale, local backups fine", $"{localFine}; the newest offsite copy is too old or missing: the offsite copies stopped"),
+            _ when errorId == ScorecardErrors.OffsiteNotReachable.Id =>
+                ("⚠️ Offsite store not reachable, local backups fine", $"{localFine}; the store that holds the offsite copies did not answer"),
+            _ => ("⚠️ Offsite store could not be checked, local backups fine", $"{localFine}; the store that holds the offsite copies could not be checked ({errorId})"),
+        };
     }
 
     public static NotificationFacts FromFailure(string errorId, string message, IReadOnlyList<string> logTail, string? database = null, string? host = null) => new()

@@ -24,21 +24,26 @@ public sealed record OffsiteLocation(string Bucket, string Prefix)
         return new OffsiteLocation(bucket, prefix);
     }
 
+    // KEY:SECRET@ in front of the bucket; a secret may hold '/', so the '@' can come after the first '/'.
+    private static bool HasKeysWritten(string rest) => rest.LastIndexOf('@') is > 0 and var at && rest[..at].Contains(':', StringComparison.Ordinal);
+
     // Bucket names are 3-63 lower-case letters, digits, dots and hyphens on every store we know of.
     private static string? Problem(string? rest, string bucket, string prefix) =>
         rest is null ? "it does not begin with s3://"
-        : bucket.Contains('@', StringComparison.Ordinal) ? "it has an '@' before the bucket, as if keys were written into it: give them as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        : HasKeysWritten(rest) ? "it has an '@' before the bucket, as if keys were written into it: give them as AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
         : bucket.Length is < 3 or > 63 ? $"its bucket name has {bucket.Length} characters"
         : !bucket.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-') ? "its bucket name has a character other than those"
         : prefix.Contains("//", StringComparison.Ordinal) || prefix.Split('/').Any(part => part is "." or "..") ? "its prefix has an empty, '.' or '..' part"
         : null;
 
-    /// <summary>The value with anything before an '@' in its address masked, as Get-ScorecardConfig shows it: keys written into it.</summary>
+    /// <summary>
+    /// The value as Get-ScorecardConfig shows it: an s3:// address with an '@' in it has everything up to its last '@'
+    /// masked, since keys written into it (a secret may hold '/') come before the bucket.
+    /// </summary>
     public static string MaskKeys(string value)
     {
-        var at = IsOffsite(value) ? value.IndexOf('@', StringComparison.Ordinal) : -1;
-        var slash = value.IndexOf('/', Scheme.Length);
-        return at < 0 || (slash >= 0 && slash < at) ? value : Scheme + ConfigSetting.Masked + value[at..];
+        var at = IsOffsite(value) ? value.LastIndexOf('@') : -1;
+        return at < 0 ? value : Scheme + ConfigSetting.Masked + value[at..];
     }
 
     /// <summary>A backup's address, <c>s3://bucket/prefix/backup-...</c>: the location that holds it, and its name.</summary>

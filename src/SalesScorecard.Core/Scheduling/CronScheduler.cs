@@ -80,7 +80,7 @@ internal sealed class CronScheduler : IBackupScheduler
 
             var tag = line[(marker + MarkerPrefix.Length)..].Trim();
             var colon = tag.LastIndexOf(':');
-            if (colon <= 0 || ScheduleKind.All.FirstOrDefault(k => k == tag[(colon + 1)..]) is not { } kind)
+            if (colon <= 0 || ScheduleKind.Find(tag[(colon + 1)..]) is not { } kind)
             {
                 continue;
             }

@@ -158,7 +158,7 @@ internal sealed class WindowsTaskScheduler : IBackupScheduler
     {
         var leaf = taskName[Folder.Length..];
         var dash = leaf.LastIndexOf('-');
-        return dash > 0 && ScheduleKind.All.FirstOrDefault(k => k == leaf[(dash + 1)..]) is { } kind ? (leaf[..dash], kind) : null;
+        return dash > 0 && ScheduleKind.Find(leaf[(dash + 1)..]) is { } kind ? (leaf[..dash], kind) : null;
     }
 
     /// <summary>A Windows command-line argument: quoted, inner quotes escaped as the C runtime reads them.</summary>

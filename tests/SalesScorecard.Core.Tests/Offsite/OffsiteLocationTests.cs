@@ -54,6 +54,7 @@ public sealed class OffsiteLocationTests
 
     [Theory]
     [InlineData("s3://AKIAEXAMPLEKEY:Hunter2Secret@sales-backups/prod", "keys were written into it")]
+    [InlineData("s3://AKIAEXAMPLEKEY:Hunter2/Secret@sales-backups/prod", "keys were written into it")]
     [InlineData("s3://Hunter2Secret/prod", "a character other than those")]
     [InlineData("Hunter2Secret", "does not begin with s3://")]
     [InlineData("s3://hunter2secret/a/../Hunter2Secret", "'..' part")]
@@ -68,8 +69,11 @@ public sealed class OffsiteLocationTests
 
     [Theory]
     [InlineData("s3://AKIAEXAMPLEKEY:Hunter2Secret@sales-backups/prod", "s3://********@sales-backups/prod")]
-    [InlineData("s3://sales-backups/prod/user@example", "s3://sales-backups/prod/user@example")]
+    [InlineData("s3://AKIAEXAMPLEKEY:wJalr/XUtn+FEMI@sales-backups/prod", "s3://********@sales-backups/prod")]
+    [InlineData("s3://sales-backups/prod", "s3://sales-backups/prod")]
     [InlineData("/var/backups/a@b", "/var/backups/a@b")]
+    [InlineData(".", ".")]
+    [InlineData("s3:", "s3:")]
     public void MaskKeysHidesWhatIsWrittenBeforeTheBucket(string value, string shown) =>
         Assert.Equal(shown, OffsiteLocation.MaskKeys(value));
 
