@@ -81,42 +81,18 @@ public sealed class TestScorecardBackupCommand : ScorecardDatabaseCmdlet
 
             // The store only for a copy there, or for the watchdog's OffsiteFreshness: a local -Path never needs it.
             using var store = options is null || !(testsStore || ParameterSetName == "Latest") ? null : OffsiteStore.Open(options);
-            var latest = ParameterSetName switch
-            {
-                _ when named.Location is not null => new BackupInfo { Name = named.Name, Path = source!, Status = BackupStatus.Succeeded },
-                "InputObject" => InputObject,
-                "Path" => BackupCatalog.Read(source!),
-                _ when testsStore => Run((_, ct) => OffsiteBackups.LatestAsync(store!, ct)),
-                _ => BackupCatalog.Latest(destination),
-            };
+            var latest = FindBackup(source, named, testsStore, store, destination);
             var failure = latest is null
                 ? testsStore
                     ? new ScorecardException(ScorecardErrors.BackupNotFound, $"There is no complete backup in {store!.Location}.", store.Location.Url())
                     : BackupCatalog.NoBackup(destination)
                 : null;
 
-            BackupTestResult? result = null;
-            if (latest is not null)
+            var result = latest is null ? null : Test(latest, settings, testsStore, store);
+            if (result is { Passed: false })
             {
-                var testOptions = new BackupTestOptions
-                {
-                    RestoreDrillServer = RestoreDrill ? DrillServer(settings) : null,
-                    NoOwner = NoOwner,
-                    MaxAge = MaxAge,
-                    PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
-                    Identities = settings.GetIdentities(CurrentDirectory),
-                    // The watchdog also watches the store: offsite copies that stopped must raise the alarm while local backups go on.
-                    OffsiteToWatch = !testsStore && ParameterSetName == "Latest" ? store : null,
-                };
-                result = testsStore
-                    ? Run((reporter, ct) => BackupVerifier.TestOffsiteAsync(store!, latest.Name, testOptions, reporter, ct))
-                    : Run((reporter, ct) => BackupVerifier.TestAsync(latest.Path, testOptions, reporter, ct));
-
-                if (!result.Passed)
-                {
-                    var failed = string.Join("; ", result.Checks.Where(c => !c.Passed).Select(c => $"{c.Check}: {c.Detail}"));
-                    failure = new ScorecardException(ScorecardErrors.BackupTestFailed, $"The backup '{result.Name}' failed its test. {failed}", result.Path);
-                }
+                var failed = string.Join("; ", result.Checks.Where(c => !c.Passed).Select(c => $"{c.Check}: {c.Detail}"));
+                failure = new ScorecardException(ScorecardErrors.BackupTestFailed, $"The backup '{result.Name}' failed its test. {failed}", result.Path);
             }
 
             // Mail before reporting: with -ErrorAction Stop the error ends the command, and the alert must still go out.
@@ -146,6 +122,34 @@ public sealed class TestScorecardBackupCommand : ScorecardDatabaseCmdlet
 
             ThrowScorecardError(failure);
         }
+    }
+
+    /// <summary>The backup to test: the one named (on the store or in a folder), the one piped, or the newest.</summary>
+    private BackupInfo? FindBackup(string? source, (OffsiteLocation? Location, string Name) named, bool testsStore, OffsiteStore? store, string destination) =>
+        ParameterSetName switch
+        {
+            _ when named.Location is not null => new BackupInfo { Name = named.Name, Path = source!, Status = BackupStatus.Succeeded },
+            "InputObject" => InputObject,
+            "Path" => BackupCatalog.Read(source!),
+            _ when testsStore => Run((_, ct) => OffsiteBackups.LatestAsync(store!, ct)),
+            _ => BackupCatalog.Latest(destination),
+        };
+
+    private BackupTestResult Test(BackupInfo latest, ScorecardSettings settings, bool testsStore, OffsiteStore? store)
+    {
+        var testOptions = new BackupTestOptions
+        {
+            RestoreDrillServer = RestoreDrill ? DrillServer(settings) : null,
+            NoOwner = NoOwner,
+            MaxAge = MaxAge,
+            PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
+            Identities = settings.GetIdentities(CurrentDirectory),
+            // The watchdog also watches the store: offsite copies that stopped must raise the alarm while local backups go on.
+            OffsiteToWatch = !testsStore && ParameterSetName == "Latest" ? store : null,
+        };
+        return testsStore
+            ? Run((reporter, ct) => BackupVerifier.TestOffsiteAsync(store!, latest.Name, testOptions, reporter, ct))
+            : Run((reporter, ct) => BackupVerifier.TestAsync(latest.Path, testOptions, reporter, ct));
     }
 
     /// <summary>The server the drill makes its scratch database on; null under -WhatIf or when the user declines.</summary>
