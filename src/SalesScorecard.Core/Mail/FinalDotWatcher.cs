@@ -6,14 +6,18 @@ namespace SalesScorecard.Mail;
 /// <summary>
 /// Watches MailKit's protocol log, which records each write once the network has taken it, for the final dot. MailKit
 /// reports the message's progress as it fills its buffer, before the last bytes and the dot are flushed, so progress
-/// alone cannot tell a mail that never left from one the server may have. A server that had already hung up when the
-/// dot left (its end of the connection closed or reset) cannot have taken it either.
+/// alone cannot tell a mail that never left from one the server may have. A server that had already hung up before the
+/// dot left (its end of the connection closed or reset) cannot have taken it either. Whether it had is read from the
+/// socket at the events before the dot's write (the 354 reply, earlier chunks), never after it: by then a fast server
+/// may have taken the dot and hung up, which is the ambiguous case.
 /// </summary>
 internal sealed class FinalDotWatcher : IProtocolLogger
 {
     private static readonly byte[] EndOfData = "\r\n.\r\n"u8.ToArray();
 
     private byte[] _tail = [];
+
+    private bool _hungUpBeforeThisWrite;
 
     /// <summary>Set once the whole message has been handed to MailKit: only then can a written dot be the final one.</summary>
     public bool MessageWritten { get; set; }
@@ -31,7 +35,8 @@ internal sealed class FinalDotWatcher : IProtocolLogger
         var incoming = buffer.AsSpan(offset, count);
         _tail = [.. _tail, .. incoming[Math.Max(0, count - EndOfData.Length)..]];
         _tail = _tail[Math.Max(0, _tail.Length - EndOfData.Length)..];
-        DotSent |= MessageWritten && _tail.AsSpan().SequenceEqual(EndOfData) && !ServerHungUp();
+        DotSent |= MessageWritten && _tail.AsSpan().SequenceEqual(EndOfData) && !_hungUpBeforeThisWrite;
+        _hungUpBeforeThisWrite |= ServerHungUp();
     }
 
     /// <summary>Readable with nothing to read is the end of the stream: the server closed (or reset) its end.</summary>
@@ -53,6 +58,7 @@ internal sealed class FinalDotWatcher : IProtocolLogger
 
     public void LogServer(byte[] buffer, int offset, int count)
     {
+        _hungUpBeforeThisWrite |= ServerHungUp();
     }
 
     public void Dispose()
