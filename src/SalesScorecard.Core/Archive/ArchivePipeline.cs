@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using SalesScorecard.Encryption;
 using ZstdSharp;
 using ZstdSharp.Unsafe;
 
@@ -18,50 +19,37 @@ internal static class ArchivePipeline
 
     /// <param name="source">pg_dump's standard output.</param>
     /// <param name="target">Where the stored bytes go: the stored file (flushed to disk at the end), or an object being uploaded. Left open.</param>
-    /// <param name="encrypt">Wraps the stored file in a stream that encrypts into it, or null to store the compressed bytes.</param>
+    /// <param name="encrypt">Wraps the stored output in an encryptor, or null to store the compressed bytes.</param>
     /// <param name="progress">Told the raw bytes read so far, after every chunk.</param>
+    /// <remarks>Only a pass that read the whole source ends the zstd frame and the age file; a failed one leaves both cut.</remarks>
     public static async Task<StoredArchive> WriteAsync(
         Stream source,
         Stream target,
         ArchiveCompression compression,
-        Func<Stream, Stream>? encrypt,
+        Func<Stream, AgeEncryptor>? encrypt,
         IReadOnlyList<ArchiveFollower> followers,
         Action<long> progress,
         CancellationToken cancellationToken)
     {
         using var raw = new HashingStream(Stream.Null);
         var stored = new HashingStream(target, leaveOpen: true);
+        var guard = new SealGuard(stored);
         // Stops the reader when the work fails, so that it never waits on a queue nobody empties.
         using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var chunks = Channel.CreateBounded<ArchiveChunk>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
         // Reading runs ahead of the work by a few chunks, so pg_dump never waits on the compressor's pauses.
         var reader = ReadAllAsync(source, chunks.Writer, stopReading.Token);
+        var encryptor = encrypt?.Invoke(guard);
+        var compressor = OpenCompressor((Stream?)encryptor ?? guard, compression, leaveOpen: true);
         Exception? failure = null;
         try
         {
-            await using (var compressor = OpenCompressor(encrypt is null ? stored : encrypt(stored), compression, leaveOpen: encrypt is null))
+            await CompressAllAsync(chunks.Reader, followers, raw, compressor, progress, cancellationToken).ConfigureAwait(false);
+            await reader.ConfigureAwait(false);
+            await compressor.DisposeAsync().ConfigureAwait(false); // the frame's epilogue
+            if (encryptor is not null)
             {
-                await foreach (var chunk in chunks.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    try
-                    {
-                        foreach (var follower in followers)
-                        {
-                            await follower.SendAsync(chunk, cancellationToken).ConfigureAwait(false);
-                        }
-
-                        raw.Write(chunk.Span);
-                        compressor.Write(chunk.Span);
-                    }
-                    finally
-                    {
-                        chunk.Release();
-                    }
-
-                    progress(raw.BytesPassed);
-                }
-
-                await reader.ConfigureAwait(false);
+                await encryptor.FlushFinalBlockAsync(cancellationToken).ConfigureAwait(false);
             }
 
             // On disk before the manifest that vouches for it is written: a power cut must not leave a manifest
@@ -73,6 +61,7 @@ internal static class ArchivePipeline
         catch (Exception e)
         {
             failure = e;
+            guard.Shut();
             throw;
         }
         finally
@@ -85,7 +74,34 @@ internal static class ArchivePipeline
             }
 
             await Task.WhenAny(reader).ConfigureAwait(false);
+            await compressor.DisposeAsync().ConfigureAwait(false);
+            encryptor?.Dispose();
             await stored.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task CompressAllAsync(
+        ChannelReader<ArchiveChunk> chunks, IReadOnlyList<ArchiveFollower> followers, HashingStream raw, Stream compressor, Action<long> progress,
+        CancellationToken cancellationToken)
+    {
+        await foreach (var chunk in chunks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                foreach (var follower in followers)
+                {
+                    await follower.SendAsync(chunk, cancellationToken).ConfigureAwait(false);
+                }
+
+                raw.Write(chunk.Span);
+                compressor.Write(chunk.Span);
+            }
+            finally
+            {
+                chunk.Release();
+            }
+
+            progress(raw.BytesPassed);
         }
     }
 

@@ -237,7 +237,7 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
     /// <summary>pg_dump's output through the pipeline into the stored file, or into the upload to the store.</summary>
     private async Task StoreArchiveAsync(Stream output, ArchiveFollower[] followers, CancellationToken ct)
     {
-        var encrypt = request.Recipients.Count == 0 ? null : (Func<Stream, Stream>)(stored => AgeEncryptor.Create(stored, request.Recipients, leaveOpen: true));
+        var encrypt = request.Recipients.Count == 0 ? null : (Func<Stream, AgeEncryptor>)(stored => AgeEncryptor.Create(stored, request.Recipients, leaveOpen: true));
         void Progress(long bytes) => Interlocked.Exchange(ref _rawBytesRead, bytes);
         if (_upload is null)
         {

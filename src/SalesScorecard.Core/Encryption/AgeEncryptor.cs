@@ -5,8 +5,9 @@ namespace SalesScorecard.Encryption;
 /// <summary>
 /// A write-only stream that encrypts what is written to it into the age v1 format, for X25519 recipients. The header
 /// and the payload nonce are written at creation; each 64 KiB chunk is written once the next byte shows it is not the
-/// last; <see cref="FlushFinalBlock"/> (or Dispose) writes the final chunk. Memory stays two chunk buffers whatever
-/// the size of the data.
+/// last; <see cref="FlushFinalBlock"/> writes the final chunk. Disposing without it leaves the file cut short, which
+/// every reader rejects: a writer whose input failed must never seal what it has as a whole file. Memory stays two
+/// chunk buffers whatever the size of the data.
 /// </summary>
 internal sealed class AgeEncryptor : Stream
 {
@@ -104,8 +105,8 @@ internal sealed class AgeEncryptor : Stream
     }
 
     /// <summary>
-    /// Writes the final chunk, which marks the data complete: call it only when all the plaintext is written (Dispose
-    /// calls it too). A file without it is rejected as cut short.
+    /// Writes the final chunk, which marks the data complete: call it only when all the plaintext is written. A file
+    /// without it is rejected as cut short.
     /// </summary>
     public void FlushFinalBlock()
     {
@@ -144,17 +145,10 @@ internal sealed class AgeEncryptor : Stream
     {
         if (!_disposed)
         {
-            try
+            ReleaseResources();
+            if (!_leaveOpen)
             {
-                await FlushFinalBlockAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                ReleaseResources();
-                if (!_leaveOpen)
-                {
-                    await _output.DisposeAsync().ConfigureAwait(false);
-                }
+                await _output.DisposeAsync().ConfigureAwait(false);
             }
         }
 
@@ -165,17 +159,10 @@ internal sealed class AgeEncryptor : Stream
     {
         if (disposing && !_disposed)
         {
-            try
+            ReleaseResources();
+            if (!_leaveOpen)
             {
-                FlushFinalBlock();
-            }
-            finally
-            {
-                ReleaseResources();
-                if (!_leaveOpen)
-                {
-                    _output.Dispose();
-                }
+                _output.Dispose();
             }
         }
 

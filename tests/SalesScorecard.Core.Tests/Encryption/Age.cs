@@ -90,6 +90,7 @@ internal static class Age
         using (var encryptor = AgeEncryptor.Create(output, recipients.Select(AgeRecipient.Parse).ToList(), leaveOpen: true))
         {
             encryptor.Write(plaintext);
+            encryptor.FlushFinalBlock();
         }
 
         return output.ToArray();

@@ -83,6 +83,7 @@ public sealed class AgeInteropTests : AgeKeygenTest
         using (var source = File.OpenRead(plaintextFile))
         {
             source.CopyTo(encryptor);
+            encryptor.FlushFinalBlock();
         }
 
         Assert.Equal(expected, Age.Sha256(Age.DecryptWithTool(Folder, KeygenKey.Path, encrypted)));
@@ -110,6 +111,7 @@ public sealed class AgeMemoryTests : AgeKeygenTest
         var encryptor = AgeEncryptor.Create(encrypted, [AgeRecipient.Parse(key.Recipient)], leaveOpen: true);
         var before = GC.GetAllocatedBytesForCurrentThread();
         plaintext.CopyTo(encryptor, 64 * 1024);
+        encryptor.FlushFinalBlock();
         encryptor.Dispose();
         Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, Limit);
         Assert.True(encrypted.Length > 20 * 1024 * 1024);

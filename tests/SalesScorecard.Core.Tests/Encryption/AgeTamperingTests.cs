@@ -105,6 +105,18 @@ public sealed class AgeTamperingTests : AgeKeygenTest
         OpenFails("ArchiveTampered", _original[..length]);
     }
 
+    [Fact]
+    public void AnEncryptorDisposedBeforeItsFinalChunkLeavesAFileThatIsArchiveTampered()
+    {
+        var output = new MemoryStream();
+        using (var encryptor = AgeEncryptor.Create(output, [AgeRecipient.Parse(KeygenKey.Recipient)], leaveOpen: true))
+        {
+            encryptor.Write(_plaintext);
+        }
+
+        OpenFails("ArchiveTampered", output.ToArray());
+    }
+
     [Theory]
     [InlineData(100)]
     [InlineData(65536)]
