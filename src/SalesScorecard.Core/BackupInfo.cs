@@ -65,6 +65,15 @@ public sealed class BackupInfo
     /// <summary>True when every object of the offsite copy read back with its size and SHA-256; false when the copy failed.</summary>
     public bool? OffsiteVerified { get; set; }
 
+    /// <summary>
+    /// How old, in hours, the newest complete offsite copy is after this run: about the run's own length when its copy
+    /// was made, a day or more per night the store missed. Null without a store, or with none on record.
+    /// </summary>
+    public double? OffsiteLagHours { get; set; }
+
+    /// <summary>How many earlier backups this run copied to the store because their own night's copy was missing; null without a copy.</summary>
+    public int? OffsiteCaughtUp { get; set; }
+
     /// <summary>What -Notify did: Sent, "Failed: ..." or "Skipped: not configured ..."; null without -Notify.</summary>
     public string? Notification { get; set; }
 }

@@ -45,4 +45,11 @@ public sealed class ScorecardException : Exception
 
     /// <summary>The object the error is about (a host, a file, a user id); never a secret.</summary>
     public object? Target { get; }
+
+    /// <summary>
+    /// Any failure as a ScorecardException: one nobody foresaw gets <paramref name="error"/>, so that it still ends as
+    /// every failure does (an error id, a log line, the mail) instead of as a bare .NET exception.
+    /// </summary>
+    public static ScorecardException From(Exception e, ScorecardError error) =>
+        e as ScorecardException ?? new ScorecardException(error, $"The run failed unexpectedly ({e.GetType().Name}): {e.Message}", null, e);
 }

@@ -151,6 +151,12 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a Core job as <see cref="Run{T}"/> runs Core's work, answering its questions (ShouldProcess, -WhatIf,
+    /// -Confirm) on this thread.
+    /// </summary>
+    private protected T RunJob<T>(Func<Jobs.IJobHost, CancellationToken, Task<T>> job) => Run((reporter, ct) => job((PipelineReporter)reporter, ct));
+
     private T Pump<T>(Func<IOperationReporter, CancellationToken, Task<T>> work)
     {
         using var messages = new BlockingCollection<Action>();
@@ -200,12 +206,8 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>
-    /// Any failure as a <see cref="ScorecardException"/>: one nobody foresaw gets <paramref name="error"/>, so that it
-    /// still ends as every failure does (an error id, a log line, the mail) instead of as a bare .NET exception.
-    /// </summary>
-    protected static ScorecardException AsScorecardFailure(Exception e, ScorecardError error) =>
-        e as ScorecardException ?? new ScorecardException(error, $"The run failed unexpectedly ({e.GetType().Name}): {e.Message}", null, e);
+    /// <inheritdoc cref="ScorecardException.From"/>
+    protected static ScorecardException AsScorecardFailure(Exception e, ScorecardError error) => ScorecardException.From(e, error);
 
     protected static ErrorRecord ToErrorRecord(ScorecardException e) => new(e, e.ErrorId, ToErrorCategory(e.Category), e.Target);
 
@@ -260,7 +262,7 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
     /// <summary>For a failure of one input record; the pipeline goes on with the next.</summary>
     protected void WriteScorecardError(ScorecardException e) => WriteError(ToErrorRecord(e));
 
-    private sealed class PipelineReporter(ScorecardCmdlet cmdlet, BlockingCollection<Action> messages) : IOperationReporter
+    private sealed class PipelineReporter(ScorecardCmdlet cmdlet, BlockingCollection<Action> messages) : Jobs.IJobHost
     {
         private readonly int _activityId = Math.Abs(cmdlet.GetHashCode() % 100000);
         private bool _shown;
@@ -274,6 +276,40 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
         public void Verbose(string message) => Post(() => cmdlet.WriteVerbose(message));
 
         public void Warning(string message) => Post(() => cmdlet.WriteWarning(message));
+
+        public Task<Jobs.JobApproval> ApproveAsync(string operation) => Ask(() =>
+            cmdlet.ShouldProcess(operation, $"Are you sure you want to perform this action?\n{operation}", "Confirm", out var reason)
+                ? Jobs.JobApproval.Approved
+                : reason == ShouldProcessReason.WhatIf ? Jobs.JobApproval.WhatIf : Jobs.JobApproval.Declined);
+
+        public Task<bool> ShouldProcessAsync(string target, string action) => Ask(() => cmdlet.ShouldProcess(target, action));
+
+        /// <summary>
+        /// Asks on the pipeline thread. A ScorecardException (ConfirmationRequired) is the job's to report; anything else
+        /// (a stopped pipeline, "No to All") stops the work first, so that the job takes it for a cancellation, not a failure.
+        /// </summary>
+        private Task<TAnswer> Ask<TAnswer>(Func<TAnswer> question)
+        {
+            var answer = new TaskCompletionSource<TAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Post(() =>
+            {
+                try
+                {
+                    answer.SetResult(question());
+                }
+                catch (ScorecardException e)
+                {
+                    answer.SetException(e);
+                }
+                catch
+                {
+                    cmdlet._stopping.Cancel();
+                    answer.SetCanceled(cmdlet.CancellationToken);
+                    throw;
+                }
+            });
+            return answer.Task;
+        }
 
         public void Complete()
         {

@@ -150,6 +150,28 @@ Describe 'Offsite copy of a local backup to a store stopped before it' {
     It 'leaves no object of either backup on the store' {
         Get-StoredKey $Remote $S3.Endpoint | Should -BeNullOrEmpty
     }
+
+    It 'has the next night catch up the missed copy, newest first, with a line each, and state the lag; a night after that without the store still knows it' {
+        $Backup.OffsiteLagHours | Should -BeNullOrEmpty
+        $next = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Destination -WarningAction SilentlyContinue -ErrorAction Stop
+        $next.OffsiteVerified | Should -BeTrue
+        $next.OffsiteCaughtUp | Should -Be 1
+        $next.OffsiteLagHours | Should -BeLessThan 0.1
+        $stored = Get-ScorecardBackup -Offsite
+        $stored.Name | Should -Be @($next.Name, $Backup.Name)
+        $stored.Status | Should -Be @('Succeeded', 'Succeeded')
+        $log = Get-Content (Join-Path $Destination 'backup.log')
+        $log | Where-Object { $_ -match "OFFSITE\s+$($Backup.Name) caught up .*copied to $([regex]::Escape("$Remote/$($Backup.Name)"))" } | Should -HaveCount 1
+        $log | Select-Object -Last 3 | Where-Object { $_ -match "OFFSITE\s+Offsite lag 0\.\d h: the newest complete copy is $($next.Name)\.$" } | Should -HaveCount 1
+
+        Stop-Store $S3
+        $late = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Destination -WarningAction SilentlyContinue -ErrorAction SilentlyContinue
+        $script:S3 = Restart-PrivateS3 $S3
+        $late.OffsiteVerified | Should -BeFalse
+        $late.OffsiteLagHours | Should -Not -BeNullOrEmpty
+        Get-Content (Join-Path $Destination 'backup.log') | Select-Object -Last 3 |
+            Where-Object { $_ -match "OFFSITE\s+Offsite lag \d+\.\d h: the newest complete copy is $($next.Name)\." } | Should -HaveCount 1
+    }
 }
 
 Describe 'Offsite store killed during the upload' {

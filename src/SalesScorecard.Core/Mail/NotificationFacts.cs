@@ -54,6 +54,9 @@ public sealed record NotificationFacts
     /// <summary>Where the offsite copy went and whether it was verified; null when none was made.</summary>
     public string? Offsite { get; init; }
 
+    /// <summary>How old the newest complete offsite copy is, and what this run caught up; null when unknown or no copy was tried.</summary>
+    public string? OffsiteLag { get; init; }
+
     /// <param name="offsiteFailure">Why the offsite copy failed, for a local backup that is fine without one.</param>
     public static NotificationFacts FromBackup(BackupInfo backup, ScorecardException? offsiteFailure = null, IReadOnlyList<string>? logTail = null) => new()
     {
@@ -63,6 +66,7 @@ public sealed record NotificationFacts
         Offsite = backup.Offsite is null ? null : backup.OffsiteVerified == true
             ? $"{backup.Offsite} (verified: every object read back with its size and SHA-256)"
             : $"{backup.Offsite} (FAILED: no complete copy is on the store)",
+        OffsiteLag = DescribeLag(backup),
         ErrorId = offsiteFailure?.ErrorId,
         ErrorMessage = offsiteFailure?.Message,
         LogTail = logTail ?? [],
@@ -79,6 +83,17 @@ public sealed record NotificationFacts
         Database = backup.Database,
         Host = backup.Host,
     };
+
+    private static string? DescribeLag(BackupInfo backup)
+    {
+        if (backup.Offsite is null || backup.OffsiteLagHours is not { } hours)
+        {
+            return backup.Offsite is null || backup.OffsiteVerified == true ? null : "unknown: no complete copy made from this host is on record";
+        }
+
+        var lag = $"{hours.ToString("0.0", CultureInfo.InvariantCulture)} hours (the age of the newest complete copy on the store)";
+        return backup.OffsiteCaughtUp is > 0 and var caughtUp ? $"{lag}; {caughtUp} earlier backup(s) whose copy was missing were copied this run" : lag;
+    }
 
     /// <summary>
     /// What the watchdog (Test-ScorecardBackup -Notify) reports, or null when all is well: an alert when the newest

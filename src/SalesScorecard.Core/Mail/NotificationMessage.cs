@@ -118,6 +118,7 @@ public static class NotificationMessage
         Add("Verified", facts.Verified switch { true => "yes, read back whole with pg_restore", false => "no", _ => null });
         Add("Stored as", facts.Storage);
         Add("Offsite copy", facts.Offsite);
+        Add("Offsite lag", facts.OffsiteLag);
         Add("Database", facts.Database);
         Add("Server", facts.Host);
         Add("Error", facts.ErrorId);

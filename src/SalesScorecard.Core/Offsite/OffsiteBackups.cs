@@ -51,7 +51,7 @@ public static class OffsiteBackups
     }
 
     /// <summary>The store did not finish work it was given <paramref name="budget"/> for (see <see cref="OffsiteOptions.Budget"/>).</summary>
-    private static ScorecardException OutOfTime(OffsiteStore store, string doing, TimeSpan budget, Exception e) =>
+    internal static ScorecardException OutOfTime(OffsiteStore store, string doing, TimeSpan budget, Exception e) =>
         new(ScorecardErrors.OffsiteNotReachable,
             $"The store {store.Options.Describe()} did not {doing} within {budget.TotalSeconds:0} s, the bound that " +
             $"{SettingNames.BackupS3TimeoutSeconds} ({store.Options.RequestTimeout.TotalSeconds:0} s a request) sets: it stopped answering, or is far slower than it should be.",

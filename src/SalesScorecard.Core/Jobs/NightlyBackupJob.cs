@@ -1,0 +1,180 @@
+using SalesScorecard.Backup;
+using SalesScorecard.Mail;
+using SalesScorecard.Offsite;
+using SalesScorecard.Settings;
+
+namespace SalesScorecard.Jobs;
+
+/// <summary>
+/// The nightly job, in pgBackRest's manner of one command in phases: the backup, local retention, the offsite copy with
+/// its catch-up, retention on the store, and the mail on every outcome. A failure anywhere ends as one ScorecardException
+/// with a FAILED line and, under -Notify, the failure mail; only a stopped run (Ctrl+C, SIGTERM) passes through as a cancellation.
+/// </summary>
+internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackupOptions options, IJobHost host)
+{
+    private string? _destination;
+    private long _logStart;
+
+    public async Task<NightlyBackupResult> RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            // BACKUP_DIR=s3://...: the backup streams straight to the store; only the lock and backup.log stay here.
+            var direct = OffsiteOptions.BackupDirStore(settings);
+            _destination = direct?.StateFolder(Environment.GetEnvironmentVariable) ?? settings.GetPath(SettingNames.BackupDir, options.CurrentDirectory)!;
+            _logStart = new BackupLog(_destination).Length;
+            using var store = OffsiteOptions.FromSettings(settings, direct) is { } offsite ? OffsiteStore.Open(offsite) : null;
+            var result = await BackupAsync(_destination, store, direct is not null, cancellationToken).ConfigureAwait(false);
+            if (result.Backup is { } backup && options.Notify)
+            {
+                var tail = result.OffsiteFailure is null ? null : TryTail();
+                backup.Notification = await NotifyAsync(NotificationFacts.FromBackup(backup, result.OffsiteFailure, tail), cancellationToken).ConfigureAwait(false);
+            }
+
+            return result;
+        }
+        catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            throw await FailAsync(e, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The backup, its offsite copy and both retentions; nothing under -WhatIf but what retention would remove.</summary>
+    private async Task<NightlyBackupResult> BackupAsync(string destination, OffsiteStore? store, bool direct, CancellationToken cancellationToken)
+    {
+        var retentionDays = settings.GetInt(SettingNames.BackupRetentionDays, 0, 36500);
+        var keepLast = settings.GetInt(SettingNames.BackupKeepMin, 1, 10000);
+        // Every setting is read before anything is done, so that a wrong one changes nothing.
+        var request = Request(destination, store, direct);
+        // In ShouldProcess(target, action)'s words.
+        var operation = $"Performing the operation \"Back up the database\" on target \"{request.DatabaseUrl.Describe()} into {(direct ? store!.Location.ToString() : destination)}\".";
+        switch (await host.ApproveAsync(operation).ConfigureAwait(false))
+        {
+            case JobApproval.WhatIf:
+                // Say what retention would remove after a successful backup; a declined backup is not followed by a retention question.
+                await ShowRetentionAsync(destination, retentionDays, keepLast).ConfigureAwait(false);
+                return NightlyBackupResult.NothingDone;
+            case JobApproval.Declined:
+                return NightlyBackupResult.NothingDone;
+        }
+
+        using var session = BackupSession.Open(destination);
+        var backup = await session.RunAsync(request, host, cancellationToken).ConfigureAwait(false);
+        if (!backup.Verified)
+        {
+            host.Warning(store is null || direct
+                ? "Retention skipped: it runs only after a verified backup (-SkipVerify was given)."
+                : "Retention and the offsite copy skipped: they follow only a verified backup (-SkipVerify was given).");
+            return new NightlyBackupResult(backup, null);
+        }
+
+        if (!direct)
+        {
+            await ApplyLocalRetentionAsync(session, retentionDays, keepLast, backup).ConfigureAwait(false);
+        }
+
+        if (store is null)
+        {
+            return new NightlyBackupResult(backup, null);
+        }
+
+        var offsite = new OffsiteNight(store, session.Log, host);
+        if (!direct && await offsite.CopyAsync(backup, session, cancellationToken).ConfigureAwait(false) is { } failure)
+        {
+            host.Warning("Offsite retention skipped: it runs only after a verified copy.");
+            return new NightlyBackupResult(backup, failure);
+        }
+
+        await offsite.ApplyRetentionAsync(backup, cancellationToken).ConfigureAwait(false);
+        return new NightlyBackupResult(backup, null);
+    }
+
+    private BackupRequest Request(string destination, OffsiteStore? store, bool direct) => new()
+    {
+        DatabaseUrl = settings.GetDatabaseUrl(),
+        Destination = destination,
+        PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, options.CurrentDirectory),
+        Jobs = options.Jobs,
+        SkipVerify = options.SkipVerify,
+        Compression = settings.GetCompression(),
+        Recipients = settings.GetRecipients(options.CurrentDirectory),
+        StallTimeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.BackupStallSeconds, 1, 86400)),
+        ModuleVersion = options.ModuleVersion,
+        DirectStore = direct ? store : null,
+        CopyStore = direct ? null : store,
+    };
+
+    private async Task ShowRetentionAsync(string destination, int retentionDays, int keepLast)
+    {
+        var plan = BackupCatalog.PlanRetention(BackupCatalog.List(destination), retentionDays, keepLast, DateTime.UtcNow, justMade: null, BackupCatalog.MatchesChecksums);
+        foreach (var expired in plan.Expired)
+        {
+            await host.ShouldProcessAsync(expired.Path, "Remove expired backup").ConfigureAwait(false);
+        }
+    }
+
+    private async Task ApplyLocalRetentionAsync(BackupSession session, int retentionDays, int keepLast, BackupInfo backup)
+    {
+        var retention = session.PlanRetention(retentionDays, keepLast, backup);
+        foreach (var suspicious in retention.FutureDated)
+        {
+            host.Warning(BackupSession.FutureDatedWarning(suspicious));
+        }
+
+        foreach (var damaged in retention.Damaged)
+        {
+            host.Warning(BackupSession.DamagedWarning(damaged));
+        }
+
+        foreach (var expired in retention.Expired)
+        {
+            if (await host.ShouldProcessAsync(expired.Path, "Remove expired backup").ConfigureAwait(false))
+            {
+                host.Verbose($"Retention: removing {expired.Name}.");
+                if (session.Remove(expired) is { } problem)
+                {
+                    host.Warning($"Retention could not remove {expired.Name}: {problem}");
+                }
+            }
+        }
+    }
+
+    /// <summary>The failure as the run's one error: logged when nobody logged it yet, and mailed under -Notify.</summary>
+    private async Task<ScorecardException> FailAsync(Exception e, CancellationToken cancellationToken)
+    {
+        var failure = ScorecardException.From(e, ScorecardErrors.BackupFailed);
+        if (e is not ScorecardException && _destination is not null)
+        {
+            new BackupLog(_destination).TryWrite("FAILED", $"{failure.ErrorId}: {failure.Message}");
+        }
+
+        if (options.Notify)
+        {
+            var facts = NotificationFacts.FromFailure(failure.ErrorId, failure.Message, TryTail(), host: BackupNotifications.DescribeDatabase(settings));
+            await NotifyAsync(facts, cancellationToken).ConfigureAwait(false);
+        }
+
+        return failure;
+    }
+
+    private Task<string> NotifyAsync(NotificationFacts facts, CancellationToken cancellationToken) =>
+        BackupNotifications.NotifyAsync(settings, options.CurrentDirectory, facts, _destination is null ? null : new BackupLog(_destination), host, cancellationToken);
+
+    /// <summary>This run's last lines: the log's earlier runs are not this failure's story.</summary>
+    private IReadOnlyList<string> TryTail()
+    {
+        if (_destination is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            return new BackupLog(_destination).Tail(20, _logStart);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+}
