@@ -285,27 +285,35 @@ public abstract class ScorecardCmdlet : PSCmdlet, IDisposable
         public Task<bool> ShouldProcessAsync(string target, string action) => Ask(() => cmdlet.ShouldProcess(target, action));
 
         /// <summary>
-        /// Asks on the pipeline thread. A ScorecardException (ConfirmationRequired) is the job's to report; anything else
-        /// (a stopped pipeline, "No to All") stops the work first, so that the job takes it for a cancellation, not a failure.
+        /// Asks on the pipeline thread. A ScorecardException (ConfirmationRequired) or any other failure is the job's to
+        /// report; PowerShell's own (a stopped pipeline) stops the work first, so that the job takes it for a
+        /// cancellation, not a failure. Once the work is stopped, a question nobody will answer is cancelled.
         /// </summary>
         private Task<TAnswer> Ask<TAnswer>(Func<TAnswer> question)
         {
+            var stopping = cmdlet.CancellationToken;
             var answer = new TaskCompletionSource<TAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var cancelled = stopping.Register(() => answer.TrySetCanceled(stopping));
+            answer.Task.ContinueWith(_ => cancelled.Dispose(), TaskScheduler.Default);
             Post(() =>
             {
+                if (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+
                 try
                 {
-                    answer.SetResult(question());
+                    answer.TrySetResult(question());
                 }
-                catch (ScorecardException e)
-                {
-                    answer.SetException(e);
-                }
-                catch
+                catch (RuntimeException)
                 {
                     cmdlet._stopping.Cancel();
-                    answer.SetCanceled(cmdlet.CancellationToken);
                     throw;
+                }
+                catch (Exception e)
+                {
+                    answer.TrySetException(e);
                 }
             });
             return answer.Task;

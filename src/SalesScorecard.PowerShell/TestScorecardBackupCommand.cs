@@ -1,7 +1,5 @@
 using System.Management.Automation;
-using SalesScorecard.Backup;
-using SalesScorecard.Mail;
-using SalesScorecard.Offsite;
+using SalesScorecard.Jobs;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.PowerShell;
@@ -58,114 +56,29 @@ public sealed class TestScorecardBackupCommand : ScorecardDatabaseCmdlet
 
     protected override void ProcessRecord()
     {
-        ScorecardSettings? settings = null;
-        string? destination = null;
-        try
+        var settings = RunOrThrow(() => LoadSettings(new Dictionary<string, string?>
         {
-            settings = LoadSettings(new Dictionary<string, string?>
-            {
-                [SettingNames.DatabaseUrl] = DatabaseUrl,
-                [SettingNames.BackupDir] = ProviderPath(Destination),
-                [SettingNames.BackupIdentityFile] = ProviderPath(IdentityFile),
-            });
-            var direct = OffsiteOptions.BackupDirStore(settings);
-            destination = direct?.StateFolder(Environment.GetEnvironmentVariable) ?? settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
-            var source = InputObject?.Path ?? ProviderPath(Path);
-            var named = source is not null && OffsiteLocation.IsOffsite(source) ? OffsiteLocation.ParseBackup(source, nameof(Path)) : default;
-            var testsStore = named.Location is not null || Offsite || (ParameterSetName == "Latest" && direct is not null);
-            var options = OffsiteOptions.FromSettings(settings, named.Location ?? direct);
-            if (testsStore && options is null)
-            {
-                throw OffsiteOptions.NotConfigured();
-            }
-
-            // The store only for a copy there, or for the watchdog's OffsiteFreshness: a local -Path never needs it.
-            using var store = options is null || !(testsStore || ParameterSetName == "Latest") ? null : OffsiteStore.Open(options);
-            var latest = FindBackup(source, named, testsStore, store, destination);
-            var failure = latest is null
-                ? testsStore
-                    ? new ScorecardException(ScorecardErrors.BackupNotFound, $"There is no complete backup in {store!.Location}.", store.Location.Url())
-                    : BackupCatalog.NoBackup(destination)
-                : null;
-
-            var result = latest is null ? null : Test(latest, settings, testsStore, store);
-            if (result is { Passed: false })
-            {
-                var failed = string.Join("; ", result.Checks.Where(c => !c.Passed).Select(c => $"{c.Check}: {c.Detail}"));
-                failure = new ScorecardException(ScorecardErrors.BackupTestFailed, $"The backup '{result.Name}' failed its test. {failed}", result.Path);
-            }
-
-            // Mail before reporting: with -ErrorAction Stop the error ends the command, and the alert must still go out.
-            if (Notify && NotificationFacts.FromBackupTest(result, latest, MaxAge, DateTime.UtcNow) is { } facts)
-            {
-                SendNotification(settings, facts, latest is null || testsStore ? destination : System.IO.Path.GetDirectoryName(latest.Path)!);
-            }
-
-            if (result is not null)
-            {
-                WriteObject(result);
-            }
-
-            if (failure is not null)
-            {
-                WriteScorecardError(failure);
-            }
-        }
-        catch (Exception e) when (e is not RuntimeException)
+            [SettingNames.DatabaseUrl] = DatabaseUrl,
+            [SettingNames.BackupDir] = ProviderPath(Destination),
+            [SettingNames.BackupIdentityFile] = ProviderPath(IdentityFile),
+        }));
+        var target = ParameterSetName switch
         {
-            // A watchdog that cannot do its work (an identity file gone, a failure nobody foresaw) must still raise the alarm.
-            var failure = AsScorecardFailure(e, ScorecardErrors.BackupTestFailed);
-            if (Notify && settings is not null && destination is not null)
-            {
-                SendNotification(settings, NotificationFacts.FromFailure(failure.ErrorId, failure.Message, []), destination);
-            }
-
-            ThrowScorecardError(failure);
-        }
-    }
-
-    /// <summary>The backup to test: the one named (on the store or in a folder), the one piped, or the newest.</summary>
-    private BackupInfo? FindBackup(string? source, (OffsiteLocation? Location, string Name) named, bool testsStore, OffsiteStore? store, string destination) =>
-        ParameterSetName switch
-        {
-            _ when named.Location is not null => new BackupInfo { Name = named.Name, Path = source!, Status = BackupStatus.Succeeded },
-            "InputObject" => InputObject,
-            "Path" => BackupCatalog.Read(source!),
-            _ when testsStore => Run((_, ct) => OffsiteBackups.LatestAsync(store!, ct)),
-            _ => BackupCatalog.Latest(destination),
+            "InputObject" => BackupTestTarget.Piped,
+            "Latest" => BackupTestTarget.Latest,
+            "Offsite" => BackupTestTarget.Offsite,
+            _ => BackupTestTarget.Path,
         };
-
-    private BackupTestResult Test(BackupInfo latest, ScorecardSettings settings, bool testsStore, OffsiteStore? store)
-    {
-        var testOptions = new BackupTestOptions
+        var request = new BackupTestRequest(target, InputObject?.Path ?? ProviderPath(Path), InputObject, RestoreDrill, NoOwner, MaxAge, Notify, CurrentDirectory);
+        var outcome = RunOrThrow(() => RunJob((host, ct) => new BackupTestJob(settings, request, host).RunAsync(ct)));
+        if (outcome.Result is not null)
         {
-            RestoreDrillServer = RestoreDrill ? DrillServer(settings) : null,
-            NoOwner = NoOwner,
-            MaxAge = MaxAge,
-            PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, CurrentDirectory),
-            Identities = settings.GetIdentities(CurrentDirectory),
-            // The watchdog also watches the store: offsite copies that stopped must raise the alarm while local backups go on.
-            OffsiteToWatch = !testsStore && ParameterSetName == "Latest" ? store : null,
-        };
-        return testsStore
-            ? Run((reporter, ct) => BackupVerifier.TestOffsiteAsync(store!, latest.Name, testOptions, reporter, ct))
-            : Run((reporter, ct) => BackupVerifier.TestAsync(latest.Path, testOptions, reporter, ct));
-    }
+            WriteObject(outcome.Result);
+        }
 
-    /// <summary>The server the drill makes its scratch database on; null under -WhatIf or when the user declines.</summary>
-    private DatabaseUrl? DrillServer(ScorecardSettings settings)
-    {
-        var server = settings.GetDatabaseUrl();
-        return ShouldProcess($"a scratch database on {server.Host}:{server.Port}", "Restore drill: create, restore into and drop") ? server : null;
-    }
-
-    /// <summary>Mails the alert unless -WhatIf (or the user declines).</summary>
-    private void SendNotification(ScorecardSettings settings, NotificationFacts facts, string logFolder)
-    {
-        var recipients = settings.Get(SettingNames.BackupNotificationEmail) ?? "(no recipient configured)";
-        if (ShouldProcess(recipients, "Send the alert mail"))
+        if (outcome.Failure is not null)
         {
-            Run((reporter, ct) => BackupNotifications.NotifyAsync(settings, CurrentDirectory, facts, new BackupLog(logFolder), reporter, ct));
+            WriteScorecardError(outcome.Failure);
         }
     }
 }

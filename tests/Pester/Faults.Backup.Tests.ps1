@@ -2,6 +2,7 @@
 # nothing. Each test is named after its fault and reproduces it for real.
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Function Get-PwshCommand -Force
     Import-Module (Get-TestModulePath) -Force
     $script:Database = New-TestDatabase
     $script:Url = Get-TestDatabaseUrl $Database
@@ -53,6 +54,28 @@ Describe 'Fault 1: a manifest from the future' {
         $null = New-BackupDated $destination ([TimeSpan]::FromDays(300))
         # KeepLast 2: the new backup and the 40-day-old one; the future one does not take the old one's place.
         Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $destination -RetentionDays 30 -KeepLast 2 -WarningAction SilentlyContinue | Out-Null
+        Join-Path $destination $past | Should -Exist
+    }
+
+    It 'Fault 1: -WarningAction Stop on the clock warning ends the run at once, before retention removes anything, and never hangs' {
+        $destination = New-Destination
+        $past = New-BackupDated $destination ([TimeSpan]::FromDays(-40))
+        $null = New-BackupDated $destination ([TimeSpan]::FromDays(300))
+        # In a pwsh of its own, killed after two minutes: a run waiting on a question nobody will answer fails the
+        # test instead of hanging the suite.
+        $pwsh = Get-PwshCommand
+        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
+        foreach ($argument in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command',
+                "Import-Module '$(Get-TestModulePath)'; try { Invoke-ScorecardBackup -Destination '$destination' -RetentionDays 30 -KeepLast 1 " +
+                "-WarningAction Stop -Confirm:`$false | Out-Null; 'finished' } catch { `$_.FullyQualifiedErrorId }")) { $start.ArgumentList.Add($argument) }
+        $start.RedirectStandardOutput = $true
+        $start.Environment['DATABASE_URL'] = $Url
+        $process = [System.Diagnostics.Process]::Start($start)
+        $output = $process.StandardOutput.ReadToEndAsync()
+        $finished = $process.WaitForExit(120000)
+        if (-not $finished) { $process.Kill($true) }
+        $finished | Should -BeTrue -Because 'the run must end, not wait for an answer'
+        ($output.Result.Trim() -split '\r?\n')[-1] | Should -BeLike 'ActionPreferenceStop*'
         Join-Path $destination $past | Should -Exist
     }
 

@@ -39,11 +39,13 @@ internal static class ArchivePipeline
         var chunks = Channel.CreateBounded<ArchiveChunk>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
         // Reading runs ahead of the work by a few chunks, so pg_dump never waits on the compressor's pauses.
         var reader = ReadAllAsync(source, chunks.Writer, stopReading.Token);
-        var encryptor = encrypt?.Invoke(guard);
-        var compressor = OpenCompressor((Stream?)encryptor ?? guard, compression, leaveOpen: true);
+        AgeEncryptor? encryptor = null;
+        CompressionStream? compressor = null;
         Exception? failure = null;
         try
         {
+            encryptor = encrypt?.Invoke(guard);
+            compressor = OpenCompressor((Stream?)encryptor ?? guard, compression, leaveOpen: true);
             await CompressAllAsync(chunks.Reader, followers, raw, compressor, progress, cancellationToken).ConfigureAwait(false);
             await reader.ConfigureAwait(false);
             await compressor.DisposeAsync().ConfigureAwait(false); // the frame's epilogue
@@ -74,7 +76,29 @@ internal static class ArchivePipeline
             }
 
             await Task.WhenAny(reader).ConfigureAwait(false);
-            await compressor.DisposeAsync().ConfigureAwait(false);
+            await ReleaseAsync(compressor, encryptor, stored, failed: failure is not null).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// After a whole pass the compressor is closed already and its second dispose does nothing; after a failure its
+    /// epilogue goes into the shut guard, and a compressor left broken by the failure must not hide that failure.
+    /// </summary>
+    private static async Task ReleaseAsync(CompressionStream? compressor, AgeEncryptor? encryptor, HashingStream stored, bool failed)
+    {
+        try
+        {
+            if (compressor is not null)
+            {
+                await compressor.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception) when (failed)
+        {
+            // The pass's own failure is what the caller needs; the stored bytes are cut either way.
+        }
+        finally
+        {
             encryptor?.Dispose();
             await stored.DisposeAsync().ConfigureAwait(false);
         }

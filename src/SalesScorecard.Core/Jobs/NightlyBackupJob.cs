@@ -8,7 +8,8 @@ namespace SalesScorecard.Jobs;
 /// <summary>
 /// The nightly job, in pgBackRest's manner of one command in phases: the backup, local retention, the offsite copy with
 /// its catch-up, retention on the store, and the mail on every outcome. A failure anywhere ends as one ScorecardException
-/// with a FAILED line and, under -Notify, the failure mail; only a stopped run (Ctrl+C, SIGTERM) passes through as a cancellation.
+/// (logged as FAILED where it happened, or here when nobody foresaw it) and, under -Notify, the failure mail; only a
+/// stopped run (Ctrl+C, SIGTERM) passes through as a cancellation.
 /// </summary>
 internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackupOptions options, IJobHost host)
 {
@@ -70,7 +71,7 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
 
         if (!direct)
         {
-            await ApplyLocalRetentionAsync(session, retentionDays, keepLast, backup).ConfigureAwait(false);
+            await ApplyLocalRetentionAsync(session, retentionDays, keepLast, backup, cancellationToken).ConfigureAwait(false);
         }
 
         if (store is null)
@@ -113,7 +114,7 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
         }
     }
 
-    private async Task ApplyLocalRetentionAsync(BackupSession session, int retentionDays, int keepLast, BackupInfo backup)
+    private async Task ApplyLocalRetentionAsync(BackupSession session, int retentionDays, int keepLast, BackupInfo backup, CancellationToken cancellationToken)
     {
         var retention = session.PlanRetention(retentionDays, keepLast, backup);
         foreach (var suspicious in retention.FutureDated)
@@ -128,6 +129,7 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
 
         foreach (var expired in retention.Expired)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (await host.ShouldProcessAsync(expired.Path, "Remove expired backup").ConfigureAwait(false))
             {
                 host.Verbose($"Retention: removing {expired.Name}.");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SalesScorecard.Backup;
 using SalesScorecard.Offsite;
 
@@ -12,57 +13,70 @@ internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost h
     /// <summary>Copies the backup and catches up; returns why the copy of the backup itself failed, or null.</summary>
     public async Task<ScorecardException?> CopyAsync(BackupInfo backup, BackupSession session, CancellationToken cancellationToken)
     {
+        var storeUrl = store.Location.Url();
         try
         {
             await OffsiteBackups.CopyAsync(store, backup, session, host, cancellationToken).ConfigureAwait(false);
         }
         catch (ScorecardException e)
         {
-            StateLag(backup, session.Destination, NewestOffsiteCopy.TryRead(session.Destination));
+            StateLag(backup, session.Destination, NewestOffsiteCopy.TryRead(session.Destination, storeUrl));
             return e;
         }
 
-        NewestOffsiteCopy.TryRecord(session.Destination, backup);
+        NewestOffsiteCopy.TryRecord(session.Destination, storeUrl, backup);
         backup.OffsiteCaughtUp = await CatchUpAsync(session.Destination, backup, cancellationToken).ConfigureAwait(false);
-        StateLag(backup, session.Destination, NewestOffsiteCopy.TryRead(session.Destination));
+        // Tonight's copy is the newest whatever the record says (it may not have been written).
+        StateLag(backup, session.Destination, new NewestOffsiteCopy(backup.Name, backup.StartedAt ?? DateTime.UtcNow, storeUrl));
         return null;
     }
 
     /// <summary>How old the newest complete copy is, on the result and in backup.log.</summary>
     private void StateLag(BackupInfo backup, string destination, NewestOffsiteCopy? newest)
     {
-        var now = DateTime.UtcNow;
-        backup.OffsiteLagHours = newest is null ? null : Math.Round(newest.Lag(now).TotalHours, 1);
+        backup.OffsiteLagHours = newest is null ? null : Math.Round(newest.Lag(DateTime.UtcNow).TotalHours, 1);
         log.TryWrite("OFFSITE", newest is null
-            ? $"Offsite lag unknown: no complete copy made from {destination} is on record."
-            : $"Offsite lag {backup.OffsiteLagHours:0.0} h: the newest complete copy is {newest.Name}.");
+            ? $"Offsite lag unknown: no complete copy made from {destination} to {store.Location} is on record."
+            : string.Create(CultureInfo.InvariantCulture, $"Offsite lag {backup.OffsiteLagHours:0.0} h: the newest complete copy is {newest.Name}."));
     }
 
     /// <summary>
     /// Copies every verified local backup the store should hold and lacks (<see cref="OffsiteCatchUp.Missing"/>), newest
-    /// first, within one budget for all their bytes; the first failure stops it, and the next night goes on. Returns how many it copied.
+    /// first, each bounded by its own budget; no copy starts once the night's own copy budget is spent, so that the lock
+    /// is never held for days. The first failure stops it; the next night goes on. Returns how many it copied.
     /// </summary>
     private async Task<int> CatchUpAsync(string destination, BackupInfo justCopied, CancellationToken cancellationToken)
     {
         var copied = 0;
         IReadOnlyList<BackupInfo> missing = [];
         var budget = store.Options.Budget(0);
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(budget);
+        var stopStartingAt = DateTime.UtcNow + store.Options.Budget(justCopied.SizeBytes);
         try
         {
-            var complete = (await store.ListAsync(bounded.Token).ConfigureAwait(false))
-                .Where(b => b.Info.Status == BackupStatus.Succeeded).Select(b => b.Info.Name).ToHashSet(StringComparer.Ordinal);
-            missing = OffsiteCatchUp.Missing(BackupCatalog.List(destination), complete, store.Options, DateTime.UtcNow, justCopied.Name);
-            budget = store.Options.Budget(missing.Sum(b => b.SizeBytes));
-            bounded.CancelAfter(budget);
-            foreach (var backup in missing)
+            using (var listing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
+                listing.CancelAfter(budget);
+                var complete = (await store.ListAsync(listing.Token).ConfigureAwait(false))
+                    .Where(b => b.Info.Status == BackupStatus.Succeeded).Select(b => b.Info.Name).ToHashSet(StringComparer.Ordinal);
+                missing = OffsiteCatchUp.Missing(BackupCatalog.List(destination), complete, store.Options, DateTime.UtcNow, justCopied.Name);
+            }
+
+            var tried = 0;
+            foreach (var backup in missing.TakeWhile(_ => DateTime.UtcNow < stopStartingAt))
+            {
+                tried++;
+                budget = store.Options.Budget(backup.SizeBytes);
+                using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                bounded.CancelAfter(budget);
                 copied += await CatchUpOneAsync(destination, backup, bounded.Token).ConfigureAwait(false) ? 1 : 0;
             }
+
+            if (missing.Count > tried)
+            {
+                log.TryWrite("OFFSITE", $"Catch-up copied {copied} of {missing.Count} backups; {missing.Count - tried} wait for the next run: this night's copy budget is spent.");
+            }
         }
-        catch (Exception e) when (e is ScorecardException or IOException or UnauthorizedAccessException ||
-                                  e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             var cause = e is OperationCanceledException
                 ? OffsiteBackups.OutOfTime(store, "catch up the copies earlier nights missed", budget, e)
@@ -86,9 +100,9 @@ internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost h
         }
 
         var copy = await store.CopyBackupAsync(backup.Path, BackupCatalog.ReadManifest(backup.Path), null, host, cancellationToken).ConfigureAwait(false);
-        log.Write("OFFSITE", $"{backup.Name} caught up (an earlier night's copy was missing): copied to {copy.Url}: {copy.Objects} objects, " +
-                             $"{Bytes.Format(copy.Bytes)}, each read back with its size and SHA-256");
-        NewestOffsiteCopy.TryRecord(destination, backup);
+        log.TryWrite("OFFSITE", $"{backup.Name} caught up (an earlier night's copy was missing): copied to {copy.Url}: {copy.Objects} objects, " +
+                                $"{Bytes.Format(copy.Bytes)}, each read back with its size and SHA-256");
+        NewestOffsiteCopy.TryRecord(destination, store.Location.Url(), backup);
         return true;
     }
 
@@ -115,6 +129,7 @@ internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost h
 
         foreach (var expired in plan.Expired)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (await host.ShouldProcessAsync(expired.Path, "Remove expired offsite copy").ConfigureAwait(false) &&
                 await OffsiteBackups.RemoveAsync(store, expired, log, cancellationToken).ConfigureAwait(false) is { } problem)
             {

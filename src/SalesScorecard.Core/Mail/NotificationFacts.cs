@@ -54,7 +54,7 @@ public sealed record NotificationFacts
     /// <summary>Where the offsite copy went and whether it was verified; null when none was made.</summary>
     public string? Offsite { get; init; }
 
-    /// <summary>How old the newest complete offsite copy is, and what this run caught up; null when unknown or no copy was tried.</summary>
+    /// <summary>How old the newest complete offsite copy is, and what this run caught up; "unknown: ..." when a copy failed with none on record; null without a copy.</summary>
     public string? OffsiteLag { get; init; }
 
     /// <param name="offsiteFailure">Why the offsite copy failed, for a local backup that is fine without one.</param>

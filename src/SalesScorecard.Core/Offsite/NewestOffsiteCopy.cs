@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SalesScorecard.Backup;
 
 namespace SalesScorecard.Offsite;
 
@@ -6,18 +7,25 @@ namespace SalesScorecard.Offsite;
 /// The newest backup this host knows to have a complete copy on the store, kept beside backup.log: a night on which
 /// the store does not answer can still say how far behind the store is without asking it.
 /// </summary>
-internal sealed record NewestOffsiteCopy(string Name, DateTime StartedAt)
+/// <param name="Store">The store's address: after BACKUP_S3_URL changes, the old store's copies say nothing of the new one.</param>
+internal sealed record NewestOffsiteCopy(string Name, DateTime StartedAt, string Store)
 {
     public const string FileName = "offsite-newest.json";
 
-    public TimeSpan Lag(DateTime nowUtc) => nowUtc - StartedAt;
+    public TimeSpan Lag(DateTime nowUtc) => nowUtc > StartedAt ? nowUtc - StartedAt : TimeSpan.Zero;
 
-    /// <summary>What a successful copy recorded, or null: never copied from here, or a file that is not ours.</summary>
-    public static NewestOffsiteCopy? TryRead(string destination)
+    /// <summary>
+    /// What a successful copy to <paramref name="store"/> recorded, or null: never copied there from here, a file that is
+    /// not ours, or one dated in the future (a clock that was ahead), which must not stop later copies from being recorded.
+    /// </summary>
+    public static NewestOffsiteCopy? TryRead(string destination, string store)
     {
         try
         {
-            return JsonSerializer.Deserialize<NewestOffsiteCopy>(File.ReadAllText(Path.Combine(destination, FileName)));
+            return JsonSerializer.Deserialize<NewestOffsiteCopy>(File.ReadAllText(Path.Combine(destination, FileName))) is { } known &&
+                   known.Store == store && known.StartedAt <= DateTime.UtcNow + BackupCatalog.ClockTolerance
+                ? known
+                : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
@@ -25,17 +33,17 @@ internal sealed record NewestOffsiteCopy(string Name, DateTime StartedAt)
         }
     }
 
-    /// <summary>Records <paramref name="copied"/> unless an older copy than the one recorded (a catch-up) was made.</summary>
-    public static void TryRecord(string destination, BackupInfo copied)
+    /// <summary>Records <paramref name="copied"/> unless a newer copy is on record (a catch-up copies older backups).</summary>
+    public static void TryRecord(string destination, string store, BackupInfo copied)
     {
-        if (copied.StartedAt is not { } started || TryRead(destination) is { } known && known.StartedAt >= started)
+        if (copied.StartedAt is not { } started || TryRead(destination, store) is { } known && known.StartedAt >= started)
         {
             return;
         }
 
         try
         {
-            SecureFiles.WriteAllTextAtomic(Path.Combine(destination, FileName), JsonSerializer.Serialize(new NewestOffsiteCopy(copied.Name, started)));
+            SecureFiles.WriteAllTextAtomic(Path.Combine(destination, FileName), JsonSerializer.Serialize(new NewestOffsiteCopy(copied.Name, started, store)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -5,7 +5,11 @@ using SalesScorecard.Tests.Encryption;
 
 namespace SalesScorecard.Tests.Archive;
 
-/// <summary>Only a pass that read its whole source ends the stored archive: a failed one is never sealed as a whole one.</summary>
+/// <summary>
+/// Only a pass that read its whole source ends the stored archive: one that fails (a read error, a follower, a
+/// cancellation) is never sealed as a whole one. A pg_dump that dies closes its output as one that finished does; its
+/// exit code fails the run after the pass, and the run removes the stored file.
+/// </summary>
 public sealed class ArchivePipelineTests : AgeKeygenTest
 {
     private readonly byte[] _raw = RandomNumberGenerator.GetBytes(24 * 1024 * 1024 + 4321);
