@@ -6,13 +6,8 @@ public sealed class RetentionTests
 {
     private static readonly DateTime Now = new(2026, 11, 26, 23, 0, 0, DateTimeKind.Utc);
 
-    /// <summary>A backup started <paramref name="daysAgo"/> days before <see cref="Now"/>.</summary>
-    private static BackupInfo Backup(double daysAgo, bool verified = true, string status = BackupStatus.Succeeded)
-    {
-        var started = Now.AddDays(-daysAgo);
-        var name = BackupCatalog.FolderPrefix + started.ToString(BackupCatalog.NameFormat, System.Globalization.CultureInfo.InvariantCulture);
-        return new BackupInfo { Name = name, Path = "/backups/" + name, Status = status, StartedAt = started, CompletedAt = started.AddMinutes(1), Verified = verified };
-    }
+    private static BackupInfo Backup(double daysAgo, bool verified = true, string status = BackupStatus.Succeeded) =>
+        DatedBackups.Made(Now, daysAgo, verified, status);
 
     private static RetentionPlan Plan(IEnumerable<BackupInfo> backups, int days, int keep, string? justMade = null, Func<BackupInfo, bool>? isIntact = null) =>
         BackupCatalog.PlanRetention(backups, days, keep, Now, justMade, isIntact ?? (_ => true));

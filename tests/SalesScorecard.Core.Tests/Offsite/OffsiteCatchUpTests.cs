@@ -1,5 +1,6 @@
 using SalesScorecard.Backup;
 using SalesScorecard.Offsite;
+using SalesScorecard.Tests.Backup;
 
 namespace SalesScorecard.Tests.Offsite;
 
@@ -8,12 +9,8 @@ public sealed class OffsiteCatchUpTests
 {
     private static readonly DateTime Now = new(2026, 12, 3, 2, 0, 0, DateTimeKind.Utc);
 
-    private static BackupInfo Backup(double daysAgo, bool verified = true, string status = BackupStatus.Succeeded)
-    {
-        var started = Now.AddDays(-daysAgo);
-        var name = BackupCatalog.FolderPrefix + started.ToString(BackupCatalog.NameFormat, System.Globalization.CultureInfo.InvariantCulture);
-        return new BackupInfo { Name = name, Path = "/backups/" + name, Status = status, StartedAt = started, Verified = verified };
-    }
+    private static BackupInfo Backup(double daysAgo, bool verified = true, string status = BackupStatus.Succeeded) =>
+        DatedBackups.Made(Now, daysAgo, verified, status);
 
     private static OffsiteOptions Store(int days, int keep) =>
         new() { Location = OffsiteLocation.Parse("s3://scorecard/nightly", "BACKUP_S3_URL"), Region = "us-east-1", RetentionDays = days, KeepMin = keep };
