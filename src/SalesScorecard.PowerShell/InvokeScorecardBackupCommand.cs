@@ -17,11 +17,11 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
     public string? Destination { get; set; }
 
     [Parameter]
-    [ValidateRange(0, 36500)]
+    [ValidateRange(WholeNumberRange.RetentionDaysMinimum, WholeNumberRange.RetentionDaysMaximum)]
     public int? RetentionDays { get; set; }
 
     [Parameter]
-    [ValidateRange(1, 10000)]
+    [ValidateRange(WholeNumberRange.KeepMinMinimum, WholeNumberRange.KeepMinMaximum)]
     public int? KeepLast { get; set; }
 
     [Parameter]

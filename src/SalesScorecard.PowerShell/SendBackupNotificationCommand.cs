@@ -42,7 +42,7 @@ public sealed class SendBackupNotificationCommand : ScorecardCmdlet
 
     /// <summary>Retry a deferred or failed mail for this many seconds (SMTP_RETRY_SECONDS), as -Notify does.</summary>
     [Parameter]
-    [ValidateRange(0, 86400)]
+    [ValidateRange(WholeNumberRange.RetrySecondsMinimum, WholeNumberRange.RetrySecondsMaximum)]
     public int? RetrySeconds { get; set; }
 
     private ScorecardSettings? _settings;

@@ -13,7 +13,7 @@ public sealed class TestSmtpSettingsCommand : ScorecardCmdlet
     public string? SmtpHost { get; set; }
 
     [Parameter]
-    [ValidateRange(1, 65535)]
+    [ValidateRange(WholeNumberRange.PortMinimum, WholeNumberRange.PortMaximum)]
     public int? Port { get; set; }
 
     /// <summary>Overrides SMTP_USER and SMTP_PASS.</summary>

@@ -43,8 +43,8 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
     /// <summary>The backup, its offsite copy and both retentions; nothing under -WhatIf but what retention would remove.</summary>
     private async Task<NightlyBackupResult> BackupAsync(string destination, OffsiteStore? store, bool direct, CancellationToken cancellationToken)
     {
-        var retentionDays = settings.GetInt(SettingNames.BackupRetentionDays, 0, 36500);
-        var keepLast = settings.GetInt(SettingNames.BackupKeepMin, 1, 10000);
+        var retentionDays = settings.GetInt(SettingNames.BackupRetentionDays);
+        var keepLast = settings.GetInt(SettingNames.BackupKeepMin);
         // Every setting is read before anything is done, so that a wrong one changes nothing.
         var request = Request(destination, store, direct);
         // In ShouldProcess(target, action)'s words.
@@ -99,7 +99,7 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
         SkipVerify = options.SkipVerify,
         Compression = settings.GetCompression(),
         Recipients = settings.GetRecipients(options.CurrentDirectory),
-        StallTimeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.BackupStallSeconds, 1, 86400)),
+        StallTimeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.BackupStallSeconds)),
         ModuleVersion = options.ModuleVersion,
         DirectStore = direct ? store : null,
         CopyStore = direct ? null : store,

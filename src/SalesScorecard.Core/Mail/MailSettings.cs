@@ -68,7 +68,7 @@ public sealed class MailSettings
             throw Invalid(missing[0], $"{string.Join(" and ", missing)} must be set to send mail");
         }
 
-        var port = settings.GetInt(SettingNames.SmtpPort, 1, 65535);
+        var port = settings.GetInt(SettingNames.SmtpPort);
         return new MailSettings
         {
             Host = settings.Get(SettingNames.SmtpHost)!.Trim(),
@@ -80,8 +80,8 @@ public sealed class MailSettings
                 .Select((r, i) => ParseMailbox(SettingNames.BackupNotificationEmail, r, i + 1)).ToList(),
             Security = ParseSecurity(settings.Get(SettingNames.SmtpSecurity), port),
             TrustedCertificateSha256 = ParseTrustedCertificate(settings, currentDirectory),
-            Timeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.SmtpTimeoutSeconds, 1, 600)),
-            RetryWindow = TimeSpan.FromSeconds(settings.GetInt(SettingNames.SmtpRetrySeconds, 0, 86400)),
+            Timeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.SmtpTimeoutSeconds)),
+            RetryWindow = TimeSpan.FromSeconds(settings.GetInt(SettingNames.SmtpRetrySeconds)),
             TimeZone = ParseTimeZone(settings.Get(SettingNames.NotificationTimeZone)),
             Culture = ParseCulture(settings.Get(SettingNames.NotificationCulture)),
         };

@@ -74,12 +74,12 @@ public sealed class OffsiteOptions
             SessionToken = settings.Get(SettingNames.AwsSessionToken),
             Profile = settings.Get(SettingNames.AwsProfile),
             RetentionDays = settings.Get(SettingNames.BackupS3RetentionDays) is null
-                ? settings.GetInt(SettingNames.BackupRetentionDays, 0, 36500)
-                : settings.GetInt(SettingNames.BackupS3RetentionDays, 0, 36500),
+                ? settings.GetInt(SettingNames.BackupRetentionDays)
+                : settings.GetInt(SettingNames.BackupS3RetentionDays),
             KeepMin = settings.Get(SettingNames.BackupS3KeepMin) is null
-                ? settings.GetInt(SettingNames.BackupKeepMin, 1, 10000)
-                : settings.GetInt(SettingNames.BackupS3KeepMin, 1, 10000),
-            RequestTimeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.BackupS3TimeoutSeconds, 1, 3600)),
+                ? settings.GetInt(SettingNames.BackupKeepMin)
+                : settings.GetInt(SettingNames.BackupS3KeepMin),
+            RequestTimeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.BackupS3TimeoutSeconds)),
         };
     }
 

@@ -119,16 +119,17 @@ public sealed class ScorecardSettings
             s.Source == SettingSource.EnvFile ? $"EnvFile:{EnvFile!.Path}" : s.Source.ToString(),
             s.Definition.Description));
 
-    /// <summary>A whole-number setting within [<paramref name="minimum"/>, <paramref name="maximum"/>].</summary>
-    public int GetInt(string name, int minimum, int maximum)
+    /// <summary>A whole-number setting, within the range its definition gives.</summary>
+    public int GetInt(string name)
     {
         var setting = this[name];
+        var range = setting.Definition.Range ?? throw new ArgumentException($"{name} is not a whole-number setting.", nameof(name));
         var number = int.TryParse(setting.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value);
         // Only a value read as a number is quoted: anything else may be a secret pasted on the wrong line.
-        return number && value >= minimum && value <= maximum
+        return number && range.Contains(value)
             ? value
             : throw new ScorecardException(ScorecardErrors.InvalidSetting,
-                $"{name} ({DescribeSource(setting)}) must be a whole number from {minimum} to {maximum}; " +
+                $"{name} ({DescribeSource(setting)}) must be a whole number from {range.Minimum} to {range.Maximum}; " +
                 (number ? $"it is {value}." : "it is not a whole number."), name);
     }
 

@@ -93,27 +93,28 @@ public sealed class ScorecardSettingsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("3650", 3650)]
+    [InlineData("36500", 36500)]
+    [InlineData("0", 0)]
     [InlineData(" 45 ", 45)]
-    public void GetIntReadsAWholeNumberInRange(string value, int expected)
+    public void GetIntReadsAWholeNumberInTheRangeOfItsDefinition(string value, int expected)
     {
-        Assert.Equal(expected, Load(new() { ["BACKUP_RETENTION_DAYS"] = value }).GetInt("BACKUP_RETENTION_DAYS", 1, 3650));
+        Assert.Equal(expected, Load(new() { ["BACKUP_RETENTION_DAYS"] = value }).GetInt("BACKUP_RETENTION_DAYS"));
     }
 
     [Theory]
-    [InlineData("0")]
-    [InlineData("3651")]
+    [InlineData("-1")]
+    [InlineData("36501")]
     [InlineData("7.5")]
     [InlineData("99999999999")]
     public void GetIntRejectsAnythingElseNamingTheSettingAndItsSource(string value)
     {
         var settings = Load(environment: new() { ["BACKUP_RETENTION_DAYS"] = value });
 
-        var error = Errors.Raises("InvalidSetting", () => settings.GetInt("BACKUP_RETENTION_DAYS", 1, 3650));
+        var error = Errors.Raises("InvalidSetting", () => settings.GetInt("BACKUP_RETENTION_DAYS"));
 
         Assert.Equal(ScorecardErrorCategory.InvalidArgument, error.Category);
         Assert.Equal("BACKUP_RETENTION_DAYS", error.Target);
-        Assert.StartsWith("BACKUP_RETENTION_DAYS (from environment) must be a whole number from 1 to 3650", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("BACKUP_RETENTION_DAYS (from environment) must be a whole number from 0 to 36500", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -121,9 +122,19 @@ public sealed class ScorecardSettingsTests : IDisposable
     [InlineData("40000", "it is 40000.")]
     public void GetIntQuotesOnlyAValueItReadAsANumber(string value, string ending)
     {
-        var error = Errors.Raises("InvalidSetting", () => Load(new() { ["BACKUP_RETENTION_DAYS"] = value }).GetInt("BACKUP_RETENTION_DAYS", 1, 3650));
+        var error = Errors.Raises("InvalidSetting", () => Load(new() { ["BACKUP_RETENTION_DAYS"] = value }).GetInt("BACKUP_RETENTION_DAYS"));
 
         Assert.EndsWith(ending, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryWholeNumberSettingTheModuleReadsHasItsRange()
+    {
+        string[] wholeNumbers = [SettingNames.SmtpPort, SettingNames.SmtpTimeoutSeconds, SettingNames.SmtpRetrySeconds, SettingNames.BackupRetentionDays,
+            SettingNames.BackupKeepMin, SettingNames.BackupStallSeconds, SettingNames.BackupS3RetentionDays, SettingNames.BackupS3KeepMin, SettingNames.BackupS3TimeoutSeconds];
+
+        Assert.Equal(wholeNumbers.Order(), SettingNames.All.Where(d => d.Range is not null).Select(d => d.Name).Order());
+        Assert.Throws<ArgumentException>(() => Load().GetInt(SettingNames.BackupDir));
     }
 
     [Fact]
@@ -139,7 +150,7 @@ public sealed class ScorecardSettingsTests : IDisposable
     {
         var envFile = _folder.Write(".env", "SMTP_PORT=none\n");
 
-        var error = Errors.Raises("InvalidSetting", () => Load(envFile: envFile).GetInt("SMTP_PORT", 1, 65535));
+        var error = Errors.Raises("InvalidSetting", () => Load(envFile: envFile).GetInt("SMTP_PORT"));
 
         Assert.Contains($"from {envFile}", error.Message, StringComparison.Ordinal);
     }
