@@ -1,6 +1,5 @@
 using System.Management.Automation;
-using SalesScorecard.Backup;
-using SalesScorecard.Offsite;
+using SalesScorecard.Jobs;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.PowerShell;
@@ -32,54 +31,20 @@ public sealed class GetScorecardBackupCommand : ScorecardCmdlet
         {
             [SettingNames.BackupDir] = ProviderPath(Destination),
         });
-        if (Offsite || OffsiteLocation.IsOffsite(settings.Get(SettingNames.BackupDir)))
+        var listing = Run((_, ct) => BackupListing.ReadAsync(settings, CurrentDirectory, Offsite, ct));
+        if (!Latest)
         {
-            WriteOffsite(settings);
-            return;
+            WriteMatching(listing.Backups, listing.Where);
         }
-
-        var destination = settings.GetPath(SettingNames.BackupDir, CurrentDirectory)!;
-        BackupCatalog.RequireFolder(destination);
-        if (Latest)
+        else if (listing.Latest is { } latest)
         {
-            if (BackupCatalog.Latest(destination) is { } latest)
-            {
-                WriteObject(latest);
-            }
-            else
-            {
-                WriteScorecardError(BackupCatalog.NoBackup(destination));
-            }
-
-            return;
+            WriteObject(latest);
         }
-
-        WriteMatching(BackupCatalog.List(destination), destination);
+        else
+        {
+            WriteScorecardError(listing.NoBackup());
+        }
     });
-
-    /// <summary>The backups on the store: -Destination s3://..., BACKUP_DIR=s3://... or, with -Offsite, BACKUP_S3_URL.</summary>
-    private void WriteOffsite(ScorecardSettings settings)
-    {
-        var direct = OffsiteOptions.BackupDirStore(settings);
-        var options = OffsiteOptions.FromSettings(settings, direct)
-            ?? throw OffsiteOptions.NotConfigured();
-        using var store = OffsiteStore.Open(options);
-        if (Latest)
-        {
-            if (Run((_, ct) => OffsiteBackups.LatestAsync(store, ct)) is { } latest)
-            {
-                WriteObject(latest);
-            }
-            else
-            {
-                WriteScorecardError(new ScorecardException(ScorecardErrors.BackupNotFound, $"There is no complete backup in {store.Location}.", store.Location.Url()));
-            }
-
-            return;
-        }
-
-        WriteMatching(Run(async (_, ct) => (await store.ListAsync(ct).ConfigureAwait(false)).Select(b => b.Info).ToList()), store.Location.Url());
-    }
 
     private void WriteMatching(IEnumerable<BackupInfo> all, string where)
     {

@@ -104,14 +104,11 @@ public static class BackupCatalog
     /// The newest successful backup in the destination, or null. One dated in the future is taken only when there is
     /// no other, so that a clock that ran ahead never hides the real newest backup (the freshness check fails it).
     /// </summary>
-    public static BackupInfo? Latest(string destination)
-    {
-        var now = DateTime.UtcNow;
-        return List(destination)
-            .Where(b => b.Status == BackupStatus.Succeeded)
-            .OrderBy(b => IsFutureDated(b, now))
-            .FirstOrDefault();
-    }
+    public static BackupInfo? Latest(string destination) => Newest(List(destination), DateTime.UtcNow);
+
+    /// <summary>The newest successful backup of a listing (newest first), on disk or on the store, by the rule of <see cref="Latest"/>.</summary>
+    public static BackupInfo? Newest(IEnumerable<BackupInfo> newestFirst, DateTime nowUtc) =>
+        newestFirst.Where(b => b.Status == BackupStatus.Succeeded).OrderBy(b => IsFutureDated(b, nowUtc)).FirstOrDefault();
 
     /// <summary>A folder backups are read from must exist: an empty list would hide a typo or a disk that is not mounted.</summary>
     public static void RequireFolder(string destination)

@@ -76,15 +76,8 @@ public static class OffsiteBackups
     }
 
     /// <summary>The newest stored backup, or null; one dated in the future only when there is no other (as on disk).</summary>
-    public static async Task<BackupInfo?> LatestAsync(OffsiteStore store, CancellationToken cancellationToken)
-    {
-        var now = DateTime.UtcNow;
-        return (await store.ListAsync(cancellationToken).ConfigureAwait(false))
-            .Select(b => b.Info)
-            .Where(b => b.Status == BackupStatus.Succeeded)
-            .OrderBy(b => BackupCatalog.IsFutureDated(b, now))
-            .FirstOrDefault();
-    }
+    public static async Task<BackupInfo?> LatestAsync(OffsiteStore store, CancellationToken cancellationToken) =>
+        BackupCatalog.Newest((await store.ListAsync(cancellationToken).ConfigureAwait(false)).Select(b => b.Info), DateTime.UtcNow);
 
     /// <summary>The name of the watchdog's check of the store.</summary>
     public const string FreshnessCheck = "OffsiteFreshness";
