@@ -140,7 +140,7 @@ Describe 'Offsite copy of a local backup to a store stopped before it' {
         $message.Text | Should -Match 'OffsiteCopyFailed'
         $message.Text | Should -Match ([regex]::Escape("$Remote/$($Backup.Name) (FAILED"))
         # No copy was ever made from this folder: the lag is unknown, and the mail says so rather than nothing.
-        $message.Text | Should -Match 'Offsite lag: unknown: no complete copy made from this host is on record'
+        $message.Text | Should -Match 'Offsite lag: unknown: no complete copy to this store is on record'
     }
 
     It 'logs an OFFSITE line and a FAILED line' {

@@ -10,24 +10,28 @@ namespace SalesScorecard.Jobs;
 /// </summary>
 internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost host)
 {
+    /// <summary>Which store the lag record is about: its endpoint and address.</summary>
+    private string StoreKey => store.Options.Describe();
+
     /// <summary>Copies the backup and catches up; returns why the copy of the backup itself failed, or null.</summary>
     public async Task<ScorecardException?> CopyAsync(BackupInfo backup, BackupSession session, CancellationToken cancellationToken)
     {
-        var storeUrl = store.Location.Url();
+        // The catch-up may start copies until the night's own copy has used its budget: the lock is never held for days.
+        var stopStartingAt = DateTime.UtcNow + store.Options.Budget(backup.SizeBytes);
         try
         {
             await OffsiteBackups.CopyAsync(store, backup, session, host, cancellationToken).ConfigureAwait(false);
         }
         catch (ScorecardException e)
         {
-            StateLag(backup, session.Destination, NewestOffsiteCopy.TryRead(session.Destination, storeUrl));
+            StateLag(backup, session.Destination, NewestOffsiteCopy.TryRead(session.Destination, StoreKey));
             return e;
         }
 
-        NewestOffsiteCopy.TryRecord(session.Destination, storeUrl, backup);
-        backup.OffsiteCaughtUp = await CatchUpAsync(session.Destination, backup, cancellationToken).ConfigureAwait(false);
+        NewestOffsiteCopy.TryRecord(session.Destination, StoreKey, backup);
+        backup.OffsiteCaughtUp = await CatchUpAsync(session.Destination, backup, stopStartingAt, cancellationToken).ConfigureAwait(false);
         // Tonight's copy is the newest whatever the record says (it may not have been written).
-        StateLag(backup, session.Destination, new NewestOffsiteCopy(backup.Name, backup.StartedAt ?? DateTime.UtcNow, storeUrl));
+        StateLag(backup, session.Destination, new NewestOffsiteCopy(backup.Name, backup.StartedAt ?? DateTime.UtcNow, StoreKey));
         return null;
     }
 
@@ -36,7 +40,7 @@ internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost h
     {
         backup.OffsiteLagHours = newest is null ? null : Math.Round(newest.Lag(DateTime.UtcNow).TotalHours, 1);
         log.TryWrite("OFFSITE", newest is null
-            ? $"Offsite lag unknown: no complete copy made from {destination} to {store.Location} is on record."
+            ? $"Offsite lag unknown: no complete copy from {destination} to {store.Options.Describe()} is on record."
             : string.Create(CultureInfo.InvariantCulture, $"Offsite lag {backup.OffsiteLagHours:0.0} h: the newest complete copy is {newest.Name}."));
     }
 
@@ -45,12 +49,12 @@ internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost h
     /// first, each bounded by its own budget; no copy starts once the night's own copy budget is spent, so that the lock
     /// is never held for days. The first failure stops it; the next night goes on. Returns how many it copied.
     /// </summary>
-    private async Task<int> CatchUpAsync(string destination, BackupInfo justCopied, CancellationToken cancellationToken)
+    private async Task<int> CatchUpAsync(string destination, BackupInfo justCopied, DateTime stopStartingAt, CancellationToken cancellationToken)
     {
         var copied = 0;
         IReadOnlyList<BackupInfo> missing = [];
+        var listed = false;
         var budget = store.Options.Budget(0);
-        var stopStartingAt = DateTime.UtcNow + store.Options.Budget(justCopied.SizeBytes);
         try
         {
             using (var listing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -59,6 +63,7 @@ internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost h
                 var complete = (await store.ListAsync(listing.Token).ConfigureAwait(false))
                     .Where(b => b.Info.Status == BackupStatus.Succeeded).Select(b => b.Info.Name).ToHashSet(StringComparer.Ordinal);
                 missing = OffsiteCatchUp.Missing(BackupCatalog.List(destination), complete, store.Options, DateTime.UtcNow, justCopied.Name);
+                listed = true;
             }
 
             var tried = 0;
@@ -76,12 +81,13 @@ internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost h
                 log.TryWrite("OFFSITE", $"Catch-up copied {copied} of {missing.Count} backups; {missing.Count - tried} wait for the next run: this night's copy budget is spent.");
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             var cause = e is OperationCanceledException
                 ? OffsiteBackups.OutOfTime(store, "catch up the copies earlier nights missed", budget, e)
                 : ScorecardException.From(e, ScorecardErrors.OffsiteCopyFailed);
-            var left = Math.Max(missing.Count - copied, 0);
+            // Before the store's listing answered, nobody knows how many copies are missing.
+            var left = listed ? $"{missing.Count - copied}" : "an unknown number of backups";
             log.TryWrite("OFFSITE", $"Catch-up stopped after {copied} copies, {left} left for the next run: {cause.ErrorId}: {cause.Message}");
             host.Warning($"The offsite catch-up stopped after {copied} copies, {left} left for the next run ({cause.ErrorId}): {cause.Message}");
         }
@@ -102,7 +108,7 @@ internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost h
         var copy = await store.CopyBackupAsync(backup.Path, BackupCatalog.ReadManifest(backup.Path), null, host, cancellationToken).ConfigureAwait(false);
         log.TryWrite("OFFSITE", $"{backup.Name} caught up (an earlier night's copy was missing): copied to {copy.Url}: {copy.Objects} objects, " +
                                 $"{Bytes.Format(copy.Bytes)}, each read back with its size and SHA-256");
-        NewestOffsiteCopy.TryRecord(destination, store.Location.Url(), backup);
+        NewestOffsiteCopy.TryRecord(destination, StoreKey, backup);
         return true;
     }
 

@@ -88,7 +88,7 @@ public sealed record NotificationFacts
     {
         if (backup.Offsite is null || backup.OffsiteLagHours is not { } hours)
         {
-            return backup.Offsite is null || backup.OffsiteVerified == true ? null : "unknown: no complete copy made from this host is on record";
+            return backup.Offsite is null || backup.OffsiteVerified == true ? null : "unknown: no complete copy to this store is on record";
         }
 
         var lag = $"{hours.ToString("0.0", CultureInfo.InvariantCulture)} hours (the age of the newest complete copy on the store)";

@@ -7,7 +7,7 @@ namespace SalesScorecard.Offsite;
 /// The newest backup this host knows to have a complete copy on the store, kept beside backup.log: a night on which
 /// the store does not answer can still say how far behind the store is without asking it.
 /// </summary>
-/// <param name="Store">The store's address: after BACKUP_S3_URL changes, the old store's copies say nothing of the new one.</param>
+/// <param name="Store">The store, endpoint and address (<see cref="OffsiteOptions.Describe"/>): after either changes, the old store's copies say nothing of the new one.</param>
 internal sealed record NewestOffsiteCopy(string Name, DateTime StartedAt, string Store)
 {
     public const string FileName = "offsite-newest.json";

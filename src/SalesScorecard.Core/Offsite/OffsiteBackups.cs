@@ -28,7 +28,7 @@ public static class OffsiteBackups
             bounded.CancelAfter(budget);
             var copy = await store.CopyBackupAsync(backup.Path, manifest, archiveUpload, reporter, bounded.Token).ConfigureAwait(false);
             backup.OffsiteVerified = true;
-            log.Write("OFFSITE", $"{backup.Name} copied to {copy.Url}: {copy.Objects} objects, {Bytes.Format(copy.Bytes)}, each read back with its size and SHA-256");
+            log.TryWrite("OFFSITE", $"{backup.Name} copied to {copy.Url}: {copy.Objects} objects, {Bytes.Format(copy.Bytes)}, each read back with its size and SHA-256");
             return copy;
         }
         catch (ScorecardException e)
