@@ -32,6 +32,6 @@ internal sealed record BackupListing(IReadOnlyList<BackupInfo> Backups, string W
     /// <summary>What there is to say when <see cref="Latest"/> is null.</summary>
     public ScorecardException NoBackup() =>
         OnStore
-            ? new ScorecardException(ScorecardErrors.BackupNotFound, $"There is no complete backup in {Where}.", Where)
+            ? OffsiteBackups.NoBackup(Where)
             : BackupCatalog.NoBackup(Where);
 }

@@ -18,7 +18,7 @@ internal sealed class BackupTestJob(ScorecardSettings settings, BackupTestReques
         try
         {
             var direct = OffsiteOptions.BackupDirStore(settings);
-            destination = direct?.StateFolder(Environment.GetEnvironmentVariable) ?? settings.GetPath(SettingNames.BackupDir, request.CurrentDirectory)!;
+            destination = OffsiteOptions.LocalFolder(settings, direct, request.CurrentDirectory);
             var named = request.Source is not null && OffsiteLocation.IsOffsite(request.Source) ? OffsiteLocation.ParseBackup(request.Source, "Path") : default;
             var testsStore = named.Location is not null || request.Target == BackupTestTarget.Offsite || request.Target == BackupTestTarget.Latest && direct is not null;
             var options = OffsiteOptions.FromSettings(settings, named.Location ?? direct);
@@ -92,7 +92,7 @@ internal sealed class BackupTestJob(ScorecardSettings settings, BackupTestReques
 
     private static ScorecardException NotFound(bool testsStore, OffsiteStore? store, string destination) =>
         testsStore
-            ? new ScorecardException(ScorecardErrors.BackupNotFound, $"There is no complete backup in {store!.Location}.", store.Location.Url())
+            ? OffsiteBackups.NoBackup(store!.Location.Url())
             : BackupCatalog.NoBackup(destination);
 
     private static ScorecardException Failed(BackupTestResult result)

@@ -22,7 +22,7 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
         {
             // BACKUP_DIR=s3://...: the backup streams straight to the store; only the lock and backup.log stay here.
             var direct = OffsiteOptions.BackupDirStore(settings);
-            _destination = direct?.StateFolder(Environment.GetEnvironmentVariable) ?? settings.GetPath(SettingNames.BackupDir, options.CurrentDirectory)!;
+            _destination = OffsiteOptions.LocalFolder(settings, direct, options.CurrentDirectory);
             _logStart = new BackupLog(_destination).Length;
             using var store = OffsiteOptions.FromSettings(settings, direct) is { } offsite ? OffsiteStore.Open(offsite) : null;
             var result = await BackupAsync(_destination, store, direct is not null, cancellationToken).ConfigureAwait(false);

@@ -79,6 +79,10 @@ public static class OffsiteBackups
     public static async Task<BackupInfo?> LatestAsync(OffsiteStore store, CancellationToken cancellationToken) =>
         BackupCatalog.Newest((await store.ListAsync(cancellationToken).ConfigureAwait(false)).Select(b => b.Info), DateTime.UtcNow);
 
+    /// <summary>There is no complete backup at <paramref name="storeUrl"/>: nothing to list as the newest, or to test.</summary>
+    public static ScorecardException NoBackup(string storeUrl) =>
+        new(ScorecardErrors.BackupNotFound, $"There is no complete backup in {storeUrl}.", storeUrl);
+
     /// <summary>The name of the watchdog's check of the store.</summary>
     public const string FreshnessCheck = "OffsiteFreshness";
 

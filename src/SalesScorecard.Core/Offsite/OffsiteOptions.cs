@@ -87,6 +87,13 @@ public sealed class OffsiteOptions
     public static OffsiteLocation? BackupDirStore(ScorecardSettings settings) =>
         settings.Get(SettingNames.BackupDir) is { } folder && OffsiteLocation.IsOffsite(folder) ? OffsiteLocation.Parse(folder, SettingNames.BackupDir) : null;
 
+    /// <summary>
+    /// Where this host keeps the lock and backup.log: BACKUP_DIR, or, when BACKUP_DIR names the store
+    /// (<paramref name="direct"/>), that store's state folder.
+    /// </summary>
+    public static string LocalFolder(ScorecardSettings settings, OffsiteLocation? direct, string currentDirectory) =>
+        direct?.StateFolder(Environment.GetEnvironmentVariable) ?? settings.GetPath(SettingNames.BackupDir, currentDirectory)!;
+
     public static ScorecardException NotConfigured() =>
         new(ScorecardErrors.OffsiteNotConfigured,
             $"-Offsite works on the store that {SettingNames.BackupS3Url} names, and it is not set: set it (s3://bucket/prefix), with BACKUP_S3_ENDPOINT " +
