@@ -103,12 +103,14 @@ internal static class SecureFiles
     }
 
     /// <summary>Writes text to a temporary file beside <paramref name="path"/>, then renames it into place.</summary>
-    public static void WriteAllTextAtomic(string path, string text)
+    public static void WriteAllTextAtomic(string path, string text) => WriteAllBytesAtomic(path, new UTF8Encoding(false).GetBytes(text));
+
+    /// <summary>Writes bytes to a temporary file beside <paramref name="path"/>, then renames it into place.</summary>
+    public static void WriteAllBytesAtomic(string path, byte[] bytes)
     {
         var temporary = path + ".tmp";
         using (var stream = Create(temporary))
         {
-            var bytes = new UTF8Encoding(false).GetBytes(text);
             stream.Write(bytes);
             stream.Flush(flushToDisk: true);
         }

@@ -1,6 +1,6 @@
 using System.Management.Automation;
 using SalesScorecard.Backup;
-using SalesScorecard.Offsite;
+using SalesScorecard.Repository;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.PowerShell;
@@ -53,8 +53,6 @@ public sealed class RestoreScorecardBackupCommand : ScorecardDatabaseCmdlet
             var url = settings.GetDatabaseUrl();
             // A backup on the store (s3://bucket/prefix/backup-...) is streamed into pg_restore, never copied to disk first.
             var source = InputObject?.Path ?? ProviderPath(Path)!;
-            var offsite = OffsiteLocation.IsOffsite(source) ? OffsiteLocation.ParseBackup(source, nameof(Path)) : default;
-            using var store = offsite.Location is null ? null : OffsiteStore.Open(OffsiteOptions.FromSettings(settings, offsite.Location)!);
             var action = Clean ? "Restore, dropping and replacing the objects the backup holds" : "Restore into";
             if (!ShouldProcess($"database '{TargetDatabase}' on {url.Host}:{url.Port} from {source}", action))
             {
@@ -65,8 +63,11 @@ public sealed class RestoreScorecardBackupCommand : ScorecardDatabaseCmdlet
             var options = new RestoreOptions { Clean = Clean, Jobs = Jobs, NoOwner = NoOwner, PgDumpPath = pgDumpPath, Identities = settings.GetIdentities(CurrentDirectory) };
             var result = Run(async (reporter, ct) =>
             {
-                var backup = store is null ? StoredBackup.Local(source) : await StoredBackup.OffsiteAsync(store, offsite.Name, ct).ConfigureAwait(false);
-                return await RestoreEngine.RestoreAsync(url, backup, TargetDatabase!, options, reporter, ct).ConfigureAwait(false);
+                var (repository, backup) = await BackupRepositories.OpenBackupAsync(settings, source, nameof(Path), ct).ConfigureAwait(false);
+                using (repository)
+                {
+                    return await RestoreEngine.RestoreAsync(url, backup, TargetDatabase!, options, reporter, ct).ConfigureAwait(false);
+                }
             });
             WriteObject(result);
             if (!result.Passed)

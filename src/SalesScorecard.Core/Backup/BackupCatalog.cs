@@ -56,8 +56,11 @@ public static class BackupCatalog
     }
 
     /// <summary>Reads a backup folder's manifest, or fails with BackupManifestInvalid.</summary>
-    public static BackupManifest ReadManifest(string folder) =>
-        TryReadManifest(folder, out var problem) ?? throw new ScorecardException(ScorecardErrors.BackupManifestInvalid, $"'{folder}' is not a usable backup: {problem}", folder);
+    public static BackupManifest ReadManifest(string folder) => TryReadManifest(folder, out var problem) ?? throw NotABackup(folder, problem);
+
+    /// <summary>BackupManifestInvalid: the folder holds no usable backup, for the reason given.</summary>
+    public static ScorecardException NotABackup(string folder, string? problem) =>
+        new(ScorecardErrors.BackupManifestInvalid, $"'{folder}' is not a usable backup: {problem}", folder);
 
     public static BackupManifest? TryReadManifest(string folder, out string? problem)
     {
@@ -169,7 +172,7 @@ public static class BackupCatalog
     {
         try
         {
-            return TryReadManifest(backup.Path, out _) is { } manifest && StoredBackup.Local(backup.Path, manifest).FindLocalChecksumMismatches().Count == 0;
+            return TryReadManifest(backup.Path, out _) is { } manifest && Repository.LocalFolderRepository.FindChecksumMismatches(backup.Path, manifest).Count == 0;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -6,7 +6,10 @@ using System.Text.Json.Serialization;
 
 namespace SalesScorecard.Backup;
 
-public sealed record ManifestFile(string Sha256, long Bytes);
+public sealed record ManifestFile(string Sha256, long Bytes)
+{
+    internal static ManifestFile Of(byte[] content) => new(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(content)).ToLowerInvariant(), content.Length);
+}
 
 /// <summary>How the stored archive is encrypted: the format and the public recipients it was encrypted to, never an identity.</summary>
 public sealed record ManifestEncryption(string Format, IReadOnlyList<string> Recipients)

@@ -4,7 +4,7 @@ using SalesScorecard.Settings;
 
 namespace SalesScorecard.Backup;
 
-public sealed class BackupRequest
+internal sealed class BackupRequest
 {
     public required DatabaseUrl DatabaseUrl { get; init; }
 
@@ -29,14 +29,14 @@ public sealed class BackupRequest
     public required string ModuleVersion { get; init; }
 
     /// <summary>
-    /// Streams the archive straight to this store, with no local copy; <see cref="Destination"/> then holds only the
-    /// lock, backup.log and, while the run lasts, its small files. Null for a backup on local disk.
+    /// Where the backup is kept: the local folder (<see cref="Destination"/>), or a store prefix, where it streams with
+    /// no local copy (<see cref="Destination"/> then holds only the lock and backup.log).
     /// </summary>
-    public Offsite.OffsiteStore? DirectStore { get; init; }
+    public required Repository.IBackupRepository Repository { get; init; }
 
     /// <summary>
-    /// The store the backup will be copied to once kept: its compressed archive is uploaded there as it is written,
-    /// and the session holds that upload (<see cref="BackupSession.PendingCopy"/>) for the copy to complete. Null for none.
+    /// The repository the backup will be copied to once kept: its compressed archive is sent there as it is written, and
+    /// the session holds that (<see cref="BackupSession.PendingCopy"/>) for the copy to complete. Null for none.
     /// </summary>
-    public Offsite.OffsiteStore? CopyStore { get; init; }
+    public Repository.IBackupRepository? CopyTarget { get; init; }
 }

@@ -5,7 +5,7 @@ namespace SalesScorecard.Backup;
 /// One run in a destination folder: holds an OS lock there so two runs never overlap, writes backup.log, makes the
 /// backup, and removes expired ones. Dispose releases the lock.
 /// </summary>
-public sealed class BackupSession : IDisposable
+internal sealed class BackupSession : IDisposable
 {
     public const string LockFileName = BackupLock.FileName;
 
@@ -106,9 +106,9 @@ public sealed class BackupSession : IDisposable
     /// The archive of the backup just made, uploaded to the copy's store as it was written and not yet completed; the
     /// offsite copy takes it (<see cref="TakePendingCopy"/>), and disposing the session aborts it otherwise.
     /// </summary>
-    internal Offsite.OffsiteUploadStream? PendingCopy { get; set; }
+    internal Repository.PendingArchive? PendingCopy { get; set; }
 
-    internal Offsite.OffsiteUploadStream? TakePendingCopy()
+    internal Repository.PendingArchive? TakePendingCopy()
     {
         var pending = PendingCopy;
         PendingCopy = null;
@@ -117,7 +117,7 @@ public sealed class BackupSession : IDisposable
 
     public void Dispose()
     {
-        PendingCopy?.Dispose();
+        PendingCopy?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _lock.Dispose();
     }
 
@@ -126,12 +126,12 @@ public sealed class BackupSession : IDisposable
         new BackupRun(this, request, reporter, cancellationToken).ExecuteAsync();
 
     /// <summary>
-    /// Plans retention after <paramref name="justMade"/> (see <see cref="BackupCatalog.PlanRetention"/>) and logs every
-    /// backup that could not count toward the keep-floor, so that an admin hears of it.
+    /// Plans retention of a listing after <paramref name="justMade"/> (see <see cref="BackupCatalog.PlanRetention"/>) and
+    /// logs every backup that could not count toward the keep-floor, so that an admin hears of it.
     /// </summary>
-    public RetentionPlan PlanRetention(int retentionDays, int keepLast, BackupInfo justMade)
+    public RetentionPlan PlanRetention(Repository.RepositoryListing listing, int retentionDays, int keepLast, BackupInfo justMade)
     {
-        var plan = BackupCatalog.PlanRetention(BackupCatalog.List(Destination), retentionDays, keepLast, DateTime.UtcNow, justMade.Name, BackupCatalog.MatchesChecksums);
+        var plan = listing.PlanRetention(retentionDays, keepLast, DateTime.UtcNow, justMade.Name);
         foreach (var backup in plan.FutureDated)
         {
             Log.TryWrite("CLOCK", FutureDatedWarning(backup));
@@ -152,19 +152,19 @@ public sealed class BackupSession : IDisposable
     public static string DamagedWarning(BackupInfo backup) =>
         $"{backup.Name} no longer matches its checksums: it does not count among the backups retention keeps. Run Test-ScorecardBackup on it.";
 
-    /// <summary>Removes an expired backup; returns why it could not, or null.</summary>
-    public string? Remove(BackupInfo backup)
+    /// <summary>Removes an expired backup from the repository; returns why it could not, or null.</summary>
+    public async Task<string?> RemoveAsync(Repository.IBackupRepository repository, BackupInfo backup, CancellationToken cancellationToken)
     {
         try
         {
-            Directory.Delete(backup.Path, recursive: true);
+            await repository.RemoveAsync(backup.Name, cancellationToken).ConfigureAwait(false);
             Log.TryWrite("RETAIN", $"Removed {backup.Name} (from {backup.StartedAt:yyyy-MM-dd HH:mm:ss} UTC, {backup.Size}).");
             return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (ScorecardException e)
         {
-            Log.TryWrite("RETAIN", $"Could not remove {backup.Name}: {e.Message}");
-            return e.Message;
+            Log.TryWrite("RETAIN", $"Could not remove {backup.Name}: {e.InnerException?.Message ?? e.Message}");
+            return e.InnerException?.Message ?? e.Message;
         }
     }
 

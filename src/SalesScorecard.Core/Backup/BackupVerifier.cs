@@ -21,24 +21,19 @@ public sealed class BackupTestOptions
     public IReadOnlyList<AgeIdentity>? Identities { get; init; }
 
     /// <summary>With <see cref="MaxAge"/>: the store whose newest copy must be as fresh (check OffsiteFreshness); null for none.</summary>
-    public OffsiteStore? OffsiteToWatch { get; init; }
+    internal Repository.StoreRepository? OffsiteToWatch { get; init; }
 }
 
 /// <summary>Proves a backup is whole: manifest, checksums, a full read of the archive, and optionally a restore drill.</summary>
 public static class BackupVerifier
 {
-    public static Task<BackupTestResult> TestAsync(string folder, BackupTestOptions options, IOperationReporter reporter, CancellationToken cancellationToken)
+    /// <summary>Tests a backup where its repository keeps it; on a store it is streamed, and nothing of it is written to local disk.</summary>
+    internal static async Task<BackupTestResult> TestAsync(
+        Repository.IBackupRepository repository, string name, BackupTestOptions options, IOperationReporter reporter, CancellationToken cancellationToken)
     {
-        var manifest = BackupCatalog.TryReadManifest(folder, out var problem);
-        return TestAsync(Path.GetFileName(folder), folder, manifest is null ? null : StoredBackup.Local(folder, manifest), problem, options, reporter, cancellationToken);
-    }
-
-    /// <summary>Tests a backup on the store by streaming it: nothing of it is written to local disk.</summary>
-    public static async Task<BackupTestResult> TestOffsiteAsync(OffsiteStore store, string name, BackupTestOptions options, IOperationReporter reporter, CancellationToken cancellationToken)
-    {
-        var manifest = await store.TryReadManifestAsync(name, cancellationToken).ConfigureAwait(false);
-        return await TestAsync(name, store.Location.Url(name), manifest is null ? null : StoredBackup.Offsite(store, manifest),
-            $"{store.Location.Url(name)} has no usable manifest.json: the copy never finished, or was removed or changed.", options, reporter, cancellationToken).ConfigureAwait(false);
+        var (manifest, problem) = await repository.TryReadManifestAsync(name, cancellationToken).ConfigureAwait(false);
+        return await TestAsync(name, repository.AddressOf(name), manifest is null ? null : StoredBackup.In(repository, name, manifest), problem, options, reporter, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     private static async Task<BackupTestResult> TestAsync(

@@ -1,29 +1,27 @@
 using SalesScorecard.Backup;
 using SalesScorecard.Offsite;
+using SalesScorecard.Repository;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.Jobs;
 
 /// <summary>
-/// The backups Get-ScorecardBackup lists, newest first, from wherever the settings put them: the local folder, or the
-/// store (-Offsite, or BACKUP_DIR=s3://...). The cmdlet never decides which store it is talking to.
+/// The backups Get-ScorecardBackup lists, newest first, from the repository the settings name: the primary one, or the
+/// store under -Offsite. The cmdlet never decides which store it is talking to.
 /// </summary>
 /// <param name="Where">The folder or the store's address, for messages.</param>
 internal sealed record BackupListing(IReadOnlyList<BackupInfo> Backups, string Where, bool OnStore)
 {
     public static async Task<BackupListing> ReadAsync(ScorecardSettings settings, string currentDirectory, bool offsite, CancellationToken cancellationToken)
     {
-        if (offsite || OffsiteLocation.IsOffsite(settings.Get(SettingNames.BackupDir)))
+        using var repository = offsite ? BackupRepositories.OpenStore(settings) : BackupRepositories.OpenPrimary(settings, currentDirectory);
+        if (repository.OnLocalDisk)
         {
-            var options = OffsiteOptions.FromSettings(settings, OffsiteOptions.BackupDirStore(settings)) ?? throw OffsiteOptions.NotConfigured();
-            using var store = OffsiteStore.Open(options);
-            var stored = await store.ListAsync(cancellationToken).ConfigureAwait(false);
-            return new BackupListing(stored.Select(b => b.Info).ToList(), store.Location.Url(), OnStore: true);
+            BackupCatalog.RequireFolder(repository.Address);
         }
 
-        var destination = settings.GetPath(SettingNames.BackupDir, currentDirectory)!;
-        BackupCatalog.RequireFolder(destination);
-        return new BackupListing(BackupCatalog.List(destination), destination, OnStore: false);
+        var listing = await repository.ListAsync(cancellationToken).ConfigureAwait(false);
+        return new BackupListing(listing.Backups, repository.Address, OnStore: !repository.OnLocalDisk);
     }
 
     /// <summary>The newest successful backup (see <see cref="BackupCatalog.Newest"/>), or null.</summary>

@@ -1,6 +1,7 @@
 using SalesScorecard.Backup;
 using SalesScorecard.Mail;
 using SalesScorecard.Offsite;
+using SalesScorecard.Repository;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.Jobs;
@@ -21,17 +22,12 @@ internal sealed class BackupTestJob(ScorecardSettings settings, BackupTestReques
             destination = OffsiteOptions.LocalFolder(settings, direct, request.CurrentDirectory);
             var named = request.Source is not null && OffsiteLocation.IsOffsite(request.Source) ? OffsiteLocation.ParseBackup(request.Source, "Path") : default;
             var testsStore = named.Location is not null || request.Target == BackupTestTarget.Offsite || request.Target == BackupTestTarget.Latest && direct is not null;
-            var options = OffsiteOptions.FromSettings(settings, named.Location ?? direct);
-            if (testsStore && options is null)
-            {
-                throw OffsiteOptions.NotConfigured();
-            }
-
-            // The store only for a copy there, or for the watchdog's OffsiteFreshness: a local folder never needs it.
-            using var store = options is null || !(testsStore || request.Target == BackupTestTarget.Latest) ? null : OffsiteStore.Open(options);
-            var latest = await FindAsync(named, testsStore, store, destination, cancellationToken).ConfigureAwait(false);
-            var result = latest is null ? null : await TestAsync(latest, testsStore, store, cancellationToken).ConfigureAwait(false);
-            var failure = latest is null ? NotFound(testsStore, store, destination) : result is { Passed: false } ? Failed(result) : null;
+            using var store = testsStore ? BackupRepositories.OpenStore(settings, named.Location) : null;
+            // The watchdog also watches the store: offsite copies that stopped must raise the alarm while local backups go on.
+            using var watched = !testsStore && request.Target == BackupTestTarget.Latest && OffsiteOptions.FromSettings(settings) is { } offsite ? StoreRepository.Open(offsite) : null;
+            var latest = await FindAsync(named, store, destination, cancellationToken).ConfigureAwait(false);
+            var result = latest is null ? null : await TestAsync(latest, store, watched, cancellationToken).ConfigureAwait(false);
+            var failure = latest is null ? NotFound(store, destination) : result is { Passed: false } ? Failed(result) : null;
             if (request.Notify && NotificationFacts.FromBackupTest(result, latest, request.MaxAge, DateTime.UtcNow) is { } facts)
             {
                 await NotifyAsync(facts, latest is null || testsStore ? destination : Path.GetDirectoryName(latest.Path)!, cancellationToken).ConfigureAwait(false);
@@ -52,19 +48,20 @@ internal sealed class BackupTestJob(ScorecardSettings settings, BackupTestReques
         }
     }
 
-    /// <summary>The backup to test: the one named (on the store or in a folder), the one piped, or the newest.</summary>
+    /// <summary>The backup to test: the one named (on the store or in a folder), the one piped, or the newest (on the store, when it is the one tested).</summary>
     private async Task<BackupInfo?> FindAsync(
-        (OffsiteLocation? Location, string Name) named, bool testsStore, OffsiteStore? store, string destination, CancellationToken cancellationToken) =>
+        (OffsiteLocation? Location, string Name) named, StoreRepository? store, string destination, CancellationToken cancellationToken) =>
         request.Target switch
         {
             _ when named.Location is not null => new BackupInfo { Name = named.Name, Path = request.Source!, Status = BackupStatus.Succeeded },
             BackupTestTarget.Piped => request.Piped,
             BackupTestTarget.Path => BackupCatalog.Read(request.Source!),
-            _ when testsStore => await OffsiteBackups.LatestAsync(store!, cancellationToken).ConfigureAwait(false),
+            _ when store is not null => (await store.ListAsync(cancellationToken).ConfigureAwait(false)).Newest(DateTime.UtcNow),
             _ => BackupCatalog.Latest(destination),
         };
 
-    private async Task<BackupTestResult> TestAsync(BackupInfo latest, bool testsStore, OffsiteStore? store, CancellationToken cancellationToken)
+    /// <summary>Tests the backup where it is: on the store, streamed, or in its folder.</summary>
+    private async Task<BackupTestResult> TestAsync(BackupInfo latest, StoreRepository? store, StoreRepository? watched, CancellationToken cancellationToken)
     {
         var options = new BackupTestOptions
         {
@@ -73,12 +70,16 @@ internal sealed class BackupTestJob(ScorecardSettings settings, BackupTestReques
             MaxAge = request.MaxAge,
             PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, request.CurrentDirectory),
             Identities = settings.GetIdentities(request.CurrentDirectory),
-            // The watchdog also watches the store: offsite copies that stopped must raise the alarm while local backups go on.
-            OffsiteToWatch = !testsStore && request.Target == BackupTestTarget.Latest ? store : null,
+            OffsiteToWatch = watched,
         };
-        return testsStore
-            ? await BackupVerifier.TestOffsiteAsync(store!, latest.Name, options, host, cancellationToken).ConfigureAwait(false)
-            : await BackupVerifier.TestAsync(latest.Path, options, host, cancellationToken).ConfigureAwait(false);
+        if (store is not null)
+        {
+            return await BackupVerifier.TestAsync(store, latest.Name, options, host, cancellationToken).ConfigureAwait(false);
+        }
+
+        var (folder, name) = StoredBackup.SplitFolder(latest.Path);
+        using var local = new LocalFolderRepository(folder);
+        return await BackupVerifier.TestAsync(local, name, options, host, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The server the drill makes its scratch database on; null under -WhatIf or when the user declines.</summary>
@@ -90,9 +91,9 @@ internal sealed class BackupTestJob(ScorecardSettings settings, BackupTestReques
             : null;
     }
 
-    private static ScorecardException NotFound(bool testsStore, OffsiteStore? store, string destination) =>
-        testsStore
-            ? OffsiteBackups.NoBackup(store!.Location.Url())
+    private static ScorecardException NotFound(StoreRepository? store, string destination) =>
+        store is not null
+            ? OffsiteBackups.NoBackup(store.Address)
             : BackupCatalog.NoBackup(destination);
 
     private static ScorecardException Failed(BackupTestResult result)

@@ -1,6 +1,7 @@
 using SalesScorecard.Backup;
 using SalesScorecard.Mail;
 using SalesScorecard.Offsite;
+using SalesScorecard.Repository;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.Jobs;
@@ -20,12 +21,10 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
     {
         try
         {
-            // BACKUP_DIR=s3://...: the backup streams straight to the store; only the lock and backup.log stay here.
-            var direct = OffsiteOptions.BackupDirStore(settings);
-            _destination = OffsiteOptions.LocalFolder(settings, direct, options.CurrentDirectory);
+            using var repositories = BackupRepositories.Open(settings, options.CurrentDirectory);
+            _destination = repositories.StateFolder;
             _logStart = new BackupLog(_destination).Length;
-            using var store = OffsiteOptions.FromSettings(settings, direct) is { } offsite ? OffsiteStore.Open(offsite) : null;
-            var result = await BackupAsync(_destination, store, direct is not null, cancellationToken).ConfigureAwait(false);
+            var result = await BackupAsync(repositories, cancellationToken).ConfigureAwait(false);
             if (result.Backup is { } backup && options.Notify)
             {
                 var tail = result.OffsiteFailure is null ? null : TryTail();
@@ -41,46 +40,50 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
     }
 
     /// <summary>The backup, its offsite copy and both retentions; nothing under -WhatIf but what retention would remove.</summary>
-    private async Task<NightlyBackupResult> BackupAsync(string destination, OffsiteStore? store, bool direct, CancellationToken cancellationToken)
+    private async Task<NightlyBackupResult> BackupAsync(BackupRepositories repositories, CancellationToken cancellationToken)
     {
         var retentionDays = settings.GetInt(SettingNames.BackupRetentionDays);
         var keepLast = settings.GetInt(SettingNames.BackupKeepMin);
         // Every setting is read before anything is done, so that a wrong one changes nothing.
-        var request = Request(destination, store, direct);
+        var request = Request(repositories);
+        var primary = repositories.Primary;
         // In ShouldProcess(target, action)'s words.
-        var operation = $"Performing the operation \"Back up the database\" on target \"{request.DatabaseUrl.Describe()} into {(direct ? store!.Location.ToString() : destination)}\".";
+        var operation = $"Performing the operation \"Back up the database\" on target \"{request.DatabaseUrl.Describe()} into {primary.Address}\".";
         switch (await host.ApproveAsync(operation).ConfigureAwait(false))
         {
             case JobApproval.WhatIf:
                 // Say what retention would remove after a successful backup; a declined backup is not followed by a retention question.
-                await ShowRetentionAsync(destination, retentionDays, keepLast).ConfigureAwait(false);
+                await ShowRetentionAsync(primary, retentionDays, keepLast, cancellationToken).ConfigureAwait(false);
                 return NightlyBackupResult.NothingDone;
             case JobApproval.Declined:
                 return NightlyBackupResult.NothingDone;
         }
 
-        using var session = BackupSession.Open(destination);
+        using var session = BackupSession.Open(repositories.StateFolder);
         var backup = await session.RunAsync(request, host, cancellationToken).ConfigureAwait(false);
         if (!backup.Verified)
         {
-            host.Warning(store is null || direct
+            host.Warning(repositories.CopyTarget is null
                 ? "Retention skipped: it runs only after a verified backup (-SkipVerify was given)."
                 : "Retention and the offsite copy skipped: they follow only a verified backup (-SkipVerify was given).");
             return new NightlyBackupResult(backup, null);
         }
 
-        if (!direct)
+        if (repositories.PrimaryStore is { } primaryStore)
         {
-            await ApplyLocalRetentionAsync(session, retentionDays, keepLast, backup, cancellationToken).ConfigureAwait(false);
+            // The primary repository is the store: its retention is the store's, with its own days and floor.
+            await new OffsiteNight(primary, primaryStore, primaryStore.Store.Options, session.Log, host).ApplyRetentionAsync(backup, cancellationToken).ConfigureAwait(false);
+            return new NightlyBackupResult(backup, null);
         }
 
-        if (store is null)
+        await ApplyLocalRetentionAsync(session, primary, retentionDays, keepLast, backup, cancellationToken).ConfigureAwait(false);
+        if (repositories.CopyTarget is not { } store)
         {
             return new NightlyBackupResult(backup, null);
         }
 
-        var offsite = new OffsiteNight(store, session.Log, host);
-        if (!direct && await offsite.CopyAsync(backup, session, cancellationToken).ConfigureAwait(false) is { } failure)
+        var offsite = new OffsiteNight(primary, store, store.Store.Options, session.Log, host);
+        if (await offsite.CopyAsync(backup, session, cancellationToken).ConfigureAwait(false) is { } failure)
         {
             host.Warning("Offsite retention skipped: it runs only after a verified copy.");
             return new NightlyBackupResult(backup, failure);
@@ -90,10 +93,10 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
         return new NightlyBackupResult(backup, null);
     }
 
-    private BackupRequest Request(string destination, OffsiteStore? store, bool direct) => new()
+    private BackupRequest Request(BackupRepositories repositories) => new()
     {
         DatabaseUrl = settings.GetDatabaseUrl(),
-        Destination = destination,
+        Destination = repositories.StateFolder,
         PgDumpPath = settings.GetPath(SettingNames.PgDumpPath, options.CurrentDirectory),
         Jobs = options.Jobs,
         SkipVerify = options.SkipVerify,
@@ -101,22 +104,28 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
         Recipients = settings.GetRecipients(options.CurrentDirectory),
         StallTimeout = TimeSpan.FromSeconds(settings.GetInt(SettingNames.BackupStallSeconds)),
         ModuleVersion = options.ModuleVersion,
-        DirectStore = direct ? store : null,
-        CopyStore = direct ? null : store,
+        Repository = repositories.Primary,
+        CopyTarget = repositories.CopyTarget,
     };
 
-    private async Task ShowRetentionAsync(string destination, int retentionDays, int keepLast)
+    private async Task ShowRetentionAsync(IBackupRepository primary, int retentionDays, int keepLast, CancellationToken cancellationToken)
     {
-        var plan = BackupCatalog.PlanRetention(BackupCatalog.List(destination), retentionDays, keepLast, DateTime.UtcNow, justMade: null, BackupCatalog.MatchesChecksums);
+        if (!primary.OnLocalDisk)
+        {
+            return; // Listing the store under -WhatIf would wait on it; what its retention removes depends on tonight's copy anyway.
+        }
+
+        var plan = (await primary.ListAsync(cancellationToken).ConfigureAwait(false)).PlanRetention(retentionDays, keepLast, DateTime.UtcNow, justMade: null);
         foreach (var expired in plan.Expired)
         {
             await host.ShouldProcessAsync(expired.Path, "Remove expired backup").ConfigureAwait(false);
         }
     }
 
-    private async Task ApplyLocalRetentionAsync(BackupSession session, int retentionDays, int keepLast, BackupInfo backup, CancellationToken cancellationToken)
+    private async Task ApplyLocalRetentionAsync(
+        BackupSession session, IBackupRepository primary, int retentionDays, int keepLast, BackupInfo backup, CancellationToken cancellationToken)
     {
-        var retention = session.PlanRetention(retentionDays, keepLast, backup);
+        var retention = session.PlanRetention(await primary.ListAsync(cancellationToken).ConfigureAwait(false), retentionDays, keepLast, backup);
         foreach (var suspicious in retention.FutureDated)
         {
             host.Warning(BackupSession.FutureDatedWarning(suspicious));
@@ -133,7 +142,7 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
             if (await host.ShouldProcessAsync(expired.Path, "Remove expired backup").ConfigureAwait(false))
             {
                 host.Verbose($"Retention: removing {expired.Name}.");
-                if (session.Remove(expired) is { } problem)
+                if (await session.RemoveAsync(primary, expired, cancellationToken).ConfigureAwait(false) is { } problem)
                 {
                     host.Warning($"Retention could not remove {expired.Name}: {problem}");
                 }

@@ -1,26 +1,31 @@
 using System.Globalization;
 using SalesScorecard.Backup;
 using SalesScorecard.Offsite;
+using SalesScorecard.Repository;
 
 namespace SalesScorecard.Jobs;
 
 /// <summary>
 /// The offsite phases of the nightly job: the copy of the night's backup, the catch-up of copies earlier nights missed,
 /// the offsite lag, and retention on the store. Each is bounded by the store's budget; none of them fails the local backup.
+/// The store is listed once, by the catch-up, and that listing is handed on to retention unless the catch-up changed it.
 /// </summary>
-internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost host)
+/// <param name="options">The store's settings: its retention, its time-out, and how it is named.</param>
+internal sealed class OffsiteNight(IBackupRepository primary, IBackupRepository store, OffsiteOptions options, BackupLog log, IJobHost host)
 {
+    private RepositoryListing? _listing;
+
     /// <summary>Which store the lag record is about: its endpoint and address.</summary>
-    private string StoreKey => store.Options.Describe();
+    private string StoreKey => options.Describe();
 
     /// <summary>Copies the backup and catches up; returns why the copy of the backup itself failed, or null.</summary>
     public async Task<ScorecardException?> CopyAsync(BackupInfo backup, BackupSession session, CancellationToken cancellationToken)
     {
         // The catch-up may start copies until the night's own copy has used its budget: the lock is never held for days.
-        var stopStartingAt = DateTime.UtcNow + store.Options.Budget(backup.SizeBytes);
+        var stopStartingAt = DateTime.UtcNow + store.CopyBudget(backup.SizeBytes);
         try
         {
-            await OffsiteBackups.CopyAsync(store, backup, session, host, cancellationToken).ConfigureAwait(false);
+            await OffsiteBackups.CopyAsync(primary, store, options, backup, session, host, cancellationToken).ConfigureAwait(false);
         }
         catch (ScorecardException e)
         {
@@ -40,7 +45,7 @@ internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost h
     {
         backup.OffsiteLagHours = newest is null ? null : Math.Round(newest.Lag(DateTime.UtcNow).TotalHours, 1);
         log.TryWrite("OFFSITE", newest is null
-            ? $"Offsite lag unknown: no complete copy from {destination} to {store.Options.Describe()} is on record."
+            ? $"Offsite lag unknown: no complete copy from {destination} to {StoreKey} is on record."
             : string.Create(CultureInfo.InvariantCulture, $"Offsite lag {backup.OffsiteLagHours:0.0} h: the newest complete copy is {newest.Name}."));
     }
 
@@ -54,15 +59,15 @@ internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost h
         var copied = 0;
         IReadOnlyList<BackupInfo> missing = [];
         var listed = false;
-        var budget = store.Options.Budget(0);
+        var budget = store.CopyBudget(0);
         try
         {
-            using (var listing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                listing.CancelAfter(budget);
-                var complete = (await store.ListAsync(listing.Token).ConfigureAwait(false))
-                    .Where(b => b.Info.Status == BackupStatus.Succeeded).Select(b => b.Info.Name).ToHashSet(StringComparer.Ordinal);
-                missing = OffsiteCatchUp.Missing(BackupCatalog.List(destination), complete, store.Options, DateTime.UtcNow, justCopied.Name);
+                bounded.CancelAfter(budget);
+                _listing = await store.ListAsync(bounded.Token).ConfigureAwait(false);
+                var local = await primary.ListAsync(bounded.Token).ConfigureAwait(false);
+                missing = OffsiteCatchUp.Missing(local.Backups, _listing.Complete(), options, DateTime.UtcNow, justCopied.Name);
                 listed = true;
             }
 
@@ -70,10 +75,15 @@ internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost h
             foreach (var backup in missing.TakeWhile(_ => DateTime.UtcNow < stopStartingAt))
             {
                 tried++;
-                budget = store.Options.Budget(backup.SizeBytes);
+                budget = store.CopyBudget(backup.SizeBytes);
                 using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 bounded.CancelAfter(budget);
                 copied += await CatchUpOneAsync(destination, backup, bounded.Token).ConfigureAwait(false) ? 1 : 0;
+            }
+
+            if (copied > 0)
+            {
+                _listing = null; // Retention must count the copies just made.
             }
 
             if (missing.Count > tried)
@@ -84,7 +94,7 @@ internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost h
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             var cause = e is OperationCanceledException
-                ? OffsiteBackups.OutOfTime(store, "catch up the copies earlier nights missed", budget, e)
+                ? OffsiteBackups.OutOfTime(store, options, "catch up the copies earlier nights missed", budget, e)
                 : ScorecardException.From(e, ScorecardErrors.OffsiteCopyFailed);
             // Before the store's listing answered, nobody knows how many copies are missing.
             var left = listed ? $"{missing.Count - copied}" : "an unknown number of backups";
@@ -95,17 +105,24 @@ internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost h
         return copied;
     }
 
-    /// <summary>One missed copy, with an OFFSITE line; a local backup that no longer matches its checksums is named and left.</summary>
+    /// <summary>
+    /// One missed copy, with an OFFSITE line. The local backup is hashed as it is sent: one that no longer matches its
+    /// checksums is named and left, and nothing of it stays on the store.
+    /// </summary>
     private async Task<bool> CatchUpOneAsync(string destination, BackupInfo backup, CancellationToken cancellationToken)
     {
-        if (!BackupCatalog.MatchesChecksums(backup))
+        OffsiteCopy copy;
+        try
+        {
+            copy = await OffsiteBackups.CopyBoundedAsync(primary, store, backup.Name, null, host, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ScorecardException e) when (e.Error == ScorecardErrors.BackupChecksumMismatch)
         {
             log.TryWrite("OFFSITE", $"{backup.Name} has no copy on the store and is not caught up: {BackupSession.DamagedWarning(backup)}");
             host.Warning(BackupSession.DamagedWarning(backup));
             return false;
         }
 
-        var copy = await store.CopyBackupAsync(backup.Path, BackupCatalog.ReadManifest(backup.Path), null, host, cancellationToken).ConfigureAwait(false);
         log.TryWrite("OFFSITE", $"{backup.Name} caught up (an earlier night's copy was missing): copied to {copy.Url}: {copy.Objects} objects, " +
                                 $"{Bytes.Format(copy.Bytes)}, each read back with its size and SHA-256");
         NewestOffsiteCopy.TryRecord(destination, StoreKey, backup);
@@ -117,8 +134,9 @@ internal sealed class OffsiteNight(OffsiteStore store, BackupLog log, IJobHost h
         RetentionPlan plan;
         try
         {
-            await OffsiteBackups.RemoveAbandonedAsync(store, log, cancellationToken).ConfigureAwait(false);
-            plan = await OffsiteBackups.PlanRetentionAsync(store, backup.Name, cancellationToken).ConfigureAwait(false);
+            var listing = _listing ?? await store.ListAsync(cancellationToken).ConfigureAwait(false);
+            await OffsiteBackups.RemoveAbandonedAsync(store, listing, log, cancellationToken).ConfigureAwait(false);
+            plan = listing.PlanRetention(options.RetentionDays, options.KeepMin, DateTime.UtcNow, backup.Name);
         }
         catch (ScorecardException e)
         {

@@ -1,32 +1,33 @@
 using SalesScorecard.Backup;
+using SalesScorecard.Repository;
 using SalesScorecard.Settings;
 
 namespace SalesScorecard.Offsite;
 
-/// <summary>The offsite side of a backup run: the copy of a verified local backup, and retention on the store.</summary>
-public static class OffsiteBackups
+/// <summary>The offsite side of a backup run: the copy of a verified local backup, clean-up and retention on the store, and the watchdog's check of it.</summary>
+internal static class OffsiteBackups
 {
     /// <summary>
-    /// Copies a verified local backup to the store and records the outcome on <paramref name="backup"/> and in backup.log
-    /// (an OFFSITE line either way), and returns the copy. A failed copy is OffsiteCopyFailed, which says the local backup is fine.
+    /// Copies a verified backup from the primary repository to the store (<see cref="RepositoryCopy"/>), within the
+    /// store's budget for its size, and records the outcome on <paramref name="backup"/> and in backup.log (an OFFSITE
+    /// line either way). A failed copy is OffsiteCopyFailed, which says the local backup is fine.
     /// </summary>
-    /// <param name="session">The run that made the backup: its log, and the archive's upload begun while it was written.</param>
+    /// <param name="session">The run that made the backup: its log, and the archive sent to the store while it was written.</param>
     public static async Task<OffsiteCopy> CopyAsync(
-        OffsiteStore store, BackupInfo backup, BackupSession session, IOperationReporter reporter, CancellationToken cancellationToken)
+        IBackupRepository source, IBackupRepository store, OffsiteOptions options, BackupInfo backup, BackupSession session, IOperationReporter reporter,
+        CancellationToken cancellationToken)
     {
         var log = session.Log;
         // Completed by the copy; aborted by this disposal when the copy fails first.
-        await using var archiveUpload = session.TakePendingCopy();
-        backup.Offsite = store.Location.Url(backup.Name);
+        await using var pending = session.TakePendingCopy();
+        backup.Offsite = store.AddressOf(backup.Name);
         backup.OffsiteVerified = false;
-        var budget = TimeSpan.Zero;
+        var budget = store.CopyBudget(backup.SizeBytes);
         try
         {
-            var manifest = BackupCatalog.ReadManifest(backup.Path);
-            budget = store.Options.Budget(manifest.Files.Values.Sum(f => f.Bytes));
             using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             bounded.CancelAfter(budget);
-            var copy = await store.CopyBackupAsync(backup.Path, manifest, archiveUpload, reporter, bounded.Token).ConfigureAwait(false);
+            var copy = await CopyBoundedAsync(source, store, backup.Name, pending, reporter, bounded.Token).ConfigureAwait(false);
             backup.OffsiteVerified = true;
             log.TryWrite("OFFSITE", $"{backup.Name} copied to {copy.Url}: {copy.Objects} objects, {Bytes.Format(copy.Bytes)}, each read back with its size and SHA-256");
             return copy;
@@ -38,7 +39,7 @@ public static class OffsiteBackups
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             // Nobody stopped the run: the store's requests timed out, or the copy outran its budget: the store's failure, not the backup's.
-            throw Failed(OutOfTime(store, $"make the copy of {backup.Name}", budget, e));
+            throw Failed(OutOfTime(store, options, $"make the copy of {backup.Name}", budget, e));
         }
 
         ScorecardException Failed(ScorecardException cause)
@@ -50,34 +51,31 @@ public static class OffsiteBackups
         }
     }
 
-    /// <summary>The store did not finish work it was given <paramref name="budget"/> for (see <see cref="OffsiteOptions.Budget"/>).</summary>
-    internal static ScorecardException OutOfTime(OffsiteStore store, string doing, TimeSpan budget, Exception e) =>
-        new(ScorecardErrors.OffsiteNotReachable,
-            $"The store {store.Options.Describe()} did not {doing} within {budget.TotalSeconds:0} s, the bound that " +
-            $"{SettingNames.BackupS3TimeoutSeconds} ({store.Options.RequestTimeout.TotalSeconds:0} s a request) sets: it stopped answering, or is far slower than it should be.",
-            store.Location.Url(), e);
-
-    public static ScorecardException CopyFailed(BackupInfo backup, OffsiteStore store, ScorecardException cause) =>
-        new(ScorecardErrors.OffsiteCopyFailed,
-            $"The local backup {backup.Name} is fine ({backup.Path}, verified). Its offsite copy to {store.Location} failed and does not count " +
-            $"({cause.ErrorId}): {cause.Message}", store.Location.Url(backup.Name), cause);
-
-    /// <summary>
-    /// Which stored backups expire: the same rules as on disk (<see cref="BackupCatalog.PlanRetention"/>), with the store's
-    /// own days and keep-floor. A backup counts toward the floor only while every object its manifest names is there with its size.
-    /// </summary>
-    public static async Task<RetentionPlan> PlanRetentionAsync(OffsiteStore store, string? justMade, CancellationToken cancellationToken)
+    /// <summary>One copy, its failures in the store's words (a cancellation by the budget passes through as one).</summary>
+    internal static async Task<OffsiteCopy> CopyBoundedAsync(
+        IBackupRepository source, IBackupRepository store, string backupName, PendingArchive? pending, IOperationReporter reporter, CancellationToken bounded)
     {
-        var backups = await store.ListAsync(cancellationToken).ConfigureAwait(false);
-        var objects = await store.ListObjectsAsync(store.Location.KeyPrefix, cancellationToken).ConfigureAwait(false);
-        var manifests = backups.ToDictionary(b => b.Info.Name, b => b.Manifest, StringComparer.Ordinal);
-        return BackupCatalog.PlanRetention(backups.Select(b => b.Info), store.Options.RetentionDays, store.Options.KeepMin, DateTime.UtcNow, justMade,
-            backup => OffsiteStore.HasAllObjects(store.Location, manifests[backup.Name], objects));
+        try
+        {
+            return await RepositoryCopy.CopyAsync(source, backupName, store, pending, reporter, bounded).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not ScorecardException && (e is not OperationCanceledException || OffsiteStore.IsTimeout(e)))
+        {
+            throw store.Translate(e, $"copy {backupName}");
+        }
     }
 
-    /// <summary>The newest stored backup, or null; one dated in the future only when there is no other (as on disk).</summary>
-    public static async Task<BackupInfo?> LatestAsync(OffsiteStore store, CancellationToken cancellationToken) =>
-        BackupCatalog.Newest((await store.ListAsync(cancellationToken).ConfigureAwait(false)).Select(b => b.Info), DateTime.UtcNow);
+    /// <summary>The store did not finish work it was given <paramref name="budget"/> for (see <see cref="OffsiteOptions.Budget"/>).</summary>
+    internal static ScorecardException OutOfTime(IBackupRepository store, OffsiteOptions options, string doing, TimeSpan budget, Exception e) =>
+        new(ScorecardErrors.OffsiteNotReachable,
+            $"The store {options.Describe()} did not {doing} within {budget.TotalSeconds:0} s, the bound that " +
+            $"{SettingNames.BackupS3TimeoutSeconds} ({options.RequestTimeout.TotalSeconds:0} s a request) sets: it stopped answering, or is far slower than it should be.",
+            store.Address, e);
+
+    public static ScorecardException CopyFailed(BackupInfo backup, IBackupRepository store, ScorecardException cause) =>
+        new(ScorecardErrors.OffsiteCopyFailed,
+            $"The local backup {backup.Name} is fine ({backup.Path}, verified). Its offsite copy to {store.Address} failed and does not count " +
+            $"({cause.ErrorId}): {cause.Message}", store.AddressOf(backup.Name), cause);
 
     /// <summary>There is no complete backup at <paramref name="storeUrl"/>: nothing to list as the newest, or to test.</summary>
     public static ScorecardException NoBackup(string storeUrl) =>
@@ -90,20 +88,20 @@ public static class OffsiteBackups
     /// The watchdog's check of the store, beside its check of the local backups: the newest offsite copy must be
     /// younger than <paramref name="maxAge"/>, so that copies that stopped are noticed while local backups go on.
     /// </summary>
-    public static async Task<BackupCheck> CheckFreshnessAsync(OffsiteStore store, TimeSpan maxAge, CancellationToken cancellationToken)
+    public static async Task<BackupCheck> CheckFreshnessAsync(StoreRepository store, TimeSpan maxAge, CancellationToken cancellationToken)
     {
         const string check = FreshnessCheck;
-        var budget = store.Options.Budget(0);
+        var budget = store.CopyBudget(0);
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bounded.CancelAfter(budget);
         try
         {
-            if (await LatestAsync(store, bounded.Token).ConfigureAwait(false) is not { } latest)
+            if ((await store.ListAsync(bounded.Token).ConfigureAwait(false)).Newest(DateTime.UtcNow) is not { } latest)
             {
-                return new BackupCheck(check, false, $"There is no complete offsite copy in {store.Location}.");
+                return new BackupCheck(check, false, $"There is no complete offsite copy in {store.Address}.");
             }
 
-            var manifest = await store.ReadManifestAsync(latest.Name, bounded.Token).ConfigureAwait(false);
+            var manifest = await store.Store.ReadManifestAsync(latest.Name, bounded.Token).ConfigureAwait(false);
             var freshness = BackupVerifier.CheckFreshness(manifest, maxAge, DateTime.UtcNow);
             return new BackupCheck(check, freshness.Passed, $"Newest offsite copy {latest.Offsite}: {freshness.Detail}");
         }
@@ -114,7 +112,7 @@ public static class OffsiteBackups
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             // The watchdog must still report the local backups and mail: a silent store is a failed check, not a hung one.
-            var failure = OutOfTime(store, "list its offsite copies", budget, e);
+            var failure = OutOfTime(store, store.Store.Options, "list its offsite copies", budget, e);
             return new BackupCheck(check, false, $"{failure.ErrorId}: {failure.Message}");
         }
     }
@@ -126,33 +124,25 @@ public static class OffsiteBackups
     public static readonly TimeSpan AbandonedAfter = TimeSpan.FromDays(1);
 
     /// <summary>
-    /// Removes what copies that never finished left under the prefix (objects of a backup-* name without manifest.json,
-    /// named more than <see cref="AbandonedAfter"/> ago), with a CLEANUP line each; they are never listed or restored,
-    /// but the store keeps and bills them. Nothing outside the prefix, and no backup with a manifest, is touched.
+    /// Removes what copies that never finished left under the prefix (<see cref="RepositoryListing.Abandoned"/>), with a
+    /// CLEANUP line each; they are never listed or restored, but the store keeps and bills them. Nothing outside the
+    /// prefix, and no backup with a manifest, is touched.
     /// </summary>
-    public static async Task RemoveAbandonedAsync(OffsiteStore store, BackupLog log, CancellationToken cancellationToken)
+    public static async Task RemoveAbandonedAsync(IBackupRepository store, RepositoryListing listing, BackupLog log, CancellationToken cancellationToken)
     {
-        var objects = await store.ListObjectsAsync(store.Location.KeyPrefix, cancellationToken).ConfigureAwait(false);
-        var cutoff = DateTime.UtcNow - AbandonedAfter;
-        var abandoned = objects.Keys
-            .Where(key => key.Length > store.Location.KeyPrefix.Length && key.IndexOf('/', store.Location.KeyPrefix.Length) > 0)
-            .GroupBy(key => key[store.Location.KeyPrefix.Length..key.IndexOf('/', store.Location.KeyPrefix.Length)], StringComparer.Ordinal)
-            .Where(backup => backup.Key.StartsWith(BackupCatalog.FolderPrefix, StringComparison.Ordinal) &&
-                             !backup.Contains(store.Location.BackupPrefix(backup.Key) + BackupManifest.FileName, StringComparer.Ordinal) &&
-                             BackupCatalog.TimeFromName(backup.Key) is { } made && made < cutoff);
-        foreach (var backup in abandoned)
+        foreach (var (name, objects) in listing.Abandoned)
         {
-            await store.RemoveBackupAsync(backup.Key, cancellationToken).ConfigureAwait(false);
-            log.TryWrite("CLEANUP", $"Removed {backup.Count()} objects of {store.Location.Url(backup.Key)}, a copy that never finished (no manifest.json).");
+            await store.RemoveAsync(name, cancellationToken).ConfigureAwait(false);
+            log.TryWrite("CLEANUP", $"Removed {objects} objects of {store.AddressOf(name)}, a copy that never finished (no manifest.json).");
         }
     }
 
     /// <summary>Removes an expired stored backup; returns why it could not, or null.</summary>
-    public static async Task<string?> RemoveAsync(OffsiteStore store, BackupInfo backup, BackupLog log, CancellationToken cancellationToken)
+    public static async Task<string?> RemoveAsync(IBackupRepository store, BackupInfo backup, BackupLog log, CancellationToken cancellationToken)
     {
         try
         {
-            await store.RemoveBackupAsync(backup.Name, cancellationToken).ConfigureAwait(false);
+            await store.RemoveAsync(backup.Name, cancellationToken).ConfigureAwait(false);
             log.TryWrite("RETAIN", $"Removed the offsite copy {backup.Offsite} (from {backup.StartedAt:yyyy-MM-dd HH:mm:ss} UTC, {backup.Size}).");
             return null;
         }

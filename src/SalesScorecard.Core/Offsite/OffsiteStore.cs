@@ -13,14 +13,11 @@ using SalesScorecard.Settings;
 
 namespace SalesScorecard.Offsite;
 
-/// <summary>What was copied to the store: a copy exists only once every object read back as it was written.</summary>
-public sealed record OffsiteCopy(string Url, int Objects, long Bytes);
-
 /// <summary>
 /// Backups on an S3-compatible store, under <c>s3://bucket/prefix/&lt;backup name&gt;/</c>: the files of a backup
 /// folder, manifest.json last, so that a backup without its manifest is never taken for a complete one.
 /// </summary>
-public sealed class OffsiteStore : IDisposable
+internal sealed class OffsiteStore : IDisposable
 {
     private const string ManifestKeyName = BackupManifest.FileName;
 
@@ -69,83 +66,8 @@ public sealed class OffsiteStore : IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    /// <summary>
-    /// Copies a finished local backup: every file its manifest lists, each read back and compared (size and SHA-256)
-    /// with the manifest, then manifest.json, read back too. On any failure what was uploaded is removed again.
-    /// </summary>
-    /// <param name="archiveUpload">The archive's upload, begun while the archive was written: completed here instead of uploading the file again.</param>
-    internal async Task<OffsiteCopy> CopyBackupAsync(
-        string folder, BackupManifest manifest, OffsiteUploadStream? archiveUpload, IOperationReporter reporter, CancellationToken cancellationToken)
-    {
-        var prefix = Location.BackupPrefix(manifest.Name);
-        var total = manifest.Files.Values.Sum(f => f.Bytes);
-        long sent = 0;
-        try
-        {
-            foreach (var (relative, expected) in manifest.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
-            {
-                reporter.Progress("Offsite copy", $"{relative} to {Location.Url(manifest.Name)} ({Bytes.Format(sent)} of {Bytes.Format(total)})",
-                    total == 0 ? -1 : (int)(sent * 90 / total));
-                if (archiveUpload is not null && archiveUpload.Key == prefix + relative &&
-                    await TryCompleteAsync(archiveUpload, relative, reporter, cancellationToken).ConfigureAwait(false))
-                {
-                    sent += expected.Bytes;
-                    continue;
-                }
-
-                await using (var file = new FileStream(Path.Combine(folder, relative), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true))
-                {
-                    await using var upload = CreateUpload(prefix + relative, cancellationToken);
-                    await file.CopyToAsync(upload, 1 << 20, cancellationToken).ConfigureAwait(false);
-                    await upload.CompleteAsync().ConfigureAwait(false);
-                }
-
-                sent += expected.Bytes;
-            }
-
-            reporter.Progress("Offsite copy", $"Reading back {manifest.Files.Count} objects", 90);
-            reporter.Verbose($"Reading back the {manifest.Files.Count} objects of {Location.Url(manifest.Name)} to compare their sizes and SHA-256.");
-            foreach (var (relative, expected) in manifest.Files)
-            {
-                await EnsureStoredAsync(prefix + relative, expected, cancellationToken).ConfigureAwait(false);
-            }
-
-            var manifestBytes = await File.ReadAllBytesAsync(Path.Combine(folder, BackupManifest.FileName), cancellationToken).ConfigureAwait(false);
-            await PutManifestAsync(manifest.Name, manifestBytes, cancellationToken).ConfigureAwait(false);
-            return new OffsiteCopy(Location.Url(manifest.Name), manifest.Files.Count + 1, total + manifestBytes.Length);
-        }
-        catch (Exception e) when (IsStoreFailure(e))
-        {
-            await TryRemoveAsync(prefix).ConfigureAwait(false);
-            throw Translate(e, $"copy {manifest.Name}");
-        }
-        catch
-        {
-            await TryRemoveAsync(prefix).ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    /// <summary>Completes the upload begun while the archive was written; false when the store refused it, to upload the file instead.</summary>
-    private static async Task<bool> TryCompleteAsync(OffsiteUploadStream upload, string relative, IOperationReporter reporter, CancellationToken cancellationToken)
-    {
-        reporter.Verbose($"{relative} was uploaded while it was written ({Bytes.Format(upload.Length)}): completing that upload.");
-        try
-        {
-            await upload.CompleteAsync().ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not ScorecardException && !IsTimeout(e))
-        {
-            // A store that refused the upload may take the file; one that stopped answering would only be waited for again.
-            reporter.Verbose($"Completing it failed ({e.Message}); uploading {relative} from the file instead.");
-            await upload.DisposeAsync().ConfigureAwait(false);
-            return false;
-        }
-    }
-
     /// <summary>Puts manifest.json, the object that makes the backup count, and reads it back.</summary>
-    public async Task PutManifestAsync(string backupName, byte[] manifestBytes, CancellationToken cancellationToken)
+    internal async Task PutManifestAsync(string backupName, byte[] manifestBytes, CancellationToken cancellationToken)
     {
         var key = Location.BackupPrefix(backupName) + ManifestKeyName;
         using (var body = new MemoryStream(manifestBytes, writable: false))
@@ -154,16 +76,13 @@ public sealed class OffsiteStore : IDisposable
                 cancellationToken).ConfigureAwait(false);
         }
 
-        await EnsureStoredAsync(key, new ManifestFile(Convert.ToHexString(SHA256.HashData(manifestBytes)).ToLowerInvariant(), manifestBytes.Length), cancellationToken)
-            .ConfigureAwait(false);
+        await EnsureStoredAsync(key, ManifestFile.Of(manifestBytes), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts an object that is written as it is produced; nothing is visible until the stream is completed.</summary>
-    internal OffsiteUploadStream CreateObject(string backupName, string relative, CancellationToken cancellationToken) =>
-        CreateUpload(Location.BackupPrefix(backupName) + relative, cancellationToken);
-
-    private OffsiteUploadStream CreateUpload(string key, CancellationToken cancellationToken) =>
-        new(_client, Location.Bucket, key, Options.RequestTimeout, cancellationToken);
+    /// <param name="slowestWrite">A write the store holds up longer than this fails the object (see <see cref="OffsiteUploadStream"/>); null for none.</param>
+    internal OffsiteUploadStream CreateObject(string backupName, string relative, TimeSpan? slowestWrite, CancellationToken cancellationToken) =>
+        new(_client, Location.Bucket, Location.BackupPrefix(backupName) + relative, Options.RequestTimeout, slowestWrite, cancellationToken);
 
     /// <summary>Reads an object back whole and fails with OffsiteVerifyFailed unless its size and SHA-256 are the expected ones.</summary>
     internal async Task EnsureStoredAsync(string key, ManifestFile expected, CancellationToken cancellationToken)
@@ -224,29 +143,6 @@ public sealed class OffsiteStore : IDisposable
     public Task<Stream> OpenBackupFileAsync(string backupName, string relative, CancellationToken cancellationToken) =>
         OpenReadAsync(Location.BackupPrefix(backupName) + relative, cancellationToken);
 
-    /// <summary>
-    /// Every backup under the prefix that has its manifest.json, newest first, each with the manifest it was listed from.
-    /// A backup whose upload never finished has no manifest and is not listed; one with its manifest but without every
-    /// object it names, with its size (an archive deleted on the store), is listed as Incomplete, saying what is missing.
-    /// </summary>
-    public async Task<IReadOnlyList<(BackupInfo Info, BackupManifest Manifest)>> ListAsync(CancellationToken cancellationToken)
-    {
-        var objects = await ListObjectsAsync(Location.KeyPrefix, cancellationToken).ConfigureAwait(false);
-        var backups = new List<(BackupInfo, BackupManifest)>();
-        foreach (var manifestKey in objects.Keys.Where(IsManifestKey).Order(StringComparer.Ordinal))
-        {
-            var name = manifestKey[Location.KeyPrefix.Length..^(ManifestKeyName.Length + 1)];
-            if (await TryReadManifestAsync(name, cancellationToken).ConfigureAwait(false) is { } manifest)
-            {
-                var missing = MissingObjects(Location, manifest, objects);
-                backups.Add((ToBackupInfo(manifest, missing.Count == 0 ? null :
-                    $"The copy on the store is not whole, so it does not count: {string.Join("; ", missing)}."), manifest));
-            }
-        }
-
-        return backups.OrderByDescending(b => b.Item1.StartedAt).ThenByDescending(b => b.Item1.Name, StringComparer.Ordinal).ToList();
-    }
-
     /// <summary>The manifest of a stored backup, or null when it has none or one that is not ours or not whole.</summary>
     public async Task<BackupManifest?> TryReadManifestAsync(string backupName, CancellationToken cancellationToken)
     {
@@ -270,9 +166,11 @@ public sealed class OffsiteStore : IDisposable
 
     /// <summary>The manifest of a stored backup, or OffsiteBackupNotFound.</summary>
     public async Task<BackupManifest> ReadManifestAsync(string backupName, CancellationToken cancellationToken) =>
-        await TryReadManifestAsync(backupName, cancellationToken).ConfigureAwait(false)
-        ?? throw new ScorecardException(ScorecardErrors.OffsiteBackupNotFound,
-            $"There is no complete backup '{backupName}' in {Location} (no usable manifest.json).", Location.Url(backupName));
+        await TryReadManifestAsync(backupName, cancellationToken).ConfigureAwait(false) ?? throw NoSuchBackup(backupName);
+
+    /// <summary>OffsiteBackupNotFound: the store holds no complete backup of that name.</summary>
+    public ScorecardException NoSuchBackup(string backupName) =>
+        new(ScorecardErrors.OffsiteBackupNotFound, $"There is no complete backup '{backupName}' in {Location} (no usable manifest.json).", Location.Url(backupName));
 
     /// <param name="problem">What of the copy is gone from the store, or null while every object is there.</param>
     public BackupInfo ToBackupInfo(BackupManifest manifest, string? problem = null)
@@ -423,11 +321,6 @@ public sealed class OffsiteStore : IDisposable
         (e.InnerException is { } inner && IsNetwork(inner));
 
     private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
-
-    private bool IsManifestKey(string key) =>
-        key.StartsWith(Location.KeyPrefix + BackupCatalog.FolderPrefix, StringComparison.Ordinal) &&
-        key.EndsWith("/" + ManifestKeyName, StringComparison.Ordinal) &&
-        key.AsSpan(Location.KeyPrefix.Length).Count('/') == 1;
 
     private static AWSCredentials? Credentials(OffsiteOptions options)
     {

@@ -12,15 +12,16 @@ internal sealed class OffsiteTee : Stream
     public static readonly TimeSpan SlowestWrite = TimeSpan.FromSeconds(60);
 
     private readonly Stream _file;
-    private readonly OffsiteUploadStream _upload;
+    private readonly Stream _copy;
 
-    public OffsiteTee(Stream file, OffsiteUploadStream upload)
+    /// <param name="copy">The copy's file, made with <see cref="SlowestWrite"/> as its limit, so that a store that holds a write up fails it.</param>
+    public OffsiteTee(Stream file, Stream copy)
     {
         _file = file;
-        _upload = upload;
+        _copy = copy;
     }
 
-    /// <summary>Why the upload was given up, or null while it keeps up.</summary>
+    /// <summary>Why the copy was given up, or null while it keeps up.</summary>
     public Exception? UploadFailure { get; private set; }
 
     public override bool CanRead => false;
@@ -45,14 +46,7 @@ internal sealed class OffsiteTee : Stream
 
         try
         {
-            _upload.LimitWrites(SlowestWrite);
-            _upload.Write(buffer);
-            _upload.LimitWrites(null);
-            if (_upload.Stopped)
-            {
-                // The limit struck just after the write returned: the upload is dead all the same.
-                UploadFailure = new TimeoutException($"the store held a write up for over {SlowestWrite.TotalSeconds:0} s");
-            }
+            _copy.Write(buffer);
         }
         catch (Exception e)
         {

@@ -18,6 +18,7 @@ internal sealed class OffsiteUploadStream : Stream
     private readonly string _bucket;
     private readonly string _key;
     private readonly TimeSpan _abortTimeout;
+    private readonly TimeSpan? _slowestWrite;
     private readonly CancellationTokenSource _stop;
     private readonly CancellationToken _cancellationToken;
     private readonly List<PartETag> _parts = [];
@@ -30,24 +31,20 @@ internal sealed class OffsiteUploadStream : Stream
     private long _length;
 
     /// <param name="abortTimeout">How long the abort of an unfinished upload may wait for the store (one request's time-out).</param>
-    public OffsiteUploadStream(IAmazonS3 client, string bucket, string key, TimeSpan abortTimeout, CancellationToken cancellationToken)
+    /// <param name="slowestWrite">
+    /// When given, a synchronous write the store holds up longer than this fails with a TimeoutException, and the upload
+    /// is dead (disposing it aborts it); null for no limit but the requests' own.
+    /// </param>
+    public OffsiteUploadStream(IAmazonS3 client, string bucket, string key, TimeSpan abortTimeout, TimeSpan? slowestWrite, CancellationToken cancellationToken)
     {
         _client = client;
         _abortTimeout = abortTimeout;
+        _slowestWrite = slowestWrite;
         _bucket = bucket;
         _key = key;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _cancellationToken = _stop.Token;
     }
-
-    /// <summary>
-    /// From now on the upload fails if the store holds a write up longer than <paramref name="limit"/> (null: no limit);
-    /// an upload that failed that way is dead, and disposing it aborts it.
-    /// </summary>
-    public void LimitWrites(TimeSpan? limit) => _stop.CancelAfter(limit ?? Timeout.InfiniteTimeSpan);
-
-    /// <summary>True once the upload was stopped (a write held up too long, or the caller's cancellation): it is dead.</summary>
-    public bool Stopped => _stop.IsCancellationRequested;
 
     public string Key => _key;
 
@@ -64,6 +61,31 @@ internal sealed class OffsiteUploadStream : Stream
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        if (_slowestWrite is not { } limit)
+        {
+            WriteParts(buffer);
+            return;
+        }
+
+        _stop.CancelAfter(limit);
+        try
+        {
+            WriteParts(buffer);
+        }
+        finally
+        {
+            _stop.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+
+        if (_stop.IsCancellationRequested)
+        {
+            // The limit struck just after the write returned: the upload is dead all the same.
+            throw new TimeoutException($"the store held a write up for over {limit.TotalSeconds:0} s");
+        }
+    }
+
+    private void WriteParts(ReadOnlySpan<byte> buffer)
     {
         while (buffer.Length > 0)
         {

@@ -1,0 +1,110 @@
+using SalesScorecard.Backup;
+using SalesScorecard.Offsite;
+
+namespace SalesScorecard.Repository;
+
+/// <summary>
+/// Backups under a prefix of an S3-compatible store, <c>s3://bucket/prefix/&lt;backup name&gt;/</c>, each counted by its
+/// manifest.json, the object written last. Every request is bounded by the store's time-out (<see cref="OffsiteStore"/>).
+/// </summary>
+internal sealed class StoreRepository(OffsiteStore store) : IBackupRepository
+{
+    public static StoreRepository Open(OffsiteOptions options) => new(OffsiteStore.Open(options));
+
+    public OffsiteStore Store => store;
+
+    public string Address => store.Location.Url();
+
+    public string AddressOf(string backupName) => store.Location.Url(backupName);
+
+    public bool OnLocalDisk => false;
+
+    public BackupInfo ToBackupInfo(BackupManifest manifest) => store.ToBackupInfo(manifest);
+
+    public TimeSpan CopyBudget(long bytes) => store.Options.Budget(bytes);
+
+    /// <summary>
+    /// One listing of the prefix, then each manifest. A backup whose copy never finished has no manifest and is not
+    /// listed (it is among <see cref="RepositoryListing.Abandoned"/> once old enough); one with its manifest but without
+    /// every object it names, with its size, is listed as Incomplete, saying what is missing.
+    /// </summary>
+    public async Task<RepositoryListing> ListAsync(CancellationToken cancellationToken)
+    {
+        var location = store.Location;
+        var objects = await store.ListObjectsAsync(location.KeyPrefix, cancellationToken).ConfigureAwait(false);
+        var backups = new List<BackupInfo>();
+        var manifests = new Dictionary<string, BackupManifest>(StringComparer.Ordinal);
+        foreach (var name in BackupNames(objects.Keys).Where(name => objects.ContainsKey(location.BackupPrefix(name) + BackupManifest.FileName)))
+        {
+            if (await store.TryReadManifestAsync(name, cancellationToken).ConfigureAwait(false) is { } manifest)
+            {
+                var missing = OffsiteStore.MissingObjects(location, manifest, objects);
+                manifests[name] = manifest;
+                backups.Add(store.ToBackupInfo(manifest, missing.Count == 0 ? null : $"The copy on the store is not whole, so it does not count: {string.Join("; ", missing)}."));
+            }
+        }
+
+        var cutoff = DateTime.UtcNow - OffsiteBackups.AbandonedAfter;
+        var abandoned = BackupNames(objects.Keys)
+            .Where(name => !objects.ContainsKey(location.BackupPrefix(name) + BackupManifest.FileName) && BackupCatalog.TimeFromName(name) is { } made && made < cutoff)
+            .ToDictionary(name => name, name => objects.Keys.Count(key => key.StartsWith(location.BackupPrefix(name), StringComparison.Ordinal)), StringComparer.Ordinal);
+        return new RepositoryListing(
+            backups.OrderByDescending(b => b.StartedAt).ThenByDescending(b => b.Name, StringComparer.Ordinal).ToList(),
+            backup => manifests.TryGetValue(backup.Name, out var manifest) && OffsiteStore.HasAllObjects(location, manifest, objects),
+            abandoned);
+    }
+
+    /// <summary>The backup names (the first path segment below the prefix, backup-*) the keys belong to.</summary>
+    private IEnumerable<string> BackupNames(IEnumerable<string> keys)
+    {
+        var prefix = store.Location.KeyPrefix;
+        return keys
+            .Where(key => key.Length > prefix.Length && key.StartsWith(prefix, StringComparison.Ordinal) && key.IndexOf('/', prefix.Length) > 0)
+            .Select(key => key[prefix.Length..key.IndexOf('/', prefix.Length)])
+            .Where(name => name.StartsWith(BackupCatalog.FolderPrefix, StringComparison.Ordinal))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
+    }
+
+    public async Task<(BackupManifest? Manifest, string? Problem)> TryReadManifestAsync(string backupName, CancellationToken cancellationToken) =>
+        await store.TryReadManifestAsync(backupName, cancellationToken).ConfigureAwait(false) is { } manifest
+            ? (manifest, null)
+            : (null, $"{AddressOf(backupName)} has no usable manifest.json: the copy never finished, or was removed or changed.");
+
+    public Task<Stream> OpenReadAsync(string backupName, string relative, CancellationToken cancellationToken) =>
+        store.OpenBackupFileAsync(backupName, relative, cancellationToken);
+
+    public string? LocalPath(string backupName, string relative) => null;
+
+    /// <summary>Every object's size from one listing, and every SHA-256 (but the archive's, when it is read after) by reading the object.</summary>
+    public async Task<IReadOnlyList<string>> FindChecksumMismatchesAsync(
+        string backupName, BackupManifest manifest, bool archiveReadAfter, CancellationToken cancellationToken)
+    {
+        var prefix = store.Location.BackupPrefix(backupName);
+        var objects = await store.ListObjectsAsync(prefix, cancellationToken).ConfigureAwait(false);
+        var problems = OffsiteStore.MissingObjects(store.Location, manifest, objects).ToList();
+        if (problems.Count > 0)
+        {
+            return problems;
+        }
+
+        foreach (var (relative, expected) in manifest.Files.Where(f => f.Key != manifest.DumpFile || !archiveReadAfter))
+        {
+            var (_, sha256) = await store.HashObjectAsync(prefix + relative, cancellationToken).ConfigureAwait(false);
+            if (sha256 != expected.Sha256)
+            {
+                problems.Add($"{relative}: SHA-256 {sha256[..12]}…, the manifest says {expected.Sha256[..12]}…");
+            }
+        }
+
+        return problems;
+    }
+
+    public IBackupWriter BeginBackup(string backupName, CancellationToken cancellationToken) => new StoreBackupWriter(store, backupName, cancellationToken);
+
+    public Task RemoveAsync(string backupName, CancellationToken cancellationToken) => store.RemoveBackupAsync(backupName, cancellationToken);
+
+    public ScorecardException Translate(Exception e, string doing) => store.Translate(e, doing);
+
+    public void Dispose() => store.Dispose();
+}
