@@ -39,4 +39,7 @@ internal sealed class BackupRequest
     /// the session holds that (<see cref="BackupSession.PendingCopy"/>) for the copy to complete. Null for none.
     /// </summary>
     public Repository.IBackupRepository? CopyTarget { get; init; }
+
+    /// <summary>Connects to the database to back up: PostgreSQL through Npgsql, or a stand-in in the engine's tests.</summary>
+    public Func<DatabaseUrl, CancellationToken, Task<IBackupDatabase>> OpenDatabase { get; init; } = PostgresBackupDatabase.OpenAsync;
 }

@@ -1,9 +1,6 @@
-using System.Data;
 using System.Globalization;
-using Npgsql;
 using SalesScorecard.Archive;
 using SalesScorecard.Backup.Phases;
-using SalesScorecard.Database;
 using SalesScorecard.Offsite;
 using SalesScorecard.Repository;
 
@@ -11,7 +8,7 @@ namespace SalesScorecard.Backup;
 
 /// <summary>
 /// One backup, in phases that hand on what they found: refuse what cannot be done, check pg_dump and the server, export
-/// a snapshot, begin the backup in the repository, dump and count in the snapshot (the archive read back as it is
+/// a snapshot (<see cref="IBackupDatabase"/>), begin the backup in the repository, dump and count in the snapshot (the archive read back as it is
 /// written), verify, build the manifest, and commit. The repository is a local folder or a store prefix alike; on any
 /// failure or cancellation its writer aborts, so nothing is left behind but a FAILED line.
 /// </summary>
@@ -21,8 +18,7 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
     private readonly IBackupRepository _repository = request.Repository;
     private readonly bool _streamed = ArchiveDump.Streams(request);
 
-    private NpgsqlConnection? _connection;
-    private NpgsqlTransaction? _transaction;
+    private IBackupDatabase? _database;
     private IBackupWriter? _writer;
     // The offsite copy's archive, sent while pg_dump runs (see OffsiteTee); handed to the session once the backup is kept.
     private PendingArchive? _copy;
@@ -32,7 +28,7 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
 
     private BackupLog Log => session.Log;
 
-    private NpgsqlConnection Connection => _connection!;
+    private IBackupDatabase Database => _database!;
 
     public async Task<BackupInfo> ExecuteAsync()
     {
@@ -41,11 +37,11 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
             Log.Write("START", $"Backup of {request.DatabaseUrl.Describe()} into {_repository.Address}");
             RefuseWhatCannotBeStreamed();
             var tools = await PreflightAsync().ConfigureAwait(false);
-            var snapshot = await ExportSnapshotAsync().ConfigureAwait(false);
+            var snapshot = await Database.ExportSnapshotAsync(cancellationToken).ConfigureAwait(false);
             var target = BeginBackup();
             var (dumped, tee) = await DumpAsync(tools, snapshot, target).ConfigureAwait(false);
             // The snapshot had to live until pg_dump finished; now it can go.
-            await _transaction!.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await Database.ReleaseSnapshotAsync(cancellationToken).ConfigureAwait(false);
             var verified = await VerifyAsync(tools, target, dumped).ConfigureAwait(false);
             var manifest = BuildManifest(tools, snapshot, target, dumped, verified);
             return await CommitAsync(manifest, tee).ConfigureAwait(false);
@@ -105,25 +101,17 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
         reporter.Verbose($"pg_dump: {tools.PgDump} ({tools.VersionText})");
 
         reporter.Progress("Preflight", $"Connecting to {request.DatabaseUrl.Describe()}", 2);
-        _connection = await DatabaseConnector.OpenAsync(request.DatabaseUrl, cancellationToken).ConfigureAwait(false);
-        tools.EnsureCanDump(Connection.PostgreSqlVersion, Connection.ServerVersion);
-        await BackupLeftovers.DropAbandonedDrillsAsync(Connection, Log, cancellationToken).ConfigureAwait(false);
-        var databaseBytes = await ScalarAsync<long>(null, "SELECT pg_database_size(current_database())").ConfigureAwait(false);
+        _database = await request.OpenDatabase(request.DatabaseUrl, cancellationToken).ConfigureAwait(false);
+        tools.EnsureCanDump(Database.PostgreSqlVersion, Database.ServerVersion);
+        await Database.DropAbandonedDrillsAsync(Log, cancellationToken).ConfigureAwait(false);
+        var databaseBytes = await Database.SizeAsync(cancellationToken).ConfigureAwait(false);
         if (_repository.OnLocalDisk)
         {
             // Streamed to the store, the archive never lands here: that is the point of it.
-            DiskSpace.Ensure(_repository.Address, Connection.Database, databaseBytes);
+            DiskSpace.Ensure(_repository.Address, Database.Database, databaseBytes);
         }
 
         return tools;
-    }
-
-    /// <summary>One point in time: pg_dump imports this transaction's snapshot, and the counts are taken in it.</summary>
-    private async Task<string> ExportSnapshotAsync()
-    {
-        _transaction = await Connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-        await ScalarAsync<object>(_transaction, "SET TRANSACTION READ ONLY").ConfigureAwait(false);
-        return await ScalarAsync<string>(_transaction, "SELECT pg_export_snapshot()").ConfigureAwait(false);
     }
 
     /// <summary>The backup's writer in the repository, and, with an offsite copy to make, the copy's writer on its store.</summary>
@@ -132,7 +120,7 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
         var name = UniqueName();
         _writer = _repository.BeginBackup(name, cancellationToken);
         var encrypted = request.Recipients.Count > 0;
-        var dumpName = SafeFileName(Connection.Database) + (_streamed ? encrypted ? ".dump.zst.age" : ".dump.zst" : ".dump");
+        var dumpName = SafeFileName(Database.Database) + (_streamed ? encrypted ? ".dump.zst.age" : ".dump.zst" : ".dump");
         var target = new ArchiveTarget(name, dumpName, _writer.LocalFolder is { } folder ? Path.Combine(folder, dumpName) : $"{_repository.AddressOf(name)}/{dumpName}");
         if (request.CopyTarget is { } copy && _streamed)
         {
@@ -153,23 +141,16 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
 
     private async Task<(DumpedArchive Dumped, OffsiteTee? Tee)> DumpAsync(PgTools tools, string snapshot, ArchiveTarget target)
     {
-        _dump = new ArchiveDump(request, tools, Connection, snapshot, target, reporter, cancellationToken);
+        _dump = new ArchiveDump(request, tools, Database, snapshot, target, reporter, cancellationToken);
         _archive = _streamed ? _writer!.CreateFile(target.DumpName) : null;
-        try
+        var result = await _dump.RunAsync(_archive, _copy?.Archive, session.Destination, e => _repository.Translate(e, $"write {target.DumpName}")).ConfigureAwait(false);
+        if (_archive is null)
         {
-            var result = await _dump.RunAsync(_archive, _copy?.Archive, session.Destination).ConfigureAwait(false);
-            if (_archive is null)
-            {
-                // pg_dump made these files with its own umask.
-                SecureFiles.Restrict(target.DumpPath);
-            }
+            // pg_dump made these files with its own umask.
+            SecureFiles.Restrict(target.DumpPath);
+        }
 
-            return result;
-        }
-        catch (Exception e) when (e is not OperationCanceledException and not ScorecardException)
-        {
-            throw _repository.Translate(e, $"write {target.DumpName}");
-        }
+        return result;
     }
 
     /// <summary>
@@ -199,9 +180,10 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
         if (_archive is not null)
         {
             reporter.Progress("Storing", $"Completing {target.DumpName} in {_repository.Address}", 85);
-            await _writer!.CompleteFileAsync(_archive, target.DumpName, new ManifestFile(dumped.Stored!.StoredSha256, dumped.Stored.StoredBytes), cancellationToken)
-                .ConfigureAwait(false);
+            var archive = _archive;
             _archive = null;
+            await StoreAsync(() => _writer!.CompleteFileAsync(archive, target.DumpName, new ManifestFile(dumped.Stored!.StoredSha256, dumped.Stored.StoredBytes), cancellationToken),
+                $"complete {target.DumpName}").ConfigureAwait(false);
         }
 
         return new VerifiedArchive((await tocTask.ConfigureAwait(false)).Entries, await hashTask.ConfigureAwait(false));
@@ -216,10 +198,10 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
             Name = target.Name,
             Status = BackupStatus.Succeeded,
             StartedAt = _started,
-            Database = Connection.Database,
+            Database = Database.Database,
             Host = request.DatabaseUrl.Host,
             Port = request.DatabaseUrl.Port,
-            ServerVersion = Connection.ServerVersion,
+            ServerVersion = Database.ServerVersion,
             PgDumpVersion = tools.VersionText,
             ModuleVersion = request.ModuleVersion,
             Format = _dump!.Format,
@@ -248,11 +230,11 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
     private async Task<BackupInfo> CommitAsync(BackupManifest manifest, OffsiteTee? tee)
     {
         var summary = System.Text.Encoding.UTF8.GetBytes(manifest.Summary());
-        await _writer!.WriteFileAsync(BackupManifest.SummaryFileName, summary, cancellationToken).ConfigureAwait(false);
+        await StoreAsync(() => _writer!.WriteFileAsync(BackupManifest.SummaryFileName, summary, cancellationToken), $"write {BackupManifest.SummaryFileName}").ConfigureAwait(false);
         manifest.Files[BackupManifest.SummaryFileName] = ManifestFile.Of(summary);
         manifest.CompletedAt = DateTime.UtcNow;
         manifest.DurationSeconds = Math.Round((manifest.CompletedAt - _started).TotalSeconds, 3);
-        await _writer.CommitAsync(System.Text.Encoding.UTF8.GetBytes(manifest.Serialize()), cancellationToken).ConfigureAwait(false);
+        await StoreAsync(() => _writer!.CommitAsync(System.Text.Encoding.UTF8.GetBytes(manifest.Serialize()), cancellationToken), $"write {BackupManifest.FileName}").ConfigureAwait(false);
         var info = _repository.ToBackupInfo(manifest);
         Log.Write("SUCCESS", $"{manifest.Name}: {info.Size}, {info.TotalRows} rows in {info.Tables.Count} tables, " +
                              $"{manifest.DurationSeconds.ToString(CultureInfo.InvariantCulture)} s, verified {info.Verified.ToString().ToLowerInvariant()}");
@@ -271,6 +253,19 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
         }
 
         return info;
+    }
+
+    /// <summary>A step of the repository's writer, its failure in the repository's words.</summary>
+    private async Task StoreAsync(Func<Task> step, string doing)
+    {
+        try
+        {
+            await step().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not ScorecardException)
+        {
+            throw _repository.Translate(e, doing);
+        }
     }
 
     /// <summary>Whatever the outcome: nothing runs on, and nothing of a failed backup is left here or on the store.</summary>
@@ -293,14 +288,9 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
             await _writer.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_transaction is not null)
+        if (_database is not null)
         {
-            await _transaction.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_connection is not null)
-        {
-            await _connection.DisposeAsync().ConfigureAwait(false);
+            await _database.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -329,10 +319,4 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
                 file => Path.GetRelativePath(root, file).Replace('\\', '/'),
                 file => new ManifestFile(BackupCatalog.Sha256Of(file), new FileInfo(file).Length),
                 StringComparer.Ordinal);
-
-    private async Task<T> ScalarAsync<T>(NpgsqlTransaction? transaction, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, Connection, transaction);
-        return (T)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
 }

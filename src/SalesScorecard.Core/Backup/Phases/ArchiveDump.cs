@@ -1,6 +1,4 @@
-using Npgsql;
 using SalesScorecard.Archive;
-using SalesScorecard.Database;
 using SalesScorecard.Encryption;
 using SalesScorecard.Offsite;
 using SalesScorecard.Processes;
@@ -14,7 +12,7 @@ namespace SalesScorecard.Backup.Phases;
 /// of it, and nothing it started runs on once it returns or throws.
 /// </summary>
 internal sealed class ArchiveDump(
-    BackupRequest request, PgTools tools, NpgsqlConnection connection, string snapshot, ArchiveTarget target, IOperationReporter reporter, CancellationToken cancellationToken)
+    BackupRequest request, PgTools tools, IBackupDatabase database, string snapshot, ArchiveTarget target, IOperationReporter reporter, CancellationToken cancellationToken)
     : IDisposable
 {
     private StallWatchdog? _watchdog;
@@ -45,7 +43,8 @@ internal sealed class ArchiveDump(
     /// <param name="archive">The stored archive's file when the archive passes through the module; null when pg_dump writes it.</param>
     /// <param name="copy">The same archive for the offsite copy, written beside it while the store keeps up (see <see cref="OffsiteTee"/>).</param>
     /// <param name="passFileFolder">Where pg_dump's password file is written for the run.</param>
-    public async Task<(DumpedArchive Dump, OffsiteTee? Tee)> RunAsync(Stream? archive, Stream? copy, string passFileFolder)
+    /// <param name="storeFailure">What a failure to write the archive into its repository means, in that repository's words.</param>
+    public async Task<(DumpedArchive Dump, OffsiteTee? Tee)> RunAsync(Stream? archive, Stream? copy, string passFileFolder, Func<Exception, ScorecardException> storeFailure)
     {
         // Streamed, pg_restore reads the archive twice as it passes: once whole (the verification), once for its
         // table of contents, which pg_dump writes first.
@@ -54,9 +53,9 @@ internal sealed class ArchiveDump(
         var tee = archive is not null && copy is not null ? new OffsiteTee(archive, copy) : null;
         Dictionary<string, long> counts;
         ProcessResult dump;
-        using (var pgEnvironment = PgConnectionEnvironment.Create(request.DatabaseUrl, connection.Database, passFileFolder))
+        using (var pgEnvironment = PgConnectionEnvironment.Create(request.DatabaseUrl, database.Database, passFileFolder))
         {
-            reporter.Progress("Dumping", $"pg_dump --format={Format} of {connection.Database}", 5);
+            reporter.Progress("Dumping", $"pg_dump --format={Format} of {database.Database}", 5);
             Func<long> written = Streamed ? () => Interlocked.Read(ref _rawBytesRead) : () => SizeOnDisk(target.DumpPath);
             // From here on the run waits for pg_dump and the counting; if the archive stops growing, both are stopped.
             _watchdog = new StallWatchdog(written, request.StallTimeout, cancellationToken);
@@ -64,7 +63,7 @@ internal sealed class ArchiveDump(
             _dumpCancellation = CancellationTokenSource.CreateLinkedTokenSource(_watchdog.Token, cancellationToken);
             Func<Stream, CancellationToken, Task>? readArchive = archive is null
                 ? null
-                : (output, ct) => StoreArchiveAsync(output, (Stream?)tee ?? archive, [.. new[] { verifier, lister }.OfType<ArchiveFollower>()], ct);
+                : (output, ct) => StoreArchiveAsync(output, (Stream?)tee ?? archive, [.. new[] { verifier, lister }.OfType<ArchiveFollower>()], storeFailure, ct);
             var dumpTask = ExternalProcess.RunAsync(tools.PgDump, Arguments(), pgEnvironment.Variables, _dumpCancellation.Token, readOutput: readArchive);
             StartReads(dumpTask, verifier, lister);
             counts = await CountWhileDumpingAsync(dumpTask, written).ConfigureAwait(false);
@@ -74,7 +73,7 @@ internal sealed class ArchiveDump(
         _watchdog.Dispose(); // pg_dump is done: what follows reads a finished archive.
         if (dump.ExitCode != 0)
         {
-            throw new ScorecardException(ScorecardErrors.BackupFailed, dump.DescribeFailure("pg_dump"), connection.Database);
+            throw new ScorecardException(ScorecardErrors.BackupFailed, dump.DescribeFailure("pg_dump"), database.Database);
         }
 
         return (new DumpedArchive(counts, _stored, _streamedTocTask, _verifyTask), tee);
@@ -110,11 +109,18 @@ internal sealed class ArchiveDump(
     }
 
     /// <summary>pg_dump's output through the pipeline (compressed, maybe encrypted) into the stored archive.</summary>
-    private async Task StoreArchiveAsync(Stream output, Stream stored, ArchiveFollower[] followers, CancellationToken ct)
+    private async Task StoreArchiveAsync(Stream output, Stream stored, ArchiveFollower[] followers, Func<Exception, ScorecardException> storeFailure, CancellationToken ct)
     {
         var encrypt = request.Recipients.Count == 0 ? null : (Func<Stream, AgeEncryptor>)(inner => AgeEncryptor.Create(inner, request.Recipients, leaveOpen: true));
         void Progress(long bytes) => Interlocked.Exchange(ref _rawBytesRead, bytes);
-        _stored = await ArchivePipeline.WriteAsync(output, stored, request.Compression, encrypt, followers, Progress, ct).ConfigureAwait(false);
+        try
+        {
+            _stored = await ArchivePipeline.WriteAsync(output, stored, request.Compression, encrypt, followers, Progress, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not ScorecardException)
+        {
+            throw storeFailure(e);
+        }
     }
 
     private async Task<Dictionary<string, long>> CountWhileDumpingAsync(Task<ProcessResult> dumpTask, Func<long> written)
@@ -122,7 +128,7 @@ internal sealed class ArchiveDump(
         var dumped = false;
         try
         {
-            var counts = new Dictionary<string, long>(await TableCounter.CountAsync(connection, _watchdog!.Token).ConfigureAwait(false), StringComparer.Ordinal);
+            var counts = new Dictionary<string, long>(await database.CountTablesAsync(_watchdog!.Token).ConfigureAwait(false), StringComparer.Ordinal);
             reporter.Verbose($"Counted {counts.Values.Sum()} rows in {counts.Count} tables in snapshot {snapshot}.");
             while (!dumpTask.IsCompleted)
             {
