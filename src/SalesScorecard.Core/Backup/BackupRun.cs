@@ -125,7 +125,7 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
         if (request.CopyTarget is { } copy && _streamed)
         {
             var copyWriter = copy.BeginBackup(name, cancellationToken);
-            _copy = new PendingArchive(copyWriter, copyWriter.CreateFile(dumpName, OffsiteTee.SlowestWrite), dumpName);
+            _copy = new PendingArchive(copyWriter, copyWriter.CreateFile(dumpName, cancellationToken, OffsiteTee.SlowestWrite), dumpName);
         }
 
         if (request.Jobs is null && !_streamed)
@@ -142,7 +142,7 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
     private async Task<(DumpedArchive Dumped, OffsiteTee? Tee)> DumpAsync(PgTools tools, string snapshot, ArchiveTarget target)
     {
         _dump = new ArchiveDump(request, tools, Database, snapshot, target, reporter, cancellationToken);
-        _archive = _streamed ? _writer!.CreateFile(target.DumpName) : null;
+        _archive = _streamed ? _writer!.CreateFile(target.DumpName, cancellationToken) : null;
         var result = await _dump.RunAsync(_archive, _copy?.Archive, session.Destination, e => _repository.Translate(e, $"write {target.DumpName}")).ConfigureAwait(false);
         if (_archive is null)
         {
@@ -262,35 +262,40 @@ internal sealed class BackupRun(BackupSession session, BackupRequest request, IO
         {
             await step().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException and not ScorecardException)
+        catch (Exception e) when (e is not ScorecardException && (e is not OperationCanceledException || OffsiteStore.IsTimeout(e)))
         {
+            // A store's request that timed out is the store's failure, not a stopped run.
             throw _repository.Translate(e, doing);
         }
     }
 
-    /// <summary>Whatever the outcome: nothing runs on, and nothing of a failed backup is left here or on the store.</summary>
+    /// <summary>
+    /// Whatever the outcome: nothing runs on, and nothing of a failed backup is left here or on the store. Each step is
+    /// tried whatever the one before did: the snapshot first (an open one holds back vacuum), then the readers, then the
+    /// writers, which abort unless committed (the .partial folder removed, uploads aborted, what reached the store removed).
+    /// </summary>
     private async Task CleanUpAsync()
     {
-        _dump?.Dispose();
-        if (_archive is not null)
-        {
-            await _archive.DisposeAsync().ConfigureAwait(false);
-        }
+        await TryAsync(_database).ConfigureAwait(false);
+        await TryAsync(_dump).ConfigureAwait(false);
+        await TryAsync(_archive).ConfigureAwait(false);
+        await TryAsync(_copy).ConfigureAwait(false);
+        await TryAsync(_writer).ConfigureAwait(false);
+    }
 
-        // Uncommitted, the writers abort: the .partial folder removed, the uploads aborted, what reached the store removed.
-        if (_copy is not null)
+    /// <summary>Disposes, and says (verbose) what went wrong: the run's own outcome is what gets reported.</summary>
+    private async Task TryAsync(IAsyncDisposable? resource)
+    {
+        try
         {
-            await _copy.DisposeAsync().ConfigureAwait(false);
+            if (resource is not null)
+            {
+                await resource.DisposeAsync().ConfigureAwait(false);
+            }
         }
-
-        if (_writer is not null)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            await _writer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_database is not null)
-        {
-            await _database.DisposeAsync().ConfigureAwait(false);
+            reporter.Verbose($"Cleaning up after the backup: {e.Message}");
         }
     }
 

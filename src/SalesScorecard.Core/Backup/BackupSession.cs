@@ -117,8 +117,15 @@ internal sealed class BackupSession : IDisposable
 
     public void Dispose()
     {
-        PendingCopy?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _lock.Dispose();
+        try
+        {
+            PendingCopy?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        finally
+        {
+            // Whatever the store did with the abort, the next run must find the lock free.
+            _lock.Dispose();
+        }
     }
 
     /// <summary>Makes one verified backup; on any failure or cancellation nothing is left behind but a log line.</summary>

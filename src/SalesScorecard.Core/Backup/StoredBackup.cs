@@ -28,22 +28,12 @@ public sealed class StoredBackup
 
     internal static StoredBackup In(IBackupRepository repository, string name, BackupManifest manifest) => new(repository, name, manifest);
 
-    /// <summary>A local backup folder (any folder: it need not sit among others), with its manifest.</summary>
-    public static StoredBackup Local(string folder, BackupManifest manifest)
-    {
-        var (parent, name) = SplitFolder(folder);
-        return new StoredBackup(new LocalFolderRepository(parent), name, manifest);
-    }
-
     /// <summary>A backup folder as the folder it sits in and its name there.</summary>
     internal static (string Parent, string Name) SplitFolder(string folder)
     {
         var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
         return (Path.GetDirectoryName(full) ?? full, Path.GetFileName(full));
     }
-
-    /// <summary>A local backup folder, or BackupManifestInvalid.</summary>
-    public static StoredBackup Local(string folder) => Local(folder, BackupCatalog.ReadManifest(folder));
 
     /// <summary>A backup in a repository with its manifest, or <paramref name="notFound"/>'s error.</summary>
     internal static async Task<StoredBackup> OpenAsync(IBackupRepository repository, string name, Func<string?, ScorecardException> notFound, CancellationToken cancellationToken)

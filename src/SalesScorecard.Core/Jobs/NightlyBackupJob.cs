@@ -21,9 +21,10 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
     {
         try
         {
-            using var repositories = BackupRepositories.Open(settings, options.CurrentDirectory);
-            _destination = repositories.StateFolder;
+            // Known before the repositories open, so that a store that cannot be opened still gets its lines and its mail's log tail.
+            _destination = OffsiteOptions.LocalFolder(settings, OffsiteOptions.BackupDirStore(settings), options.CurrentDirectory);
             _logStart = new BackupLog(_destination).Length;
+            using var repositories = BackupRepositories.Open(settings, options.CurrentDirectory);
             var result = await BackupAsync(repositories, cancellationToken).ConfigureAwait(false);
             if (result.Backup is { } backup && options.Notify)
             {

@@ -81,11 +81,6 @@ internal sealed class OffsiteNight(IBackupRepository primary, IBackupRepository 
                 copied += await CatchUpOneAsync(destination, backup, bounded.Token).ConfigureAwait(false) ? 1 : 0;
             }
 
-            if (copied > 0)
-            {
-                _listing = null; // Retention must count the copies just made.
-            }
-
             if (missing.Count > tried)
             {
                 log.TryWrite("OFFSITE", $"Catch-up copied {copied} of {missing.Count} backups; {missing.Count - tried} wait for the next run: this night's copy budget is spent.");
@@ -100,6 +95,14 @@ internal sealed class OffsiteNight(IBackupRepository primary, IBackupRepository 
             var left = listed ? $"{missing.Count - copied}" : "an unknown number of backups";
             log.TryWrite("OFFSITE", $"Catch-up stopped after {copied} copies, {left} left for the next run: {cause.ErrorId}: {cause.Message}");
             host.Warning($"The offsite catch-up stopped after {copied} copies, {left} left for the next run ({cause.ErrorId}): {cause.Message}");
+        }
+        finally
+        {
+            if (copied > 0)
+            {
+                // The store changed: a copy once cut off may be whole now, and retention must count the copies just made.
+                _listing = null;
+            }
         }
 
         return copied;
@@ -116,7 +119,8 @@ internal sealed class OffsiteNight(IBackupRepository primary, IBackupRepository 
         {
             copy = await OffsiteBackups.CopyBoundedAsync(primary, store, backup.Name, null, host, cancellationToken).ConfigureAwait(false);
         }
-        catch (ScorecardException e) when (e.Error == ScorecardErrors.BackupChecksumMismatch)
+        catch (ScorecardException e) when (e.Error == ScorecardErrors.BackupChecksumMismatch || e.Error == ScorecardErrors.ArchiveUnreadable ||
+                                           e.Error == ScorecardErrors.BackupManifestInvalid)
         {
             log.TryWrite("OFFSITE", $"{backup.Name} has no copy on the store and is not caught up: {BackupSession.DamagedWarning(backup)}");
             host.Warning(BackupSession.DamagedWarning(backup));

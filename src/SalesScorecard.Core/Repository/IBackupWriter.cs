@@ -15,10 +15,11 @@ internal interface IBackupWriter : IAsyncDisposable
     string? LocalFolder { get; }
 
     /// <summary>
-    /// A new file of the backup, written as it is produced. A write that the repository holds up longer than
-    /// <paramref name="slowestWrite"/> (when given) fails, and the file is dead.
+    /// A new file of the backup, written as it is produced; its work stops when <paramref name="cancellationToken"/> (a
+    /// copy's budget) or the writer's own token is cancelled. A write that the repository holds up longer than
+    /// <paramref name="slowestWrite"/> (when given) fails, and the file is dead. Disposing the writer closes it.
     /// </summary>
-    Stream CreateFile(string relative, TimeSpan? slowestWrite = null);
+    Stream CreateFile(string relative, CancellationToken cancellationToken, TimeSpan? slowestWrite = null);
 
     /// <summary>
     /// Finishes a file from <see cref="CreateFile"/> and proves it stored as <paramref name="expected"/> says (on a store,

@@ -9,6 +9,7 @@ namespace SalesScorecard.Repository;
 internal sealed class LocalBackupWriter : IBackupWriter
 {
     private readonly string _folder;
+    private readonly List<Stream> _open = [];
     private string? _partial;
 
     public LocalBackupWriter(string folder, string backupName)
@@ -26,16 +27,26 @@ internal sealed class LocalBackupWriter : IBackupWriter
     private string Partial => _partial ?? throw new InvalidOperationException($"{BackupName} is already committed.");
 
     /// <summary>Owner-only before the first byte; a local disk holds no write up for long, so there is no limit to apply.</summary>
-    public Stream CreateFile(string relative, TimeSpan? slowestWrite = null) => SecureFiles.Create(Path.Combine(Partial, relative), FileMode.CreateNew);
+    public Stream CreateFile(string relative, CancellationToken cancellationToken, TimeSpan? slowestWrite = null)
+    {
+        var file = SecureFiles.Create(Path.Combine(Partial, relative), FileMode.CreateNew);
+        _open.Add(file);
+        return file;
+    }
 
     public async Task CompleteFileAsync(Stream file, string relative, ManifestFile expected, CancellationToken cancellationToken)
     {
-        if (file is FileStream onDisk)
+        try
         {
-            onDisk.Flush(flushToDisk: true);
+            // Durable before the commit: the manifest must never vouch for bytes a power cut can still take.
+            (file as FileStream)?.Flush(flushToDisk: true);
+        }
+        finally
+        {
+            _open.Remove(file);
+            await file.DisposeAsync().ConfigureAwait(false);
         }
 
-        await file.DisposeAsync().ConfigureAwait(false);
         var length = new FileInfo(Path.Combine(Partial, relative)).Length;
         if (length != expected.Bytes)
         {
@@ -59,14 +70,26 @@ internal sealed class LocalBackupWriter : IBackupWriter
         return Task.FromResult(final);
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        foreach (var file in _open)
+        {
+            try
+            {
+                await file.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // A full disk refuses the buffered bytes again; the file goes with the folder anyway.
+            }
+        }
+
+        _open.Clear();
         if (_partial is not null && Directory.Exists(_partial))
         {
             Directory.Delete(_partial, recursive: true);
         }
 
         _partial = null;
-        return ValueTask.CompletedTask;
     }
 }

@@ -83,8 +83,9 @@ internal sealed class LocalFolderRepository(string folder) : IBackupRepository
         }
     }
 
+    /// <summary>On local disk the exception's own message says it (No space left on device): the backup failed.</summary>
     public ScorecardException Translate(Exception e, string doing) =>
-        e as ScorecardException ?? new ScorecardException(ScorecardErrors.BackupFailed, $"The backup failed: could not {doing} in '{folder}': {e.Message}", folder, e);
+        e as ScorecardException ?? new ScorecardException(ScorecardErrors.BackupFailed, $"The backup failed: {e.Message}", folder, e);
 
     public void Dispose()
     {

@@ -48,14 +48,23 @@ internal static class RepositoryCopy
         return new OffsiteCopy(where, manifest.Files.Count + 1, total + manifestBytes.Length);
     }
 
-    /// <summary>One file, hashed as it is read from the source; a file that no longer matches the manifest is never completed.</summary>
+    /// <summary>
+    /// One file, hashed as it is read from the source; a file that no longer matches the manifest is never completed. A
+    /// failed read is the source's (ArchiveUnreadable), a failed write the target's.
+    /// </summary>
     private static async Task CopyFileAsync(
         IBackupRepository source, string backupName, IBackupWriter writer, string relative, ManifestFile expected, CancellationToken cancellationToken)
     {
-        var file = writer.CreateFile(relative);
+        var file = writer.CreateFile(relative, cancellationToken);
         await using (var read = new HashingStream(await source.OpenReadAsync(backupName, relative, cancellationToken).ConfigureAwait(false)))
         {
-            await read.CopyToAsync(file, 1 << 20, cancellationToken).ConfigureAwait(false);
+            var buffer = new byte[1 << 20];
+            int count;
+            while ((count = await ReadSourceAsync(read, buffer, source.AddressOf(backupName) + "/" + relative, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await file.WriteAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+            }
+
             if (read.Sha256 != expected.Sha256 || read.BytesPassed != expected.Bytes)
             {
                 throw new ScorecardException(ScorecardErrors.BackupChecksumMismatch,
@@ -65,6 +74,18 @@ internal static class RepositoryCopy
         }
 
         await writer.CompleteFileAsync(file, relative, expected, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<int> ReadSourceAsync(Stream read, byte[] buffer, string label, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await read.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw StoredBackup.Unreadable(label, e);
+        }
     }
 
     /// <summary>
@@ -79,7 +100,8 @@ internal static class RepositoryCopy
             await pending.Writer.CompleteFileAsync(pending.Archive, pending.Relative, expected, cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (ScorecardException e) when (e.Error == ScorecardErrors.OffsiteRequestFailed && !cancellationToken.IsCancellationRequested)
+        catch (ScorecardException e) when (!cancellationToken.IsCancellationRequested && !OffsiteStore.IsTimeout(e) &&
+                                           (e.Error == ScorecardErrors.OffsiteRequestFailed || e.Error == ScorecardErrors.OffsiteNotReachable))
         {
             reporter.Verbose($"Completing it failed ({e.Message}); sending {pending.Relative} from the file instead.");
             return false;

@@ -11,6 +11,7 @@ namespace SalesScorecard.Repository;
 internal sealed class StoreBackupWriter(OffsiteStore store, string backupName, CancellationToken cancellationToken) : IBackupWriter
 {
     private readonly List<OffsiteUploadStream> _open = [];
+    private readonly List<CancellationTokenSource> _bounds = [];
     private bool _committed;
     private bool _touched;
 
@@ -18,9 +19,12 @@ internal sealed class StoreBackupWriter(OffsiteStore store, string backupName, C
 
     public string? LocalFolder => null;
 
-    public Stream CreateFile(string relative, TimeSpan? slowestWrite = null)
+    public Stream CreateFile(string relative, CancellationToken fileCancellation, TimeSpan? slowestWrite = null)
     {
-        var upload = store.CreateObject(backupName, relative, slowestWrite, cancellationToken);
+        // The writer may be begun by one phase (the run) and finished by another (the copy, within its budget): both stop it.
+        var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, fileCancellation);
+        _bounds.Add(bound);
+        var upload = store.CreateObject(backupName, relative, slowestWrite, bound.Token);
         _open.Add(upload);
         _touched = true;
         return upload;
@@ -33,7 +37,7 @@ internal sealed class StoreBackupWriter(OffsiteStore store, string backupName, C
         {
             await upload.CompleteAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException || OffsiteStore.IsTimeout(e))
+        catch (Exception e) when (e is not ScorecardException && (e is not OperationCanceledException || OffsiteStore.IsTimeout(e)))
         {
             throw store.Translate(e, $"complete the upload of {upload.Key}");
         }
@@ -48,7 +52,7 @@ internal sealed class StoreBackupWriter(OffsiteStore store, string backupName, C
 
     public async Task WriteFileAsync(string relative, byte[] content, CancellationToken cancellationToken)
     {
-        var file = CreateFile(relative);
+        var file = CreateFile(relative, cancellationToken);
         await file.WriteAsync(content, cancellationToken).ConfigureAwait(false);
         await CompleteFileAsync(file, relative, ManifestFile.Of(content), cancellationToken).ConfigureAwait(false);
     }
@@ -56,7 +60,15 @@ internal sealed class StoreBackupWriter(OffsiteStore store, string backupName, C
     public async Task<string> CommitAsync(byte[] manifest, CancellationToken cancellationToken)
     {
         _touched = true;
-        await store.PutManifestAsync(backupName, manifest, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await store.PutManifestAsync(backupName, manifest, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not ScorecardException && (e is not OperationCanceledException || OffsiteStore.IsTimeout(e)))
+        {
+            throw store.Translate(e, $"put {BackupManifest.FileName} of {backupName}");
+        }
+
         _committed = true;
         return store.Location.Url(backupName);
     }
@@ -75,6 +87,8 @@ internal sealed class StoreBackupWriter(OffsiteStore store, string backupName, C
             await store.TryRemoveAsync(store.Location.BackupPrefix(backupName)).ConfigureAwait(false);
         }
 
+        _bounds.ForEach(bound => bound.Dispose());
+        _bounds.Clear();
         _committed = true;
     }
 }

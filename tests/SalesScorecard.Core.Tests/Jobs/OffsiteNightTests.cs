@@ -116,6 +116,41 @@ public sealed class OffsiteNightTests : IDisposable
     }
 
     [Fact]
+    public async Task ACopyCutOffOnceAndCaughtUpBeforeTheCatchUpFailedIsNotRemovedAsAbandoned()
+    {
+        var tonight = _local.Add(Now);
+        var cutOff = _local.Add(Now.AddDays(-2));
+        var older = _local.Add(Now.AddDays(-3));
+        // What a copy killed two nights ago left of it on the store: its archive, without a manifest.
+        _store.Backups[cutOff.Name] = new Dictionary<string, byte[]>(StringComparer.Ordinal) { ["scorecard.dump.zst"] = [1, 2, 3] };
+        _store.FailWhen = (operation, about) => operation == MemoryOperation.Write && about.StartsWith(older.Name, StringComparison.Ordinal) ? new IOException("reset") : null;
+        var night = Night();
+
+        await night.CopyAsync(tonight, _session, CancellationToken.None);
+        await night.ApplyRetentionAsync(tonight, CancellationToken.None);
+
+        Assert.True(_store.Backups[cutOff.Name].ContainsKey(BackupManifest.FileName));
+        Assert.DoesNotContain("CLEANUP", Log(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ALocalBackupWhoseArchiveCannotBeReadIsSkippedAndTheCatchUpGoesOn()
+    {
+        var tonight = _local.Add(Now);
+        var unreadable = _local.Add(Now.AddDays(-1));
+        var older = _local.Add(Now.AddDays(-2));
+        _local.FailWhen = (operation, about) => operation == MemoryOperation.Read && about == $"{unreadable.Name}/scorecard.dump.zst"
+            ? new ScorecardException(ScorecardErrors.ArchiveUnreadable, "input/output error", about)
+            : null;
+
+        await Night().CopyAsync(tonight, _session, CancellationToken.None);
+
+        Assert.False(_store.Backups.ContainsKey(unreadable.Name));
+        Assert.True(_store.Backups.ContainsKey(older.Name));
+        Assert.Equal(1, tonight.OffsiteCaughtUp);
+    }
+
+    [Fact]
     public async Task RetentionUsesTheCatchUpsListingWhenNothingWasCaughtUp()
     {
         var tonight = _local.Add(Now);

@@ -21,7 +21,7 @@ internal sealed class MemoryBackupWriter : IBackupWriter
 
     public string? LocalFolder => null;
 
-    public Stream CreateFile(string relative, TimeSpan? slowestWrite = null)
+    public Stream CreateFile(string relative, CancellationToken cancellationToken, TimeSpan? slowestWrite = null)
     {
         _repository.Check(MemoryOperation.CreateFile, $"{BackupName}/{relative}");
         return new FailingWrites(() => _repository.Check(MemoryOperation.Write, $"{BackupName}/{relative}"));
@@ -42,7 +42,7 @@ internal sealed class MemoryBackupWriter : IBackupWriter
 
     public Task WriteFileAsync(string relative, byte[] content, CancellationToken cancellationToken)
     {
-        var file = CreateFile(relative);
+        var file = CreateFile(relative, cancellationToken);
         file.Write(content);
         return CompleteFileAsync(file, relative, ManifestFile.Of(content), cancellationToken);
     }

@@ -10,7 +10,10 @@ namespace SalesScorecard.Tests.Storage;
 /// </summary>
 internal sealed class MemoryRepository(string address = "memory://store") : IBackupRepository
 {
-    /// <summary>Committed backups: name, then file (manifest.json among them), then bytes.</summary>
+    /// <summary>
+    /// Backups by name, then file (manifest.json among them), then bytes; one without a manifest is what a cut-off
+    /// copy left: not listed, and among the listing's abandoned ones.
+    /// </summary>
     public Dictionary<string, Dictionary<string, byte[]>> Backups { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Given an operation and what it is about (a backup name, or name/file), the exception to throw, or null.</summary>
@@ -44,8 +47,9 @@ internal sealed class MemoryRepository(string address = "memory://store") : IBac
     {
         Listings++;
         Check(MemoryOperation.List, address);
-        var backups = Backups.Keys.Select(name => ToBackupInfo(Manifest(name)!)).OrderByDescending(b => b.StartedAt).ToList();
-        return Task.FromResult(new RepositoryListing(backups, backup => Backups.ContainsKey(backup.Name), new Dictionary<string, int>()));
+        var backups = Backups.Keys.Where(name => Manifest(name) is not null).Select(name => ToBackupInfo(Manifest(name)!)).OrderByDescending(b => b.StartedAt).ToList();
+        var abandoned = Backups.Where(b => !b.Value.ContainsKey(BackupManifest.FileName)).ToDictionary(b => b.Key, b => b.Value.Count, StringComparer.Ordinal);
+        return Task.FromResult(new RepositoryListing(backups, backup => Backups.ContainsKey(backup.Name), abandoned));
     }
 
     public Task<(BackupManifest? Manifest, string? Problem)> TryReadManifestAsync(string backupName, CancellationToken cancellationToken)

@@ -132,7 +132,7 @@ public sealed class RepositoryCopyTests
     private PendingArchive Pending(string backupName)
     {
         var writer = _target.BeginBackup(backupName, CancellationToken.None);
-        var archive = writer.CreateFile("scorecard.dump.zst");
+        var archive = writer.CreateFile("scorecard.dump.zst", CancellationToken.None);
         archive.Write(_source.Backups[backupName]["scorecard.dump.zst"]);
         return new PendingArchive(writer, archive, "scorecard.dump.zst");
     }

@@ -13,7 +13,7 @@ namespace SalesScorecard.Backup.Phases;
 /// </summary>
 internal sealed class ArchiveDump(
     BackupRequest request, PgTools tools, IBackupDatabase database, string snapshot, ArchiveTarget target, IOperationReporter reporter, CancellationToken cancellationToken)
-    : IDisposable
+    : IAsyncDisposable
 {
     private StallWatchdog? _watchdog;
     private CancellationTokenSource? _dumpCancellation;
@@ -117,7 +117,7 @@ internal sealed class ArchiveDump(
         {
             _stored = await ArchivePipeline.WriteAsync(output, stored, request.Compression, encrypt, followers, Progress, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException and not ScorecardException)
+        catch (Exception e) when (e is not ScorecardException && (e is not OperationCanceledException || OffsiteStore.IsTimeout(e)))
         {
             throw storeFailure(e);
         }
@@ -158,9 +158,15 @@ internal sealed class ArchiveDump(
             ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length)
             : File.Exists(path) ? new FileInfo(path).Length : 0;
 
-    public void Dispose()
+    /// <summary>Stops the reads still running (a run that failed before verifying them) and waits until they are gone.</summary>
+    public async ValueTask DisposeAsync()
     {
         _watchdog?.Dispose();
-        _dumpCancellation?.Dispose();
+        if (_dumpCancellation is not null)
+        {
+            await _dumpCancellation.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(Task.WhenAny(_verifyTask), Task.WhenAny(_streamedTocTask ?? Task.CompletedTask)).ConfigureAwait(false);
+            _dumpCancellation.Dispose();
+        }
     }
 }
