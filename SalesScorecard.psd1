@@ -18,10 +18,12 @@
         'Disable-ScorecardUser'
         'Enable-ScorecardUser'
         'Get-ScorecardBackup'
+        'Get-ScorecardBackupHistory'
         'Get-ScorecardBackupSchedule'
         'Get-ScorecardConfig'
         'Get-ScorecardUser'
         'Invoke-ScorecardBackup'
+        'Lock-ScorecardBackup'
         'New-ScorecardBackupKey'
         'New-ScorecardUser'
         'Register-ScorecardBackupSchedule'
@@ -31,6 +33,7 @@
         'Test-ScorecardBackup'
         'Test-ScorecardDatabase'
         'Test-SmtpSettings'
+        'Unlock-ScorecardBackup'
         'Unregister-ScorecardBackupSchedule'
     )
     VariablesToExport      = @()

@@ -40,6 +40,9 @@ public sealed class BackupInfo
 
     public string Size => Bytes.Format(SizeBytes);
 
+    /// <summary>The archive as pg_dump wrote it, before compression and encryption; null for one pg_dump compressed itself.</summary>
+    public long? RawBytes { get; init; }
+
     public long TotalRows { get; init; }
 
     /// <summary><c>schema.table</c> to the exact row count in the backup's snapshot.</summary>
@@ -76,4 +79,16 @@ public sealed class BackupInfo
 
     /// <summary>What -Notify did: Sent, "Failed: ..." or "Skipped: not configured ..."; null without -Notify.</summary>
     public string? Notification { get; set; }
+
+    /// <summary>True when the backup is pinned (<see cref="History.BackupPin"/>): retention, here and on the store, never removes it.</summary>
+    public bool Pinned { get; set; }
+
+    /// <summary>Why it is pinned (an anomaly found after it, or an admin's reason), or null.</summary>
+    public string? PinReason { get; set; }
+
+    /// <summary>
+    /// What alarmingly changed since the previous verified backup of the same database (tables that lost rows, went to
+    /// zero or vanished, an archive that shrank by half); empty when nothing did, null when this run did not compare.
+    /// </summary>
+    public ReadableList<History.BackupAnomaly>? Anomalies { get; set; }
 }

@@ -12,6 +12,9 @@ public static class ScorecardErrors
     public static readonly ScorecardError AmbiguousIdentity = new(nameof(AmbiguousIdentity), ScorecardErrorCategory.InvalidArgument,
         "-Identity matches no id or exact email, and more than one email in another case. Give the exact email or the id; the error lists the candidates.");
 
+    public static readonly ScorecardError AnomalyDetected = new(nameof(AnomalyDetected), ScorecardErrorCategory.InvalidData,
+        "The backup was made and verified, but a table lost more than BACKUP_ANOMALY_DROP_PERCENT of its rows, went to zero or vanished, or the archive shrank by half, since the previous verified backup; written only with BACKUP_ANOMALY_FAILS=true. The last good backup is pinned: find out what removed the data before releasing it (Unlock-ScorecardBackup).");
+
     public static readonly ScorecardError ArchiveTampered = new(nameof(ArchiveTampered), ScorecardErrorCategory.InvalidData,
         "The stored archive was changed or cut short after it was written (a SHA-256, zstd's checksum or age's tag disagrees). Use another backup; find out who changed the file.");
 
@@ -35,6 +38,9 @@ public static class ScorecardErrors
 
     public static readonly ScorecardError BackupNotFound = new(nameof(BackupNotFound), ScorecardErrorCategory.ObjectNotFound,
         "There is no successful backup in the destination (or on the store), or no backup of that name. Check -Destination, BACKUP_DIR or the name.");
+
+    public static readonly ScorecardError BackupPinned = new(nameof(BackupPinned), ScorecardErrorCategory.InvalidOperation,
+        "The pin of a backup could not be written or removed where the backup is kept (its folder, or its prefix on the store); the message says why. Retention leaves a pinned backup alone.");
 
     public static readonly ScorecardError BackupStale = new(nameof(BackupStale), ScorecardErrorCategory.InvalidData,
         "The watchdog's alert mail: the newest successful backup is older than -MaxAge (Test-ScorecardBackup writes BackupTestFailed). Find out why the nightly backup stopped: backup.log, cron.log.");

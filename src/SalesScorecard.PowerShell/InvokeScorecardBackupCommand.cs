@@ -64,10 +64,10 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
         }
 
         WriteObject(result.Backup);
-        if (result.OffsiteFailure is not null)
+        if (result.Failure is not null)
         {
-            // The local backup is written first: a script still gets it, and cron and the watchdog see the failure.
-            WriteScorecardError(result.OffsiteFailure);
+            // The backup is written first: a script still gets it, and cron and the watchdog see the failure.
+            WriteScorecardError(result.Failure);
         }
     }
 

@@ -36,7 +36,14 @@ public static class BackupCatalog
         {
             if (TryReadManifest(folder, out problem) is { } manifest)
             {
-                return manifest.ToBackupInfo(folder);
+                var info = manifest.ToBackupInfo(folder);
+                if (ReadPin(folder) is { } pin)
+                {
+                    info.Pinned = true;
+                    info.PinReason = pin.Reason;
+                }
+
+                return info;
             }
         }
         catch (Exception e)
@@ -53,6 +60,13 @@ public static class BackupCatalog
             StartedAt = TimeFromName(Path.GetFileName(folder)),
             Error = problem,
         };
+    }
+
+    /// <summary>The pin in a backup folder, or null when it is not pinned.</summary>
+    public static History.BackupPin? ReadPin(string folder)
+    {
+        var path = Path.Combine(folder, History.BackupPin.FileName);
+        return File.Exists(path) ? History.BackupPin.Parse(File.ReadAllBytes(path)) : null;
     }
 
     /// <summary>Reads a backup folder's manifest, or fails with BackupManifestInvalid.</summary>
@@ -163,7 +177,8 @@ public static class BackupCatalog
             }
         }
 
-        var expired = dated.Where(b => !kept.Contains(b) && b.Name != justMade && b.StartedAt < cutoff).ToList();
+        // A pinned backup (the last good one before an anomaly, or a legal hold) is never removed.
+        var expired = dated.Where(b => !kept.Contains(b) && b.Name != justMade && !b.Pinned && b.StartedAt < cutoff).ToList();
         return new RetentionPlan(expired, futureDated, damaged);
     }
 

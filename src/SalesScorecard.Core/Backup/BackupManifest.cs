@@ -186,6 +186,7 @@ public sealed class BackupManifest
             ServerVersion = ServerVersion,
             PgDumpVersion = PgDumpVersion,
             SizeBytes = SizeBytes,
+            RawBytes = RawBytes,
             TotalRows = TotalRows,
             Tables = TableCounts.From(Tables),
             Sha256 = Files.TryGetValue(Format == "directory" ? $"{DumpFile}/toc.dat" : DumpFile, out var dump) ? dump.Sha256 : null,

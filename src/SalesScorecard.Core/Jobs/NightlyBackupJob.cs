@@ -1,4 +1,5 @@
 using SalesScorecard.Backup;
+using SalesScorecard.History;
 using SalesScorecard.Mail;
 using SalesScorecard.Offsite;
 using SalesScorecard.Repository;
@@ -28,8 +29,8 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
             var result = await BackupAsync(repositories, cancellationToken).ConfigureAwait(false);
             if (result.Backup is { } backup && options.Notify)
             {
-                var tail = result.OffsiteFailure is null ? null : TryTail();
-                backup.Notification = await NotifyAsync(NotificationFacts.FromBackup(backup, result.OffsiteFailure, tail), cancellationToken).ConfigureAwait(false);
+                var tail = result.Failure is null ? null : TryTail();
+                backup.Notification = await NotifyAsync(NotificationFacts.FromBackup(backup, result.Failure, tail), cancellationToken).ConfigureAwait(false);
             }
 
             return result;
@@ -45,6 +46,7 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
     {
         var retentionDays = settings.GetInt(SettingNames.BackupRetentionDays);
         var keepLast = settings.GetInt(SettingNames.BackupKeepMin);
+        var rules = AnomalyRules.FromSettings(settings);
         // Every setting is read before anything is done, so that a wrong one changes nothing.
         var request = Request(repositories);
         var primary = repositories.Primary;
@@ -70,17 +72,19 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
             return new NightlyBackupResult(backup, null);
         }
 
+        // Before retention: the backup that still holds what tonight's lost is pinned before it could expire.
+        var anomaly = await new AnomalyWatch(primary, session.Log, host).CheckAsync(backup, rules, cancellationToken).ConfigureAwait(false);
         if (repositories.PrimaryStore is { } primaryStore)
         {
             // The primary repository is the store: its retention is the store's, with its own days and floor.
             await new OffsiteNight(primary, primaryStore, primaryStore.Store.Options, session.Log, host).ApplyRetentionAsync(backup, cancellationToken).ConfigureAwait(false);
-            return new NightlyBackupResult(backup, null);
+            return new NightlyBackupResult(backup, anomaly);
         }
 
         await ApplyLocalRetentionAsync(session, primary, retentionDays, keepLast, backup, cancellationToken).ConfigureAwait(false);
         if (repositories.CopyTarget is not { } store)
         {
-            return new NightlyBackupResult(backup, null);
+            return new NightlyBackupResult(backup, anomaly);
         }
 
         var offsite = new OffsiteNight(primary, store, store.Store.Options, session.Log, host);
@@ -91,7 +95,7 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
         }
 
         await offsite.ApplyRetentionAsync(backup, cancellationToken).ConfigureAwait(false);
-        return new NightlyBackupResult(backup, null);
+        return new NightlyBackupResult(backup, anomaly);
     }
 
     private BackupRequest Request(BackupRepositories repositories) => new()

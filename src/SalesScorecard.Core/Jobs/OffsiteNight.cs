@@ -133,12 +133,34 @@ internal sealed class OffsiteNight(IBackupRepository primary, IBackupRepository 
         return true;
     }
 
+    /// <summary>
+    /// A backup pinned here is pinned on the store too, so that the store's retention keeps its copy as well; a copy the
+    /// store does not hold yet gets its pin the night it is copied.
+    /// </summary>
+    private async Task CarryPinsAsync(RepositoryListing listing, CancellationToken cancellationToken)
+    {
+        if (ReferenceEquals(primary, store))
+        {
+            return;
+        }
+
+        var pinnedHere = (await primary.ListAsync(cancellationToken).ConfigureAwait(false)).Backups.Where(b => b.Pinned).ToDictionary(b => b.Name, StringComparer.Ordinal);
+        foreach (var copy in listing.Backups.Where(b => !b.Pinned && pinnedHere.ContainsKey(b.Name)))
+        {
+            await store.PinAsync(copy.Name, new History.BackupPin(pinnedHere[copy.Name].PinReason ?? "Pinned where it was made.", DateTime.UtcNow), cancellationToken).ConfigureAwait(false);
+            copy.Pinned = true;
+            copy.PinReason = pinnedHere[copy.Name].PinReason;
+            log.TryWrite("PIN", $"Pinned the offsite copy {copy.Offsite}, as its backup is pinned here.");
+        }
+    }
+
     public async Task ApplyRetentionAsync(BackupInfo backup, CancellationToken cancellationToken)
     {
         RetentionPlan plan;
         try
         {
             var listing = _listing ?? await store.ListAsync(cancellationToken).ConfigureAwait(false);
+            await CarryPinsAsync(listing, cancellationToken).ConfigureAwait(false);
             await OffsiteBackups.RemoveAbandonedAsync(store, listing, log, cancellationToken).ConfigureAwait(false);
             plan = listing.PlanRetention(options.RetentionDays, options.KeepMin, DateTime.UtcNow, backup.Name);
         }

@@ -58,17 +58,40 @@ public sealed record NotificationFacts
     public string? OffsiteLag { get; init; }
 
     /// <param name="offsiteFailure">Why the offsite copy failed, for a local backup that is fine without one.</param>
-    public static NotificationFacts FromBackup(BackupInfo backup, ScorecardException? offsiteFailure = null, IReadOnlyList<string>? logTail = null) => new()
+    /// <param name="failure">
+    /// Why the night failed after the backup was made: its offsite copy (a local backup that is fine without one), or
+    /// AnomalyDetected under BACKUP_ANOMALY_FAILS.
+    /// </param>
+    public static NotificationFacts FromBackup(BackupInfo backup, ScorecardException? failure = null, IReadOnlyList<string>? logTail = null)
     {
-        Success = backup.Status == BackupStatus.Succeeded && offsiteFailure is null,
-        Headline = offsiteFailure is null ? null : "⚠️ Local backup made, offsite copy FAILED",
-        StatusText = offsiteFailure is null ? null : "The local backup is fine; its offsite copy failed and does not count",
+        var anomalies = backup.Anomalies ?? new ReadableList<History.BackupAnomaly>([]);
+        var offsiteFailed = failure is not null && failure.Error != ScorecardErrors.AnomalyDetected;
+        return Facts(backup, failure, logTail) with
+        {
+            Success = backup.Status == BackupStatus.Succeeded && failure is null && anomalies.Count == 0,
+            Headline = offsiteFailed
+                ? "⚠️ Local backup made, offsite copy FAILED"
+                : anomalies.Count > 0
+                    ? $"⚠️ Backup made, but data vanished: {string.Join("; ", anomalies.Take(2))}{(anomalies.Count > 2 ? $" (and {anomalies.Count - 2} more)" : "")}"
+                    : null,
+            StatusText = offsiteFailed
+                ? "The local backup is fine; its offsite copy failed and does not count"
+                : anomalies.Count > 0
+                    ? $"The backup is verified, but since the previous verified backup: {anomalies}. That previous backup is pinned: retention keeps it until it is released."
+                    : null,
+        };
+    }
+
+    /// <summary>What every backup's mail says about it.</summary>
+    private static NotificationFacts Facts(BackupInfo backup, ScorecardException? failure, IReadOnlyList<string>? logTail) => new()
+    {
+        Success = backup.Status == BackupStatus.Succeeded,
         Offsite = backup.Offsite is null ? null : backup.OffsiteVerified == true
             ? $"{backup.Offsite} (verified: every object read back with its size and SHA-256)"
             : $"{backup.Offsite} (FAILED: no complete copy is on the store)",
         OffsiteLag = DescribeLag(backup),
-        ErrorId = offsiteFailure?.ErrorId,
-        ErrorMessage = offsiteFailure?.Message,
+        ErrorId = failure?.ErrorId,
+        ErrorMessage = failure?.Message,
         LogTail = logTail ?? [],
         TimeUtc = backup.CompletedAt ?? DateTime.UtcNow,
         BackupName = backup.Name,

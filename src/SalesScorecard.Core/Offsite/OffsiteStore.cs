@@ -67,16 +67,34 @@ internal sealed class OffsiteStore : IDisposable
     public void Dispose() => _client.Dispose();
 
     /// <summary>Puts manifest.json, the object that makes the backup count, and reads it back.</summary>
-    internal async Task PutManifestAsync(string backupName, byte[] manifestBytes, CancellationToken cancellationToken)
+    internal Task PutManifestAsync(string backupName, byte[] manifestBytes, CancellationToken cancellationToken) =>
+        PutJsonAsync(backupName, ManifestKeyName, manifestBytes, cancellationToken);
+
+    /// <summary>Puts a small JSON object of a backup (its manifest, its pin) in one request, and reads it back.</summary>
+    internal async Task PutJsonAsync(string backupName, string relative, byte[] content, CancellationToken cancellationToken)
     {
-        var key = Location.BackupPrefix(backupName) + ManifestKeyName;
-        using (var body = new MemoryStream(manifestBytes, writable: false))
+        var key = Location.BackupPrefix(backupName) + relative;
+        using (var body = new MemoryStream(content, writable: false))
         {
             await _client.PutObjectAsync(new PutObjectRequest { BucketName = Location.Bucket, Key = key, InputStream = body, AutoCloseStream = false, ContentType = "application/json", UseChunkEncoding = false },
                 cancellationToken).ConfigureAwait(false);
         }
 
-        await EnsureStoredAsync(key, ManifestFile.Of(manifestBytes), cancellationToken).ConfigureAwait(false);
+        await EnsureStoredAsync(key, ManifestFile.Of(content), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes one object of a backup (its pin); one that is not there is no failure.</summary>
+    internal async Task DeleteObjectAsync(string backupName, string relative, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Location.Bucket, Key = Location.BackupPrefix(backupName) + relative }, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not ScorecardException && (e is not OperationCanceledException || IsTimeout(e)))
+        {
+            throw Translate(e, $"remove {relative} of {backupName}");
+        }
     }
 
     /// <summary>Starts an object that is written as it is produced; nothing is visible until the stream is completed.</summary>

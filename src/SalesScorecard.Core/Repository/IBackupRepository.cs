@@ -46,6 +46,12 @@ internal interface IBackupRepository : IDisposable
     /// <summary>Begins a backup: what is written into the writer counts only once it is committed, and is removed when it is not.</summary>
     IBackupWriter BeginBackup(string backupName, CancellationToken cancellationToken);
 
+    /// <summary>Pins a backup: <see cref="History.BackupPin.FileName"/> beside its manifest, which retention honours.</summary>
+    Task PinAsync(string backupName, History.BackupPin pin, CancellationToken cancellationToken);
+
+    /// <summary>Releases a backup's pin; one that is not pinned is left as it is.</summary>
+    Task UnpinAsync(string backupName, CancellationToken cancellationToken);
+
     /// <summary>Removes a backup, its manifest first, so that a removal cut short never leaves a backup that looks complete.</summary>
     Task RemoveAsync(string backupName, CancellationToken cancellationToken);
 

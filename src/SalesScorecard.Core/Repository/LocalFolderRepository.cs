@@ -68,6 +68,25 @@ internal sealed class LocalFolderRepository(string folder) : IBackupRepository
 
     public IBackupWriter BeginBackup(string backupName, CancellationToken cancellationToken) => new LocalBackupWriter(folder, backupName);
 
+    public Task PinAsync(string backupName, History.BackupPin pin, CancellationToken cancellationToken) =>
+        OnDisk(() => SecureFiles.WriteAllBytesAtomic(Path.Combine(AddressOf(backupName), History.BackupPin.FileName), pin.Serialize()), $"pin {backupName}");
+
+    public Task UnpinAsync(string backupName, CancellationToken cancellationToken) =>
+        OnDisk(() => File.Delete(Path.Combine(AddressOf(backupName), History.BackupPin.FileName)), $"release the pin of {backupName}");
+
+    private Task OnDisk(Action action, string doing)
+    {
+        try
+        {
+            action();
+            return Task.CompletedTask;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ScorecardException(ScorecardErrors.BackupPinned, $"Could not {doing} in '{folder}': {e.Message}", folder, e);
+        }
+    }
+
     public Task RemoveAsync(string backupName, CancellationToken cancellationToken)
     {
         var backup = AddressOf(backupName);

@@ -40,7 +40,15 @@ internal sealed class StoreRepository(OffsiteStore store) : IBackupRepository
             {
                 var missing = OffsiteStore.MissingObjects(location, manifest, objects);
                 manifests[name] = manifest;
-                backups.Add(store.ToBackupInfo(manifest, missing.Count == 0 ? null : $"The copy on the store is not whole, so it does not count: {string.Join("; ", missing)}."));
+                var info = store.ToBackupInfo(manifest, missing.Count == 0 ? null : $"The copy on the store is not whole, so it does not count: {string.Join("; ", missing)}.");
+                if (objects.ContainsKey(location.BackupPrefix(name) + History.BackupPin.FileName))
+                {
+                    var pin = await ReadPinAsync(name, cancellationToken).ConfigureAwait(false);
+                    info.Pinned = true;
+                    info.PinReason = pin.Reason;
+                }
+
+                backups.Add(info);
             }
         }
 
@@ -52,6 +60,14 @@ internal sealed class StoreRepository(OffsiteStore store) : IBackupRepository
             backups.OrderByDescending(b => b.StartedAt).ThenByDescending(b => b.Name, StringComparer.Ordinal).ToList(),
             backup => manifests.TryGetValue(backup.Name, out var manifest) && OffsiteStore.HasAllObjects(location, manifest, objects),
             abandoned);
+    }
+
+    private async Task<History.BackupPin> ReadPinAsync(string backupName, CancellationToken cancellationToken)
+    {
+        await using var stream = await store.OpenBackupFileAsync(backupName, History.BackupPin.FileName, cancellationToken).ConfigureAwait(false);
+        using var content = new MemoryStream();
+        await stream.CopyToAsync(content, cancellationToken).ConfigureAwait(false);
+        return History.BackupPin.Parse(content.ToArray());
     }
 
     /// <summary>The backup names (the first path segment below the prefix, backup-*) the keys belong to.</summary>
@@ -103,6 +119,20 @@ internal sealed class StoreRepository(OffsiteStore store) : IBackupRepository
     public IBackupWriter BeginBackup(string backupName, CancellationToken cancellationToken) => new StoreBackupWriter(store, backupName, cancellationToken);
 
     public Task RemoveAsync(string backupName, CancellationToken cancellationToken) => store.RemoveBackupAsync(backupName, cancellationToken);
+
+    public async Task PinAsync(string backupName, History.BackupPin pin, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.PutJsonAsync(backupName, History.BackupPin.FileName, pin.Serialize(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not ScorecardException && (e is not OperationCanceledException || OffsiteStore.IsTimeout(e)))
+        {
+            throw store.Translate(e, $"pin {backupName}");
+        }
+    }
+
+    public Task UnpinAsync(string backupName, CancellationToken cancellationToken) => store.DeleteObjectAsync(backupName, History.BackupPin.FileName, cancellationToken);
 
     public ScorecardException Translate(Exception e, string doing) => store.Translate(e, doing);
 

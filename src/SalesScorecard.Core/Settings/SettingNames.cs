@@ -36,6 +36,9 @@ public static class SettingNames
     public const string BackupS3TimeoutSeconds = "BACKUP_S3_TIMEOUT_SECONDS";
     public const string AwsRegion = "AWS_REGION";
     public const string AwsDefaultRegion = "AWS_DEFAULT_REGION";
+    public const string BackupAnomalyDropPercent = "BACKUP_ANOMALY_DROP_PERCENT";
+    public const string BackupAnomalyMinRows = "BACKUP_ANOMALY_MIN_ROWS";
+    public const string BackupAnomalyFails = "BACKUP_ANOMALY_FAILS";
 
     /// <summary>Names the .env file when no -EnvFile is given.</summary>
     public const string EnvFileVariable = "SCORECARD_ENV_FILE";
@@ -77,6 +80,11 @@ public static class SettingNames
             "A store request that gets no answer for this many seconds fails (OffsiteNotReachable); a whole copy may take four times as long plus its bytes at 1 MiB/s.", WholeNumberRange.StoreTimeoutSeconds),
         new(AwsRegion, null, IsSecret: false, "The AWS SDK's region setting, the default of BACKUP_S3_REGION."),
         new(AwsDefaultRegion, null, IsSecret: false, "The AWS CLI's region setting, used when neither BACKUP_S3_REGION nor AWS_REGION is set."),
+        new(BackupAnomalyDropPercent, "20", IsSecret: false,
+            "A table that lost more than this share of its rows since the previous verified backup is an anomaly (warned, mailed, and the last good backup pinned).", WholeNumberRange.Percent),
+        new(BackupAnomalyMinRows, "3", IsSecret: false,
+            "...and at least this many rows: the floor that keeps a small table's everyday edit (3 rows to 2) from crying wolf.", WholeNumberRange.AnomalyMinRows),
+        new(BackupAnomalyFails, null, IsSecret: false, "true: an anomaly also fails the run (exit code 1, AnomalyDetected); default false: the backup counts, and the mail says what changed."),
     ];
 
     internal static SettingDefinition Find(string name) =>

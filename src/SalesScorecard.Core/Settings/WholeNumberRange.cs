@@ -22,6 +22,8 @@ internal sealed record WholeNumberRange(int Minimum, int Maximum)
     public static readonly WholeNumberRange SmtpTimeoutSeconds = new(1, 600);
     public static readonly WholeNumberRange StallSeconds = new(1, 86400);
     public static readonly WholeNumberRange StoreTimeoutSeconds = new(1, 3600);
+    public static readonly WholeNumberRange Percent = new(1, 100);
+    public static readonly WholeNumberRange AnomalyMinRows = new(1, 1_000_000_000);
 
     public bool Contains(int value) => value >= Minimum && value <= Maximum;
 }

@@ -28,6 +28,17 @@ public sealed class RetentionTests
     }
 
     [Fact]
+    public void APinnedBackupNeverExpiresHoweverOld()
+    {
+        var backups = Enumerable.Range(0, 10).Select(d => Backup(d)).ToList();
+        backups[7].Pinned = true;
+
+        var plan = Plan(backups, days: 3, keep: 2);
+
+        Assert.Equal([4, 5, 6, 8, 9], DaysAgo(plan.Expired));
+    }
+
+    [Fact]
     public void TheFloorKeepsTheNewestGoodBackupsHoweverOld()
     {
         var backups = new[] { 40, 50, 60, 70 }.Select(d => Backup(d)).ToList();

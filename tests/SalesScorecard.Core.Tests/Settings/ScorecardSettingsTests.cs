@@ -131,7 +131,8 @@ public sealed class ScorecardSettingsTests : IDisposable
     public void EveryWholeNumberSettingTheModuleReadsHasItsRange()
     {
         string[] wholeNumbers = [SettingNames.SmtpPort, SettingNames.SmtpTimeoutSeconds, SettingNames.SmtpRetrySeconds, SettingNames.BackupRetentionDays,
-            SettingNames.BackupKeepMin, SettingNames.BackupStallSeconds, SettingNames.BackupS3RetentionDays, SettingNames.BackupS3KeepMin, SettingNames.BackupS3TimeoutSeconds];
+            SettingNames.BackupKeepMin, SettingNames.BackupStallSeconds, SettingNames.BackupS3RetentionDays, SettingNames.BackupS3KeepMin, SettingNames.BackupS3TimeoutSeconds,
+            SettingNames.BackupAnomalyDropPercent, SettingNames.BackupAnomalyMinRows];
 
         Assert.Equal(wholeNumbers.Order(), SettingNames.All.Where(d => d.Range is not null).Select(d => d.Name).Order());
         Assert.Throws<ArgumentException>(() => Load().GetInt(SettingNames.BackupDir));

@@ -47,7 +47,7 @@ internal sealed class MemoryRepository(string address = "memory://store") : IBac
     {
         Listings++;
         Check(MemoryOperation.List, address);
-        var backups = Backups.Keys.Where(name => Manifest(name) is not null).Select(name => ToBackupInfo(Manifest(name)!)).OrderByDescending(b => b.StartedAt).ToList();
+        var backups = Backups.Keys.Where(name => Manifest(name) is not null).Select(Listed).OrderByDescending(b => b.StartedAt).ToList();
         var abandoned = Backups.Where(b => !b.Value.ContainsKey(BackupManifest.FileName)).ToDictionary(b => b.Key, b => b.Value.Count, StringComparer.Ordinal);
         return Task.FromResult(new RepositoryListing(backups, backup => Backups.ContainsKey(backup.Name), abandoned));
     }
@@ -77,6 +77,18 @@ internal sealed class MemoryRepository(string address = "memory://store") : IBac
     {
         Check(MemoryOperation.Remove, backupName);
         Backups.Remove(backupName);
+        return Task.CompletedTask;
+    }
+
+    public Task PinAsync(string backupName, History.BackupPin pin, CancellationToken cancellationToken)
+    {
+        Backups[backupName][History.BackupPin.FileName] = pin.Serialize();
+        return Task.CompletedTask;
+    }
+
+    public Task UnpinAsync(string backupName, CancellationToken cancellationToken)
+    {
+        Backups[backupName].Remove(History.BackupPin.FileName);
         return Task.CompletedTask;
     }
 
@@ -120,6 +132,18 @@ internal sealed class MemoryRepository(string address = "memory://store") : IBac
             [BackupManifest.FileName] = Encoding.UTF8.GetBytes(manifest.Serialize()),
         };
         return ToBackupInfo(manifest);
+    }
+
+    private BackupInfo Listed(string backupName)
+    {
+        var info = ToBackupInfo(Manifest(backupName)!);
+        if (Backups[backupName].TryGetValue(History.BackupPin.FileName, out var pin))
+        {
+            info.Pinned = true;
+            info.PinReason = History.BackupPin.Parse(pin).Reason;
+        }
+
+        return info;
     }
 
     private BackupManifest? Manifest(string backupName) =>

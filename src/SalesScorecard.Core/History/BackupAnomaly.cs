@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace SalesScorecard.History;
+
+/// <summary>
+/// One alarming difference between a backup and the previous verified backup of the same database: its text (an
+/// Export-Csv cell, a mail's subject) says it in words, e.g. <c>public.evaluations: 62 -> 4 rows since 2026-12-01</c>.
+/// </summary>
+/// <param name="Table">The table, or null for <see cref="AnomalyKind.SizeDropped"/>.</param>
+/// <param name="Before">Rows (bytes for a size) in the previous backup.</param>
+/// <param name="After">Rows (bytes for a size) in this one.</param>
+/// <param name="Since">The previous backup's name.</param>
+public sealed record BackupAnomaly(string Kind, string? Table, long Before, long After, string Since, DateTime SinceStartedAt)
+{
+    public override string ToString()
+    {
+        var since = SinceStartedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return Kind switch
+        {
+            AnomalyKind.TableVanished => $"{Table}: gone (had {Before} rows) since {since}",
+            AnomalyKind.SizeDropped => $"stored size {Bytes.Format(Before)} -> {Bytes.Format(After)} since {since}",
+            _ => $"{Table}: {Before} -> {After} rows since {since}",
+        };
+    }
+}
