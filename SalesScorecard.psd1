@@ -17,6 +17,7 @@
     CmdletsToExport        = @(
         'Disable-ScorecardUser'
         'Enable-ScorecardUser'
+        'Export-ScorecardBackupReport'
         'Get-ScorecardBackup'
         'Get-ScorecardBackupHistory'
         'Get-ScorecardBackupSchedule'

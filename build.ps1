@@ -134,7 +134,7 @@ function Stop-Services($Services) {
 
 # What the test suite runs besides .NET (build/TestServices.psm1 knows where each comes from); an existing server
 # named by SCORECARD_TEST_DATABASE_URL needs only PostgreSQL's client programs.
-$TestPrerequisites = @('age', 'zstd', 'rclone', 's3cmd', 'cron', 's3rver')
+$TestPrerequisites = @('age', 'zstd', 'rclone', 's3cmd', 'cron', 'chromium', 's3rver')
 
 function Invoke-Test {
     # Before anything is built: a machine that lacks a tool hears so at once, not after the build and the unit tests.

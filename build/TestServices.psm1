@@ -41,6 +41,7 @@ $Prerequisites = [ordered]@{
     rclone   = @{ Found = { Test-Command rclone }; Debian = 'rclone'; Brew = 'rclone'; Npm = $null; For = 'reading offsite copies with a client of their own' }
     s3cmd    = @{ Found = { Test-Command s3cmd }; Debian = 's3cmd'; Brew = 's3cmd'; Npm = $null; For = 'changing objects behind the module in the offsite fault tests' }
     cron     = @{ Found = { Test-Command crontab }; Debian = 'cron'; Brew = $null; Npm = $null; For = 'the schedule tests, against a real crontab' }
+    chromium = @{ Found = { Test-Command chromium }; Debian = 'chromium'; Brew = $null; Npm = $null; For = 'the screenshots of the report and the mail, as their readers see them' }
     s3rver   = @{ Found = { Test-Command s3rver }; Debian = $null; Brew = $null; Npm = 's3rver@3.7.1'; For = 'the S3-protocol server the offsite tests run against' }
 }
 

@@ -39,8 +39,8 @@ public static class ScorecardErrors
     public static readonly ScorecardError BackupNotFound = new(nameof(BackupNotFound), ScorecardErrorCategory.ObjectNotFound,
         "There is no successful backup in the destination (or on the store), or no backup of that name. Check -Destination, BACKUP_DIR or the name.");
 
-    public static readonly ScorecardError BackupPinned = new(nameof(BackupPinned), ScorecardErrorCategory.InvalidOperation,
-        "The pin of a backup could not be written or removed where the backup is kept (its folder, or its prefix on the store); the message says why. Retention leaves a pinned backup alone.");
+    public static readonly ScorecardError BackupPinFailed = new(nameof(BackupPinFailed), ScorecardErrorCategory.WriteError,
+        "The pin of a backup could not be written or removed where the backup is kept (its folder, or its prefix on the store); the message says why. After an anomaly the night's retention is skipped, so nothing can expire before the pin is made (Lock-ScorecardBackup).");
 
     public static readonly ScorecardError BackupStale = new(nameof(BackupStale), ScorecardErrorCategory.InvalidData,
         "The watchdog's alert mail: the newest successful backup is older than -MaxAge (Test-ScorecardBackup writes BackupTestFailed). Find out why the nightly backup stopped: backup.log, cron.log.");

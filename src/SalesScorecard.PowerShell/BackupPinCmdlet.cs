@@ -32,18 +32,25 @@ public abstract class BackupPinCmdlet : ScorecardCmdlet
     /// <summary>ShouldProcess's action, in words.</summary>
     private protected abstract string Action { get; }
 
+    private ScorecardSettings? _settings;
+
+    /// <summary>Once for the whole pipeline: a .env file's warnings are said once, not once a record.</summary>
+    protected override void BeginProcessing() =>
+        _settings = RunOrThrow(() => LoadSettings(new Dictionary<string, string?> { [SettingNames.BackupDir] = ProviderPath(Destination) }));
+
     protected override void ProcessRecord()
     {
-        var settings = RunOrThrow(() => LoadSettings(new Dictionary<string, string?> { [SettingNames.BackupDir] = ProviderPath(Destination) }));
+        var settings = _settings!;
         foreach (var (name, path) in Targets())
         {
-            if (!ShouldProcess(path ?? name, Action))
-            {
-                continue;
-            }
-
             try
             {
+                // Inside the try: a confirmation this host cannot ask is ConfirmationRequired for this backup, and the next goes on.
+                if (!ShouldProcess(path ?? name, Action))
+                {
+                    continue;
+                }
+
                 var backup = Run((_, ct) => BackupPinning.SetAsync(settings, CurrentDirectory, Offsite, path, name, PinReason, ct));
                 if (PassThru)
                 {
@@ -53,7 +60,7 @@ public abstract class BackupPinCmdlet : ScorecardCmdlet
             catch (Exception e) when (e is not RuntimeException)
             {
                 // One backup that cannot be found or pinned does not stop the others.
-                WriteScorecardError(AsScorecardFailure(e, ScorecardErrors.BackupPinned));
+                WriteScorecardError(AsScorecardFailure(e, ScorecardErrors.BackupPinFailed));
             }
         }
     }

@@ -36,7 +36,9 @@ public sealed class GetScorecardBackupHistoryCommand : ScorecardCmdlet
     {
         var settings = LoadSettings(new Dictionary<string, string?> { [SettingNames.BackupDir] = ProviderPath(Destination) });
         var since = Since?.ToUniversalTime();
-        foreach (var entry in Run((reporter, ct) => new HistoryListing(settings, CurrentDirectory, reporter).ReadAsync(since, Last, Database, SkipOffsite, ct)))
+        var pattern = Database is null ? null : WildcardPattern.Get(Database, WildcardOptions.IgnoreCase);
+        Func<string, bool>? matches = pattern is null ? null : pattern.IsMatch;
+        foreach (var entry in Run((reporter, ct) => new HistoryListing(settings, CurrentDirectory, reporter).ReadAsync(since, Last, matches, SkipOffsite, ct)))
         {
             WriteObject(entry);
         }

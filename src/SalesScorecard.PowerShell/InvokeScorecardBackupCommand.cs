@@ -64,10 +64,10 @@ public sealed class InvokeScorecardBackupCommand : ScorecardDatabaseCmdlet
         }
 
         WriteObject(result.Backup);
-        if (result.Failure is not null)
+        // The backup is written first: a script still gets it, and cron and the watchdog see the failures.
+        foreach (var failure in result.Failures)
         {
-            // The backup is written first: a script still gets it, and cron and the watchdog see the failure.
-            WriteScorecardError(result.Failure);
+            WriteScorecardError(failure);
         }
     }
 

@@ -282,7 +282,7 @@ Describe 'Backup results and settings in files and pipelines and on the terminal
     }
 
     It 'shows <Kind> in 80 columns without a cut-off column, and more at 120' -ForEach @(
-        @{ Kind = 'backups'; Get = { Get-ScorecardBackup -Destination $Shared }; Narrow = '^Name\s+Status\s+Size\s+TotalRows\s+Verified\s+Duration\s*$'; Wide = '\bArchive\s+Database\s+Error\s*$' }
+        @{ Kind = 'backups'; Get = { Get-ScorecardBackup -Destination $Shared }; Narrow = '^Name\s+Status\s+Size\s+TotalRows\s+Verified\s+Duration\s*$'; Wide = '\bArchive\s+Pinned\s+Database\s+Error\s*$' }
         @{ Kind = 'settings'; Get = { Get-ScorecardConfig }; Narrow = '^Name\s+Value\s*$'; Wide = '^Name\s+Value\s+Source\s*$' }
         @{ Kind = 'history'; Get = { Get-ScorecardBackupHistory -Destination $Shared -SkipOffsite }; Narrow = '^Name\s+TotalRows\s+Change\s+Size\s+Seconds\s+Offsite\s+Pinned\s*$'; Wide = '\bPinned\s+Anomalies\s*$' }
     ) {

@@ -60,6 +60,11 @@ Describe 'A night on which most evaluations vanished' {
         $alarm = $messages | Where-Object Subject -like '⚠️ Backup made, but data vanished*'
         $alarm.Subject | Should -Match "public\.evaluations: $Before -> $After rows since $Since"
         foreach ($part in $alarm.Text, $alarm.Html) { $part | Should -Match "is pinned" }
+        $alarm.Text | Should -Match "public\.evaluations: $After \(-$($Before - $After), ANOMALY\)"
+        $alarm.Html | Should -Match "<td>public\.evaluations</td><td align=`"right`">$After</td><td align=`"right`">-$($Before - $After) ⚠ anomaly</td>"
+        $alarm.Html | Should -Match 'The last 2 backups'
+        $alarm.Html | Should -Not -Match '<img|<script'
+
     }
 
     It 'pins the last good backup, here and on the store, with the anomaly as its reason' {

@@ -66,7 +66,15 @@ public static class BackupCatalog
     public static History.BackupPin? ReadPin(string folder)
     {
         var path = Path.Combine(folder, History.BackupPin.FileName);
-        return File.Exists(path) ? History.BackupPin.Parse(File.ReadAllBytes(path)) : null;
+        try
+        {
+            return File.Exists(path) ? History.BackupPin.Parse(File.ReadAllBytes(path)) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A pin that cannot be read still pins: keeping a backup is the safe side, and it is still the backup it was.
+            return History.BackupPin.Unreadable();
+        }
     }
 
     /// <summary>Reads a backup folder's manifest, or fails with BackupManifestInvalid.</summary>

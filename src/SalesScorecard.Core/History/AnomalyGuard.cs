@@ -5,15 +5,18 @@ namespace SalesScorecard.History;
 
 /// <summary>
 /// Compares a backup with the previous verified backup of the same database, before retention runs: a table that lost
-/// more than the set share of its rows (and at least the floor), went to zero or vanished, or a stored size that fell
+/// more than the set share of its rows (and at least the floor), went to zero (from at least the floor) or vanished, or a stored size that fell
 /// by more than half, is an anomaly. Pure: the nightly job logs, mails and pins.
 /// </summary>
 internal static class AnomalyGuard
 {
-    /// <summary>The newest verified, successful backup of the same database that started before <paramref name="backup"/>, or null.</summary>
+    /// <summary>
+    /// The newest verified, successful backup of the same database on the same server that started before
+    /// <paramref name="backup"/>, or null: production and staging databases of one name in one folder are never compared.
+    /// </summary>
     public static BackupInfo? Previous(IEnumerable<BackupInfo> backups, BackupInfo backup, DateTime nowUtc) =>
         backups
-            .Where(b => b.Name != backup.Name && b.Status == BackupStatus.Succeeded && b.Verified && b.Database == backup.Database &&
+            .Where(b => b.Name != backup.Name && b.Status == BackupStatus.Succeeded && b.Verified && b.Database == backup.Database && b.Host == backup.Host &&
                         b.StartedAt < backup.StartedAt && !BackupCatalog.IsFutureDated(b, nowUtc))
             .MaxBy(b => b.StartedAt);
 
@@ -29,7 +32,7 @@ internal static class AnomalyGuard
             {
                 anomalies.Add(new BackupAnomaly(AnomalyKind.TableVanished, table, rows, 0, previous.Name, since));
             }
-            else if (rows > 0 && now == 0)
+            else if (now == 0 && rows >= rules.MinRowsLost)
             {
                 anomalies.Add(new BackupAnomaly(AnomalyKind.TableEmptied, table, rows, 0, previous.Name, since));
             }
@@ -57,6 +60,7 @@ internal static class AnomalyGuard
             .ToDictionary(t => t, t => after.GetValueOrDefault(t) - before.GetValueOrDefault(t), StringComparer.Ordinal);
     }
 
-    private static Dictionary<string, long> Counts(BackupInfo backup) =>
+    /// <summary>A backup's rows per table, by table.</summary>
+    public static Dictionary<string, long> Counts(BackupInfo backup) =>
         backup.Tables.Cast<DictionaryEntry>().ToDictionary(e => (string)e.Key, e => Convert.ToInt64(e.Value, System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
 }

@@ -6,7 +6,7 @@ public static class AnomalyKind
     /// <summary>A table lost more than the set share of its rows, and at least the set number of them.</summary>
     public const string RowsDropped = nameof(RowsDropped);
 
-    /// <summary>A table that had rows has none.</summary>
+    /// <summary>A table that had at least the set number of rows has none (a table of one row emptied is an everyday edit).</summary>
     public const string TableEmptied = nameof(TableEmptied);
 
     /// <summary>A table is no longer in the database.</summary>

@@ -9,12 +9,13 @@ namespace SalesScorecard.History;
 /// <param name="Table">The table, or null for <see cref="AnomalyKind.SizeDropped"/>.</param>
 /// <param name="Before">Rows (bytes for a size) in the previous backup.</param>
 /// <param name="After">Rows (bytes for a size) in this one.</param>
-/// <param name="Since">The previous backup's name.</param>
-public sealed record BackupAnomaly(string Kind, string? Table, long Before, long After, string Since, DateTime SinceStartedAt)
+/// <param name="PreviousBackup">The backup this one is compared with: the previous verified backup of the same database.</param>
+/// <param name="PreviousStartedAt">When that backup started.</param>
+public sealed record BackupAnomaly(string Kind, string? Table, long Before, long After, string PreviousBackup, DateTime PreviousStartedAt)
 {
     public override string ToString()
     {
-        var since = SinceStartedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var since = PreviousStartedAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         return Kind switch
         {
             AnomalyKind.TableVanished => $"{Table}: gone (had {Before} rows) since {since}",

@@ -32,7 +32,7 @@ internal static class BackupHistory
             StoredBytes = backup.SizeBytes,
             TotalRows = backup.TotalRows,
             TotalRowChange = compared ? backup.TotalRows - previous!.TotalRows : null,
-            Tables = TableCounts.From(backup.Tables.Cast<System.Collections.DictionaryEntry>().Select(e => KeyValuePair.Create((string)e.Key, Convert.ToInt64(e.Value, System.Globalization.CultureInfo.InvariantCulture)))),
+            Tables = TableCounts.From(AnomalyGuard.Counts(backup)),
             TableChanges = compared ? TableCounts.From(AnomalyGuard.Changes(previous!, backup)) : null,
             PreviousBackup = compared ? previous!.Name : null,
             OffsiteCopy = complete is null ? null : complete.Contains(backup.Name),

@@ -28,5 +28,6 @@ public sealed record BackupPin(string Reason, DateTime PinnedAt)
         }
     }
 
-    private static BackupPin Unreadable() => new($"{FileName} cannot be read; the backup stays pinned until it is released", DateTime.MinValue);
+    /// <summary>The pin of a pin.json that cannot be read.</summary>
+    internal static BackupPin Unreadable() => new($"{FileName} cannot be read; the backup stays pinned until it is released", DateTime.MinValue);
 }

@@ -5,28 +5,32 @@ using SalesScorecard.Repository;
 namespace SalesScorecard.Jobs;
 
 /// <summary>
-/// The nightly job's anomaly phase: tonight's backup against the previous verified backup of the same database
-/// (<see cref="AnomalyGuard"/>). On an anomaly: an ANOMALY line each, a warning each, the result's Anomalies, and the
-/// previous backup pinned, so that retention can never remove the last backup that still holds the data.
+/// The nightly job's anomaly phase: tonight's backup against the previous verified backup of the same database on the
+/// same server (<see cref="AnomalyGuard"/>). On an anomaly: an ANOMALY line each, a warning each, the result's
+/// Anomalies, and the previous backup pinned, so that retention can never remove the last backup that still holds the
+/// data; when the pin cannot be made, the night's retention waits and the night fails (BackupPinFailed).
 /// </summary>
 internal sealed class AnomalyWatch(IBackupRepository primary, BackupLog log, IJobHost host)
 {
-    /// <summary>Sets <see cref="BackupInfo.Anomalies"/>; returns AnomalyDetected when one was found and the rules say it fails the run, else null.</summary>
-    public async Task<ScorecardException?> CheckAsync(BackupInfo backup, AnomalyRules rules, CancellationToken cancellationToken)
+    public async Task<AnomalyOutcome> CheckAsync(BackupInfo backup, AnomalyRules rules, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
-        var listing = await primary.ListAsync(cancellationToken).ConfigureAwait(false);
-        if (AnomalyGuard.Previous(listing.Backups, backup, now) is not { } previous)
+        if (await TryListAsync(cancellationToken).ConfigureAwait(false) is not { } backups)
+        {
+            return AnomalyOutcome.Clear;
+        }
+
+        if (AnomalyGuard.Previous(backups, backup, now) is not { } previous)
         {
             backup.Anomalies = new ReadableList<BackupAnomaly>([]);
-            return null;
+            return AnomalyOutcome.Clear;
         }
 
         var found = AnomalyGuard.Compare(previous, backup, rules);
         backup.Anomalies = new ReadableList<BackupAnomaly>(found.ToList());
         if (found.Count == 0)
         {
-            return null;
+            return AnomalyOutcome.Clear;
         }
 
         foreach (var anomaly in found)
@@ -35,31 +39,56 @@ internal sealed class AnomalyWatch(IBackupRepository primary, BackupLog log, IJo
             host.Warning($"Anomaly since the previous verified backup: {anomaly}");
         }
 
-        await PinAsync(previous, $"The last backup before the anomaly in {backup.Name}: {string.Join("; ", found)}", now, cancellationToken).ConfigureAwait(false);
-        return rules.Fails
+        if (await TryPinAsync(previous, $"The last backup before the anomaly in {backup.Name}: {string.Join("; ", found)}", now, cancellationToken).ConfigureAwait(false) is { } pinFailure)
+        {
+            return new AnomalyOutcome(pinFailure, HoldRetention: true);
+        }
+
+        return new AnomalyOutcome(rules.Fails
             ? new ScorecardException(ScorecardErrors.AnomalyDetected,
                 $"The backup {backup.Name} is made and verified, but since {previous.Name}: {string.Join("; ", found)}. {previous.Name} is pinned; " +
                 "find out what removed the data before releasing it (Unlock-ScorecardBackup).", backup.Path)
-            : null;
+            : null, HoldRetention: false);
     }
 
-    /// <summary>A pin that cannot be written is a warning: the backup is made, and the admin must hear that the pin is missing.</summary>
-    private async Task PinAsync(BackupInfo previous, string reason, DateTime now, CancellationToken cancellationToken)
+    /// <summary>The primary repository's backups, within the store's budget; a listing that fails skips the check with a warning, never the backup.</summary>
+    private async Task<IReadOnlyList<BackupInfo>?> TryListAsync(CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(primary.CopyBudget(0));
+        try
+        {
+            return (await primary.ListAsync(bounded.Token).ConfigureAwait(false)).Backups;
+        }
+        catch (Exception e) when (e is ScorecardException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            log.TryWrite("ANOMALY", $"The anomaly check was skipped: {primary.Address} could not be listed ({e.Message}).");
+            host.Warning($"The anomaly check was skipped: {primary.Address} could not be listed ({e.Message}).");
+            return null;
+        }
+    }
+
+    /// <summary>Pins the last good backup (one already pinned stays as it is); returns BackupPinFailed when it cannot, else null.</summary>
+    private async Task<ScorecardException?> TryPinAsync(BackupInfo previous, string reason, DateTime now, CancellationToken cancellationToken)
     {
         if (previous.Pinned)
         {
-            return;
+            return null;
         }
 
         try
         {
             await primary.PinAsync(previous.Name, new BackupPin(reason, now), cancellationToken).ConfigureAwait(false);
             log.TryWrite("PIN", $"Pinned {previous.Name}: retention keeps it until it is released. {reason}");
+            return null;
         }
         catch (ScorecardException e)
         {
-            log.TryWrite("PIN", $"Could not pin {previous.Name}: {e.ErrorId}: {e.Message}");
-            host.Warning($"Could not pin {previous.Name}, the last backup before the anomaly ({e.ErrorId}): {e.Message}");
+            var failure = new ScorecardException(ScorecardErrors.BackupPinFailed,
+                $"{previous.Name}, the last backup before the anomaly, could not be pinned ({e.ErrorId}: {e.Message}); retention did not run tonight, so nothing " +
+                $"expired. Pin it by hand: Lock-ScorecardBackup -Name {previous.Name} -Reason '...'.", previous.Path, e);
+            log.TryWrite("PIN", $"{failure.ErrorId}: {failure.Message}");
+            return failure;
         }
     }
 }

@@ -23,13 +23,24 @@ internal static class BackupPinning
             var backup = (await repository.ListAsync(cancellationToken).ConfigureAwait(false)).Backups
                 .FirstOrDefault(b => b.Name == name && b.Status == BackupStatus.Succeeded)
                 ?? throw new ScorecardException(ScorecardErrors.BackupNotFound, $"No complete backup named '{name}' is in {repository.Address}.", name);
+            if (reason is null && !backup.Pinned)
+            {
+                return backup; // Nothing to release, and nothing to log.
+            }
+
             if (reason is null)
             {
                 await repository.UnpinAsync(name, cancellationToken).ConfigureAwait(false);
                 new BackupLog(logFolder).TryWrite("PIN", $"Released the pin of {repository.AddressOf(name)} (was: {backup.PinReason}); retention may remove it again.");
+                if (repository.OnLocalDisk)
+                {
+                    await ReleaseCopyAsync(settings, name, logFolder, cancellationToken).ConfigureAwait(false);
+                }
             }
             else
             {
+                // A hold on a backup already pinned (after an anomaly) keeps the earlier reason: releasing the hold later releases both, knowingly.
+                reason = backup.Pinned ? $"{reason} (pinned before: {backup.PinReason})" : reason;
                 await repository.PinAsync(name, new BackupPin(reason, DateTime.UtcNow), cancellationToken).ConfigureAwait(false);
                 new BackupLog(logFolder).TryWrite("PIN", $"Pinned {repository.AddressOf(name)} by hand: {reason}");
             }
@@ -38,6 +49,22 @@ internal static class BackupPinning
             backup.PinReason = reason;
             return backup;
         }
+    }
+
+    /// <summary>
+    /// The pin the nightly job carried to the store with the backup's copy goes with the backup's own: else the copy
+    /// would stay pinned (and billed) for ever, or the pin come back from the store's side. A store without the copy is no failure.
+    /// </summary>
+    private static async Task ReleaseCopyAsync(ScorecardSettings settings, string name, string logFolder, CancellationToken cancellationToken)
+    {
+        if (OffsiteOptions.BackupDirStore(settings) is not null || OffsiteOptions.FromSettings(settings) is not { } options)
+        {
+            return;
+        }
+
+        using var store = StoreRepository.Open(options);
+        await store.UnpinAsync(name, cancellationToken).ConfigureAwait(false);
+        new BackupLog(logFolder).TryWrite("PIN", $"Released the pin of the offsite copy {store.AddressOf(name)}, if it had one.");
     }
 
     /// <summary>The repository that holds the backup, and the folder whose backup.log hears of the change.</summary>

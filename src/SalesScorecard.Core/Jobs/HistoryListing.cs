@@ -11,7 +11,8 @@ namespace SalesScorecard.Jobs;
 /// </summary>
 internal sealed class HistoryListing(ScorecardSettings settings, string currentDirectory, IOperationReporter reporter)
 {
-    public async Task<IReadOnlyList<BackupHistoryEntry>> ReadAsync(DateTime? sinceUtc, int? last, string? databasePattern, bool skipStore, CancellationToken cancellationToken)
+    /// <param name="database">Whether a database's backups are wanted (the cmdlet's wildcard); null for all.</param>
+    public async Task<IReadOnlyList<BackupHistoryEntry>> ReadAsync(DateTime? sinceUtc, int? last, Func<string, bool>? database, bool skipStore, CancellationToken cancellationToken)
     {
         var rules = AnomalyRules.FromSettings(settings);
         using var repositories = BackupRepositories.Open(settings, currentDirectory);
@@ -24,7 +25,7 @@ internal sealed class HistoryListing(ScorecardSettings settings, string currentD
         var onStore = skipStore || repositories.CopyTarget is not { } store ? null : await TryListAsync(store, cancellationToken).ConfigureAwait(false);
         var entries = BackupHistory.Build(primary.Backups, onStore, rules, DateTime.UtcNow)
             .Where(e => sinceUtc is null || e.StartedAt >= sinceUtc)
-            .Where(e => databasePattern is null || (e.Database is { } database && System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(databasePattern, database)));
+            .Where(e => database is null || (e.Database is { } name && database(name)));
         return (last is { } count ? entries.Take(count) : entries).ToList();
     }
 

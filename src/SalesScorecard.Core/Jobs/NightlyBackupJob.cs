@@ -29,8 +29,10 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
             var result = await BackupAsync(repositories, cancellationToken).ConfigureAwait(false);
             if (result.Backup is { } backup && options.Notify)
             {
-                var tail = result.Failure is null ? null : TryTail();
-                backup.Notification = await NotifyAsync(NotificationFacts.FromBackup(backup, result.Failure, tail), cancellationToken).ConfigureAwait(false);
+                var tail = result.Failures.Count == 0 ? null : TryTail();
+                var facts = NotificationFacts.FromBackup(backup, result.Failures, tail);
+                backup.Notification = await NotifyAsync(await WithHistoryAsync(facts, repositories.Primary, backup, cancellationToken).ConfigureAwait(false), cancellationToken)
+                    .ConfigureAwait(false);
             }
 
             return result;
@@ -64,38 +66,56 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
 
         using var session = BackupSession.Open(repositories.StateFolder);
         var backup = await session.RunAsync(request, host, cancellationToken).ConfigureAwait(false);
-        if (!backup.Verified)
+        // Before retention, and whether or not tonight's was verified (its counts are in its manifest either way): the
+        // backup that still holds what tonight's lost is pinned before it could expire.
+        var anomaly = await new AnomalyWatch(primary, session.Log, host).CheckAsync(backup, rules, cancellationToken).ConfigureAwait(false);
+        var failures = new List<ScorecardException>();
+        if (!backup.Verified || anomaly.HoldRetention)
         {
-            host.Warning(repositories.CopyTarget is null
-                ? "Retention skipped: it runs only after a verified backup (-SkipVerify was given)."
-                : "Retention and the offsite copy skipped: they follow only a verified backup (-SkipVerify was given).");
-            return new NightlyBackupResult(backup, null);
+            host.Warning(anomaly.HoldRetention
+                ? "Retention skipped: the last backup before the anomaly could not be pinned, so nothing may expire tonight."
+                : repositories.CopyTarget is null
+                    ? "Retention skipped: it runs only after a verified backup (-SkipVerify was given)."
+                    : "Retention and the offsite copy skipped: they follow only a verified backup (-SkipVerify was given).");
+            return new NightlyBackupResult(backup, anomaly.Failure is { } held ? [held] : []);
         }
 
-        // Before retention: the backup that still holds what tonight's lost is pinned before it could expire.
-        var anomaly = await new AnomalyWatch(primary, session.Log, host).CheckAsync(backup, rules, cancellationToken).ConfigureAwait(false);
+        await AfterBackupAsync(repositories, session, backup, retentionDays, keepLast, failures, cancellationToken).ConfigureAwait(false);
+        if (anomaly.Failure is { } anomalyFailure)
+        {
+            failures.Add(anomalyFailure);
+        }
+
+        return new NightlyBackupResult(backup, failures);
+    }
+
+    /// <summary>Retention, and the offsite phases: a failed copy is added to <paramref name="failures"/> and skips the store's retention.</summary>
+    private async Task AfterBackupAsync(
+        BackupRepositories repositories, BackupSession session, BackupInfo backup, int retentionDays, int keepLast, List<ScorecardException> failures, CancellationToken cancellationToken)
+    {
+        var primary = repositories.Primary;
         if (repositories.PrimaryStore is { } primaryStore)
         {
             // The primary repository is the store: its retention is the store's, with its own days and floor.
             await new OffsiteNight(primary, primaryStore, primaryStore.Store.Options, session.Log, host).ApplyRetentionAsync(backup, cancellationToken).ConfigureAwait(false);
-            return new NightlyBackupResult(backup, anomaly);
+            return;
         }
 
         await ApplyLocalRetentionAsync(session, primary, retentionDays, keepLast, backup, cancellationToken).ConfigureAwait(false);
         if (repositories.CopyTarget is not { } store)
         {
-            return new NightlyBackupResult(backup, anomaly);
+            return;
         }
 
         var offsite = new OffsiteNight(primary, store, store.Store.Options, session.Log, host);
         if (await offsite.CopyAsync(backup, session, cancellationToken).ConfigureAwait(false) is { } failure)
         {
             host.Warning("Offsite retention skipped: it runs only after a verified copy.");
-            return new NightlyBackupResult(backup, failure);
+            failures.Add(failure);
+            return;
         }
 
         await offsite.ApplyRetentionAsync(backup, cancellationToken).ConfigureAwait(false);
-        return new NightlyBackupResult(backup, anomaly);
     }
 
     private BackupRequest Request(BackupRepositories repositories) => new()
@@ -152,6 +172,23 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
                     host.Warning($"Retention could not remove {expired.Name}: {problem}");
                 }
             }
+        }
+    }
+
+    /// <summary>The mail with the night's change and trend; a listing that fails now costs the mail its trend, never the mail.</summary>
+    private async Task<NotificationFacts> WithHistoryAsync(NotificationFacts facts, Repository.IBackupRepository primary, BackupInfo backup, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(primary.CopyBudget(0));
+        try
+        {
+            var listing = await primary.ListAsync(bounded.Token).ConfigureAwait(false);
+            return facts.WithHistory(backup.Name, BackupHistory.Build(listing.Backups, null, AnomalyRules.FromSettings(settings), DateTime.UtcNow));
+        }
+        catch (Exception e) when (e is ScorecardException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            host.Verbose($"The mail goes without its trend: {e.Message}");
+            return facts;
         }
     }
 

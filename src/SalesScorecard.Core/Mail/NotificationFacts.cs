@@ -34,6 +34,15 @@ public sealed record NotificationFacts
 
     public IReadOnlyList<KeyValuePair<string, string>> Tables { get; init; } = [];
 
+    /// <summary>Each table's change since the previous verified backup ("+2", "-55"); empty when there is none to compare with.</summary>
+    public IReadOnlyDictionary<string, string> TableChanges { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The tables whose change is an anomaly: marked in the mail.</summary>
+    public IReadOnlySet<string> AnomalousTables { get; init; } = new HashSet<string>();
+
+    /// <summary>The last nights' backups, oldest first, as the mail's trend shows them; empty for none.</summary>
+    public IReadOnlyList<TrendPoint> Trend { get; init; } = [];
+
     public TimeSpan? Duration { get; init; }
 
     public bool? Verified { get; init; }
@@ -57,28 +66,50 @@ public sealed record NotificationFacts
     /// <summary>How old the newest complete offsite copy is, and what this run caught up; "unknown: ..." when a copy failed with none on record; null without a copy.</summary>
     public string? OffsiteLag { get; init; }
 
-    /// <param name="offsiteFailure">Why the offsite copy failed, for a local backup that is fine without one.</param>
-    /// <param name="failure">
-    /// Why the night failed after the backup was made: its offsite copy (a local backup that is fine without one), or
-    /// AnomalyDetected under BACKUP_ANOMALY_FAILS.
+    /// <param name="failures">
+    /// Why the night failed after the backup was made: its offsite copy (a local backup that is fine without one), the
+    /// pin that could not be made after an anomaly, or AnomalyDetected under BACKUP_ANOMALY_FAILS.
     /// </param>
-    public static NotificationFacts FromBackup(BackupInfo backup, ScorecardException? failure = null, IReadOnlyList<string>? logTail = null)
+    public static NotificationFacts FromBackup(BackupInfo backup, IReadOnlyList<ScorecardException>? failures = null, IReadOnlyList<string>? logTail = null)
     {
+        failures ??= [];
         var anomalies = backup.Anomalies ?? new ReadableList<History.BackupAnomaly>([]);
-        var offsiteFailed = failure is not null && failure.Error != ScorecardErrors.AnomalyDetected;
-        return Facts(backup, failure, logTail) with
+        var offsiteFailed = failures.Any(f => f.Error == ScorecardErrors.OffsiteCopyFailed);
+        var status = new List<string>();
+        if (anomalies.Count > 0)
         {
-            Success = backup.Status == BackupStatus.Succeeded && failure is null && anomalies.Count == 0,
-            Headline = offsiteFailed
-                ? "⚠️ Local backup made, offsite copy FAILED"
-                : anomalies.Count > 0
-                    ? $"⚠️ Backup made, but data vanished: {string.Join("; ", anomalies.Take(2))}{(anomalies.Count > 2 ? $" (and {anomalies.Count - 2} more)" : "")}"
-                    : null,
-            StatusText = offsiteFailed
-                ? "The local backup is fine; its offsite copy failed and does not count"
-                : anomalies.Count > 0
-                    ? $"The backup is verified, but since the previous verified backup: {anomalies}. That previous backup is pinned: retention keeps it until it is released."
-                    : null,
+            status.Add(failures.FirstOrDefault(f => f.Error == ScorecardErrors.BackupPinFailed) is { } pin
+                ? $"The backup is verified, but since the previous verified backup: {anomalies}. That previous backup is NOT pinned: {pin.Message}"
+                : $"The backup is verified, but since the previous verified backup: {anomalies}. That previous backup is pinned: retention keeps it until it is released.");
+        }
+
+        if (offsiteFailed)
+        {
+            status.Add("The local backup is fine; its offsite copy failed and does not count");
+        }
+
+        return Facts(backup, failures.FirstOrDefault(), logTail) with
+        {
+            Success = backup.Status == BackupStatus.Succeeded && failures.Count == 0 && anomalies.Count == 0,
+            Headline = anomalies.Count > 0
+                ? $"⚠️ Backup made, but data vanished: {string.Join("; ", anomalies.Take(2))}{(anomalies.Count > 2 ? $" (and {anomalies.Count - 2} more)" : "")}"
+                : offsiteFailed ? "⚠️ Local backup made, offsite copy FAILED" : null,
+            StatusText = status.Count == 0 ? null : string.Join(". ", status),
+        };
+    }
+
+    /// <summary>Adds what the history says of <paramref name="backupName"/>: its tables' change and the last <paramref name="nights"/> nights' trend.</summary>
+    internal NotificationFacts WithHistory(string backupName, IReadOnlyList<History.BackupHistoryEntry> newestFirst, int nights = 14)
+    {
+        var entry = newestFirst.FirstOrDefault(e => e.Name == backupName);
+        var changes = entry?.TableChanges?.Cast<System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => ((long)e.Value!).ToString("+0;-0;0", CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        return this with
+        {
+            TableChanges = changes ?? new Dictionary<string, string>(),
+            AnomalousTables = entry?.Anomalies.Where(a => a.Table is not null).Select(a => a.Table!).ToHashSet(StringComparer.Ordinal) ?? [],
+            Trend = newestFirst.Where(e => e.Status == BackupStatus.Succeeded && e.StartedAt is not null).Take(nights).Reverse()
+                .Select(e => new TrendPoint(e.StartedAt!.Value, e.StoredBytes, e.DurationSeconds, e.Anomalies.Count > 0)).ToList(),
         };
     }
 

@@ -136,11 +136,12 @@ public static class NotificationMessage
 
         if (facts.Tables.Count > 0)
         {
-            text.AppendLine().AppendLine("Rows per table:");
-            foreach (var (table, rows) in facts.Tables)
-            {
-                text.Append("  ").Append(table).Append(": ").AppendLine(rows);
-            }
+            TrendRendering.AppendTablesText(text, facts);
+        }
+
+        if (facts.Trend.Count > 0)
+        {
+            TrendRendering.AppendTrendText(text, facts, CultureInfo.InvariantCulture);
         }
 
         if (facts.LogTail.Count > 0)
@@ -175,13 +176,12 @@ public static class NotificationMessage
         html.Append("</table>");
         if (facts.Tables.Count > 0)
         {
-            html.Append("<h3>Rows per table</h3><table cellpadding=\"3\" style=\"border-collapse:collapse\">");
-            foreach (var (table, rows) in facts.Tables)
-            {
-                html.Append("<tr><td>").Append(E(table)).Append("</td><td align=\"right\">").Append(E(rows)).Append("</td></tr>");
-            }
+            TrendRendering.AppendTablesHtml(html, facts);
+        }
 
-            html.Append("</table>");
+        if (facts.Trend.Count > 0)
+        {
+            TrendRendering.AppendTrendHtml(html, facts, CultureInfo.InvariantCulture);
         }
 
         if (facts.LogTail.Count > 0)

@@ -16,7 +16,8 @@ internal static class OffsiteCatchUp
         return local
             .Where(b => b.Status == BackupStatus.Succeeded && b.Verified && b.StartedAt is not null && !BackupCatalog.IsFutureDated(b, nowUtc))
             .OrderByDescending(b => b.StartedAt)
-            .Where((backup, newest) => newest < store.KeepMin || backup.StartedAt >= cutoff)
+            // A pinned backup is kept on the store as here, however old: its copy is caught up too.
+            .Where((backup, newest) => newest < store.KeepMin || backup.StartedAt >= cutoff || backup.Pinned)
             .Where(b => b.Name != justCopied && !completeOnStore.Contains(b.Name))
             .ToList();
     }

@@ -83,13 +83,19 @@ internal sealed class LocalFolderRepository(string folder) : IBackupRepository
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ScorecardException(ScorecardErrors.BackupPinned, $"Could not {doing} in '{folder}': {e.Message}", folder, e);
+            throw new ScorecardException(ScorecardErrors.BackupPinFailed, $"Could not {doing} in '{folder}': {e.Message}", folder, e);
         }
     }
 
     public Task RemoveAsync(string backupName, CancellationToken cancellationToken)
     {
         var backup = AddressOf(backupName);
+        if (File.Exists(Path.Combine(backup, History.BackupPin.FileName)))
+        {
+            // Pinned since it was listed (Lock-ScorecardBackup while the night ran): the pin wins.
+            throw new ScorecardException(ScorecardErrors.BackupPinFailed, $"{backupName} is pinned ({History.BackupPin.FileName}), so it is not removed.", backup);
+        }
+
         try
         {
             File.Delete(Path.Combine(backup, BackupManifest.FileName));

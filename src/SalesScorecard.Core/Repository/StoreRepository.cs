@@ -41,9 +41,8 @@ internal sealed class StoreRepository(OffsiteStore store) : IBackupRepository
                 var missing = OffsiteStore.MissingObjects(location, manifest, objects);
                 manifests[name] = manifest;
                 var info = store.ToBackupInfo(manifest, missing.Count == 0 ? null : $"The copy on the store is not whole, so it does not count: {string.Join("; ", missing)}.");
-                if (objects.ContainsKey(location.BackupPrefix(name) + History.BackupPin.FileName))
+                if (objects.ContainsKey(location.BackupPrefix(name) + History.BackupPin.FileName) && await ReadPinAsync(name, cancellationToken).ConfigureAwait(false) is { } pin)
                 {
-                    var pin = await ReadPinAsync(name, cancellationToken).ConfigureAwait(false);
                     info.Pinned = true;
                     info.PinReason = pin.Reason;
                 }
@@ -62,12 +61,24 @@ internal sealed class StoreRepository(OffsiteStore store) : IBackupRepository
             abandoned);
     }
 
-    private async Task<History.BackupPin> ReadPinAsync(string backupName, CancellationToken cancellationToken)
+    /// <summary>The pin, or null when it was released since the listing; one that cannot be read still pins.</summary>
+    private async Task<History.BackupPin?> ReadPinAsync(string backupName, CancellationToken cancellationToken)
     {
-        await using var stream = await store.OpenBackupFileAsync(backupName, History.BackupPin.FileName, cancellationToken).ConfigureAwait(false);
-        using var content = new MemoryStream();
-        await stream.CopyToAsync(content, cancellationToken).ConfigureAwait(false);
-        return History.BackupPin.Parse(content.ToArray());
+        try
+        {
+            await using var stream = await store.OpenBackupFileAsync(backupName, History.BackupPin.FileName, cancellationToken).ConfigureAwait(false);
+            using var content = new MemoryStream();
+            await stream.CopyToAsync(content, cancellationToken).ConfigureAwait(false);
+            return History.BackupPin.Parse(content.ToArray());
+        }
+        catch (ScorecardException e) when (e.Error == ScorecardErrors.OffsiteObjectNotFound)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is ScorecardException or IOException or HttpRequestException)
+        {
+            return History.BackupPin.Unreadable();
+        }
     }
 
     /// <summary>The backup names (the first path segment below the prefix, backup-*) the keys belong to.</summary>
@@ -118,7 +129,17 @@ internal sealed class StoreRepository(OffsiteStore store) : IBackupRepository
 
     public IBackupWriter BeginBackup(string backupName, CancellationToken cancellationToken) => new StoreBackupWriter(store, backupName, cancellationToken);
 
-    public Task RemoveAsync(string backupName, CancellationToken cancellationToken) => store.RemoveBackupAsync(backupName, cancellationToken);
+    public async Task RemoveAsync(string backupName, CancellationToken cancellationToken)
+    {
+        var objects = await store.ListObjectsAsync(store.Location.BackupPrefix(backupName), cancellationToken).ConfigureAwait(false);
+        if (objects.ContainsKey(store.Location.BackupPrefix(backupName) + History.BackupPin.FileName))
+        {
+            // Pinned since it was listed (Lock-ScorecardBackup while the night ran): the pin wins.
+            throw new ScorecardException(ScorecardErrors.BackupPinFailed, $"{AddressOf(backupName)} is pinned ({History.BackupPin.FileName}), so it is not removed.", AddressOf(backupName));
+        }
+
+        await store.RemoveBackupAsync(backupName, cancellationToken).ConfigureAwait(false);
+    }
 
     public async Task PinAsync(string backupName, History.BackupPin pin, CancellationToken cancellationToken)
     {

@@ -91,6 +91,7 @@ public sealed class PublicSurfaceTests
         "SalesScorecard.Mail.SmtpNotifier",
         "SalesScorecard.Mail.SmtpProbe",
         "SalesScorecard.Mail.SmtpSecurity",
+        "SalesScorecard.Mail.TrendPoint",
         "SalesScorecard.NotificationResult",
         "SalesScorecard.Offsite.OffsiteCopy",
         "SalesScorecard.Offsite.OffsiteLocation",

@@ -20,6 +20,7 @@ public sealed class AnomalyGuardTests
             CompletedAt = made.CompletedAt,
             Verified = verified,
             Database = database,
+            Host = "db:5432",
             SizeBytes = size,
             Compression = "zstd:1",
             Tables = TableCounts.From(tables.Select(t => KeyValuePair.Create(t.Table, t.Rows))),
@@ -57,10 +58,10 @@ public sealed class AnomalyGuardTests
     }
 
     [Fact]
-    public void ATableEmptiedOrGoneIsAnAnomalyWhateverItsSize()
+    public void ATableEmptiedFromTheFloorOrGoneIsAnAnomalyAndASingleRowEmptiedIsNot()
     {
-        var before = Backup(1, tables: [("public.companies", 2), ("public.sessions", 1)]);
-        var after = Backup(0, tables: [("public.companies", 0)]);
+        var before = Backup(1, tables: [("public.companies", 3), ("public.sessions", 1), ("public.queue", 1)]);
+        var after = Backup(0, tables: [("public.companies", 0), ("public.queue", 0)]);
 
         var anomalies = AnomalyGuard.Compare(before, after, Defaults);
 
@@ -89,7 +90,10 @@ public sealed class AnomalyGuardTests
         var previous = Backup(1);
         var older = Backup(2);
 
-        Assert.Equal(previous.Name, AnomalyGuard.Previous([tonight, unverified, otherDatabase, older, previous], tonight, Now)?.Name);
+        var otherServer = Backup(0.8);
+        otherServer = new BackupInfo { Name = otherServer.Name, Path = otherServer.Path, Status = otherServer.Status, StartedAt = otherServer.StartedAt, Verified = true, Database = "scorecard", Host = "staging:5432" };
+
+        Assert.Equal(previous.Name, AnomalyGuard.Previous([tonight, unverified, otherDatabase, otherServer, older, previous], tonight, Now)?.Name);
         Assert.Null(AnomalyGuard.Previous([tonight], tonight, Now));
     }
 }

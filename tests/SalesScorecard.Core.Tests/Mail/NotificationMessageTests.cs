@@ -132,6 +132,29 @@ public sealed class NotificationMessageTests
     }
 
     [Fact]
+    public void TheChangeSinceThePreviousBackupAndTheTrendAreInBothPartsWithTheAnomalyMarked()
+    {
+        var facts = Success() with
+        {
+            TableChanges = new Dictionary<string, string> { ["public.users"] = "+2", ["public.evaluations"] = "-55" },
+            AnomalousTables = new HashSet<string> { "public.evaluations" },
+            Trend = [new(LateEvening.AddDays(-1), 2_000_000, 2.0, false), new(LateEvening, 500_000, 1.0, true)],
+        };
+
+        var (_, text, html) = Render(facts);
+
+        Assert.Contains("  public.evaluations: 62 (-55, ANOMALY)", text, StringComparison.Ordinal);
+        Assert.Contains("  public.users: 156 (+2)", text, StringComparison.Ordinal);
+        Assert.Contains("The last 2 backups (stored size, duration):", text, StringComparison.Ordinal);
+        Assert.Contains("<tr style=\"color:#cf222e;font-weight:bold\"><td>public.evaluations</td><td align=\"right\">62</td><td align=\"right\">-55 ⚠ anomaly</td></tr>", html, StringComparison.Ordinal);
+        // The bars are table cells of a width in proportion: the larger night fills the bar, the other a quarter of it.
+        Assert.Contains("width=\"160\" height=\"10\" bgcolor=\"#0969da\"", html, StringComparison.Ordinal);
+        Assert.Contains("width=\"40\" height=\"10\" bgcolor=\"#cf222e\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<img", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void EveryValueIsHtmlEncodedInTheHtmlPartAndLeftAsItIsInThePlainPart()
     {
         var (_, text, html) = Render(Failure(Hostile));
@@ -193,7 +216,7 @@ public sealed class NotificationMessageTests
             Offsite = "s3://bucket/nightly/backup-x", OffsiteVerified = false,
         };
 
-        var facts = NotificationFacts.FromBackup(backup, new ScorecardException(ScorecardErrors.OffsiteCopyFailed, "the store refused it"));
+        var facts = NotificationFacts.FromBackup(backup, [new ScorecardException(ScorecardErrors.OffsiteCopyFailed, "the store refused it")]);
         var (message, text, _) = Render(facts);
 
         Assert.Equal("⚠️ Local backup made, offsite copy FAILED", message.Subject);

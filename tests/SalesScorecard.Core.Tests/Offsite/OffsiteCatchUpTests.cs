@@ -30,6 +30,15 @@ public sealed class OffsiteCatchUpTests
     }
 
     [Fact]
+    public void APinnedBackupIsCaughtUpHoweverOld()
+    {
+        var local = new[] { 0, 5, 90 }.Select(d => Backup(d)).ToList();
+        local[2].Pinned = true;
+
+        Assert.Equal([local[1].Name, local[2].Name], Missing(local, Store(days: 7, keep: 1), local[0]).Select(b => b.Name));
+    }
+
+    [Fact]
     public void NothingTheStoresRetentionWouldRemoveIsCopied()
     {
         var local = new[] { 0, 5, 9, 40, 50 }.Select(d => Backup(d)).ToList();

@@ -10,4 +10,5 @@ public enum MemoryOperation
     CompleteFile,
     Commit,
     Remove,
+    Pin,
 }

@@ -82,6 +82,7 @@ internal sealed class MemoryRepository(string address = "memory://store") : IBac
 
     public Task PinAsync(string backupName, History.BackupPin pin, CancellationToken cancellationToken)
     {
+        Check(MemoryOperation.Pin, backupName);
         Backups[backupName][History.BackupPin.FileName] = pin.Serialize();
         return Task.CompletedTask;
     }
@@ -132,6 +133,15 @@ internal sealed class MemoryRepository(string address = "memory://store") : IBac
             [BackupManifest.FileName] = Encoding.UTF8.GetBytes(manifest.Serialize()),
         };
         return ToBackupInfo(manifest);
+    }
+
+    /// <summary>Rewrites a backup's manifest with one table, public.users, of <paramref name="users"/> rows.</summary>
+    public void SetTables(string backupName, long users)
+    {
+        var manifest = Manifest(backupName)!;
+        manifest.Tables = new Dictionary<string, long>(StringComparer.Ordinal) { ["public.users"] = users };
+        manifest.TotalRows = users;
+        Backups[backupName][BackupManifest.FileName] = Encoding.UTF8.GetBytes(manifest.Serialize());
     }
 
     private BackupInfo Listed(string backupName)
