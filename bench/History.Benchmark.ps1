@@ -25,7 +25,7 @@ for ($night = 0; $night -lt $Backups; $night++) {
         manifestVersion = 2; producer = 'SalesScorecard'; name = $name; status = 'Succeeded'; startedAt = $at.ToString('o'); completedAt = $at.AddSeconds(2).ToString('o')
         durationSeconds = 2.0; database = 'scorecard'; host = 'localhost'; port = 5432; serverVersion = '15.14'; pgDumpVersion = 'pg_dump (PostgreSQL) 15.14'
         moduleVersion = '0.1.0'; format = 'custom'; dumpFile = 'scorecard.dump.zst'; sizeBytes = 400000 + $night * 100; rawBytes = 1500000 + $night * 300
-        totalRows = ($counts.Values | Measure-Object -Sum).Sum; tables = $counts; tocEntries = 120; verified = $true; compression = 'zstd:1'
+        totalRows = [long] ($counts.Values | Measure-Object -Sum).Sum; tables = $counts; tocEntries = 120; verified = $true; compression = 'zstd:1'
         files = @{ 'scorecard.dump.zst' = @{ sha256 = ('0' * 64); bytes = 400000 }; 'summary.txt' = @{ sha256 = ('1' * 64); bytes = 900 } }
     }
     New-Item -ItemType Directory -Path (Join-Path $folder $name) | Out-Null
@@ -43,7 +43,12 @@ try {
     $baseline = Measure-Median { Get-ChildItem $folder -Directory -Filter 'backup-*' | ForEach-Object { Get-Content (Join-Path $_.FullName 'manifest.json') -Raw | ConvertFrom-Json } }
     $history = Measure-Median { Get-ScorecardBackupHistory -Destination $folder -SkipOffsite }
     $exported = Measure-Median { Export-ScorecardBackupReport -Path $report -Destination $folder -SkipOffsite }
-    $anomalies = @(Get-ScorecardBackupHistory -Destination $folder -SkipOffsite | Where-Object { $_.Anomalies.Count -gt 0 }).Count
+    $listed = @(Get-ScorecardBackupHistory -Destination $folder -SkipOffsite)
+    $anomalies = @($listed | Where-Object { $_.Anomalies.Count -gt 0 }).Count
+    # A benchmark of manifests the module could not read would measure nothing: every synthetic backup must count.
+    if (@($listed | Where-Object Status -eq 'Succeeded').Count -ne $Backups -or $anomalies -ne 1) {
+        throw "The synthetic history reads back wrong: $(@($listed | Where-Object Status -eq 'Succeeded').Count) of $Backups backups succeeded, $anomalies anomalies (1 planted)."
+    }
     [pscustomobject]@{
         Backups             = $Backups
         Runs                = $Runs
