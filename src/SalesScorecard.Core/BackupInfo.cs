@@ -86,6 +86,12 @@ public sealed class BackupInfo
     /// <summary>Why it is pinned (an anomaly found after it, or an admin's reason), or null.</summary>
     public string? PinReason { get; set; }
 
+    /// <summary>Whether its last restore drill (Test-ScorecardBackup -RestoreDrill) passed; null when none is recorded.</summary>
+    public bool? DrillPassed { get; set; }
+
+    /// <summary>When its last restore drill ran, UTC; null when none is recorded.</summary>
+    public DateTime? DrilledAt { get; set; }
+
     /// <summary>
     /// What alarmingly changed since the previous verified backup of the same database (tables that lost rows, went to
     /// zero or vanished, an archive that shrank by half); empty when nothing did, null when this run did not compare.

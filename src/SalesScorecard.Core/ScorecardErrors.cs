@@ -162,6 +162,9 @@ public static class ScorecardErrors
     public static readonly ScorecardError KeyFileUnreadable = new(nameof(KeyFileUnreadable), ScorecardErrorCategory.PermissionDenied,
         "A key or recipients file cannot be read. Check its owner and permissions.");
 
+    public static readonly ScorecardError LastSuperAdmin = new(nameof(LastSuperAdmin), ScorecardErrorCategory.InvalidOperation,
+        "The change would demote or disable the only active SUPER_ADMIN, which leaves the web admin with nobody who may manage companies, users and roles; nothing was changed. Make another user SUPER_ADMIN first, or add -Force.");
+
     public static readonly ScorecardError NotAgeEncrypted = new(nameof(NotAgeEncrypted), ScorecardErrorCategory.InvalidData,
         "The file is not in the age format. Give the .age archive or check that it was not replaced.");
 

@@ -40,6 +40,10 @@ public sealed class SetScorecardUserCommand : UserAdminCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Demotes or disables even the only active SUPER_ADMIN.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     protected override void ProcessRecord() => ChangeUser(new UserChangeRequest
     {
         Identity = Identity!,
@@ -50,6 +54,7 @@ public sealed class SetScorecardUserCommand : UserAdminCmdlet
         Role = NullIfEmpty(Role),
         Active = Active,
         Password = Password is null ? null : new NetworkCredential(string.Empty, Password).Password,
+        Force = Force,
     }, PassThru);
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

@@ -20,6 +20,9 @@ public abstract class UserActivationCmdlet : UserAdminCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Whether the change may disable even the only active SUPER_ADMIN.</summary>
+    private protected virtual bool ForceChange => false;
+
     /// <summary>The isActive this cmdlet sets.</summary>
     protected abstract bool Active { get; }
 
@@ -29,5 +32,6 @@ public abstract class UserActivationCmdlet : UserAdminCmdlet
         CompanyId = CompanyId,
         Active = Active,
         AuditAction = Active ? "USER_ENABLED" : "USER_DISABLED",
+        Force = ForceChange,
     }, PassThru);
 }

@@ -10,7 +10,8 @@ BeforeAll {
     $script:Destination = Join-Path $Root 'backups'
     $script:To = New-Recipient
     Set-SmtpEnvironment $To
-    Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Destination | Out-Null
+    $script:Drilled = Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Destination
+    Test-ScorecardBackup -Path $Drilled.Path -RestoreDrill -DatabaseUrl $Url | Out-Null
     Invoke-TestSql -Database $Database -Sql "INSERT INTO companies (id, name) VALUES ('company_report', 'Report Ltd')" | Out-Null
     Invoke-ScorecardBackup -DatabaseUrl $Url -Destination $Destination | Out-Null
     Invoke-TestSql -Database $Database -Sql 'DELETE FROM evaluations WHERE id IN (SELECT id FROM evaluations ORDER BY id LIMIT (SELECT count(*) / 2 FROM evaluations))' | Out-Null
@@ -48,10 +49,20 @@ Describe 'Export-ScorecardBackupReport' {
         $Html | Should -Not -Match '<script'
         $Html | Should -Not -Match '\b(src|href)\s*='
         ($Html -replace 'xmlns="http://www\.w3\.org/2000/svg"', '') | Should -Not -Match 'https?://'
-        ([regex]::Matches($Html, '<svg')).Count | Should -Be 4
+        # Stored size, duration, total rows, and one chart for each of the fixture's tables.
+        ([regex]::Matches($Html, '<svg')).Count | Should -Be (3 + $Drilled.Tables.Count)
         $Html | Should -Match 'class="mark"[^>]*stroke="#cf222e"'
         $Html | Should -Match ([regex]::Escape($Anomalous.Name))
         $Html | Should -Match 'public\.evaluations: \d+ -&gt; \d+ rows since'
+        $Html | Should -Match ('class="mark"[^>]*stroke="#1a7f37"[^>]*><title>' + [regex]::Escape("$($Drilled.Name): restore drill passed"))
+    }
+
+    It 'records the restore drill beside the backup, for the history' {
+        Join-Path $Drilled.Path 'drill.json' | Should -Exist
+        $entry = Get-ScorecardBackupHistory -Destination $Destination -SkipOffsite | Where-Object Name -eq $Drilled.Name
+        $entry.DrillPassed | Should -BeTrue
+        $entry.DrilledAt | Should -BeGreaterThan $Drilled.CompletedAt
+        (Get-ScorecardBackup -Destination $Destination -Name $Drilled.Name).DrillPassed | Should -BeTrue
     }
 
     It 'changes nothing under -WhatIf' {

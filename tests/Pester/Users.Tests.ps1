@@ -257,3 +257,35 @@ Describe 'New-, Disable- and Enable-ScorecardUser' {
         $err.FullyQualifiedErrorId | Should -BeLike 'DatabaseUnreachable,*'
     }
 }
+
+Describe 'The last active SUPER_ADMIN' {
+    BeforeAll {
+        $script:Lonely = New-TestDatabase
+        $script:LonelyUrl = Get-TestDatabaseUrl $Lonely
+        # One SUPER_ADMIN left, as a small company's database may well be.
+        Invoke-TestSql -Database $Lonely -Sql "UPDATE users SET role = 'ADMIN' WHERE role = 'SUPER_ADMIN' AND id <> (SELECT min(id) FROM users WHERE role = 'SUPER_ADMIN')" | Out-Null
+        $script:Only = (Invoke-TestSql -Database $Lonely -Sql "SELECT id, email FROM users WHERE role = 'SUPER_ADMIN'")
+        Invoke-TestSql -Database $Lonely -Sql "UPDATE users SET ""isActive"" = true WHERE id = '$($Only.id)'" | Out-Null
+        function Get-LonelyRow { Invoke-TestSql -Database $Lonely -Sql "SELECT role, ""isActive"" FROM users WHERE id = '$($Only.id)'" }
+    }
+
+    AfterAll { Remove-TestDatabase $Lonely }
+
+    It 'refuses to disable or demote them, with LastSuperAdmin naming the consequence, and changes nothing' {
+        Disable-ScorecardUser -Identity $Only.id -DatabaseUrl $LonelyUrl -Confirm:$false -ErrorVariable disabled -ErrorAction SilentlyContinue
+        Set-ScorecardUser -Identity $Only.id -Role ADMIN -DatabaseUrl $LonelyUrl -Confirm:$false -ErrorVariable demoted -ErrorAction SilentlyContinue
+        foreach ($failure in $disabled[0], $demoted[0]) {
+            $failure.FullyQualifiedErrorId | Should -BeLike 'LastSuperAdmin,*'
+            $failure.Exception.Message | Should -Match 'nobody who may manage companies, users and roles'
+        }
+        $row = Get-LonelyRow
+        $row.role | Should -Be 'SUPER_ADMIN'
+        $row.isActive | Should -BeTrue
+    }
+
+    It 'lets another SUPER_ADMIN take over first, or -Force do it' {
+        Set-ScorecardUser -Identity $Only.id -DisplayName 'Still the only one' -DatabaseUrl $LonelyUrl -Confirm:$false -ErrorAction Stop
+        Disable-ScorecardUser -Identity $Only.id -DatabaseUrl $LonelyUrl -Force -Confirm:$false -ErrorAction Stop
+        (Get-LonelyRow).isActive | Should -BeFalse
+    }
+}

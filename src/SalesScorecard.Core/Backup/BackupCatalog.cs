@@ -43,6 +43,12 @@ public static class BackupCatalog
                     info.PinReason = pin.Reason;
                 }
 
+                if (ReadDrill(folder) is { } drill)
+                {
+                    info.DrillPassed = drill.Passed;
+                    info.DrilledAt = drill.DrilledAt;
+                }
+
                 return info;
             }
         }
@@ -74,6 +80,20 @@ public static class BackupCatalog
         {
             // A pin that cannot be read still pins: keeping a backup is the safe side, and it is still the backup it was.
             return History.BackupPin.Unreadable();
+        }
+    }
+
+    /// <summary>The last restore drill recorded in a backup folder, or null.</summary>
+    private static History.DrillRecord? ReadDrill(string folder)
+    {
+        var path = Path.Combine(folder, History.DrillRecord.FileName);
+        try
+        {
+            return File.Exists(path) ? History.DrillRecord.TryParse(File.ReadAllBytes(path)) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

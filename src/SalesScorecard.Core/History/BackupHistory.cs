@@ -25,6 +25,7 @@ internal static class BackupHistory
             Name = backup.Name,
             StartedAt = backup.StartedAt,
             Database = backup.Database,
+            Host = backup.Host,
             Status = backup.Status,
             Verified = backup.Verified,
             DurationSeconds = backup.DurationSeconds,
@@ -39,6 +40,8 @@ internal static class BackupHistory
             Pinned = backup.Pinned,
             PinReason = backup.PinReason,
             Anomalies = new ReadableList<BackupAnomaly>(compared ? AnomalyGuard.Compare(previous!, backup, rules).ToList() : []),
+            DrillPassed = backup.DrillPassed,
+            DrilledAt = backup.DrilledAt,
             Location = backup.Path,
         };
     }

@@ -13,6 +13,9 @@ public sealed class BackupHistoryEntry
 
     public string? Database { get; init; }
 
+    /// <summary>The server (host:port) the database was on.</summary>
+    public string? Host { get; init; }
+
     /// <summary>Succeeded or Incomplete, as the listing says.</summary>
     public required string Status { get; init; }
 
@@ -52,6 +55,12 @@ public sealed class BackupHistoryEntry
     public string? PinReason { get; init; }
 
     public ReadableList<BackupAnomaly> Anomalies { get; init; } = new([]);
+
+    /// <summary>Whether its last restore drill passed; null when none is recorded.</summary>
+    public bool? DrillPassed { get; init; }
+
+    /// <summary>When its last restore drill ran, UTC; null when none is recorded.</summary>
+    public DateTime? DrilledAt { get; init; }
 
     /// <summary>The folder, or the s3:// address of a backup only the store holds.</summary>
     public required string Location { get; init; }

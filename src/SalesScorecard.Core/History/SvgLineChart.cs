@@ -6,7 +6,7 @@ namespace SalesScorecard.History;
 
 /// <summary>
 /// A line chart as inline SVG, drawn here so that the report needs no script and no network: a series or several over
-/// time, the y axis from zero, and vertical marks on the time axis (anomalies in red, pins in amber). Its viewBox
+/// time, the y axis from zero, and vertical marks on the time axis (anomalies, pins, drills). Its viewBox
 /// scales it to the page's width; the font is large enough to stay readable at 400 px.
 /// </summary>
 internal sealed class SvgLineChart(string title, Func<double, string> formatValue)
@@ -23,11 +23,17 @@ internal sealed class SvgLineChart(string title, Func<double, string> formatValu
         return this;
     }
 
-    public SvgLineChart Mark(DateTime at, bool anomaly, string label)
+    /// <param name="colour">One of <see cref="AnomalyColour"/>, <see cref="PinColour"/>, <see cref="DrillPassedColour"/>, <see cref="DrillFailedColour"/>.</param>
+    public SvgLineChart Mark(DateTime at, string colour, string label)
     {
-        _marks.Add((at, anomaly ? "#cf222e" : "#bf8700", label));
+        _marks.Add((at, colour, label));
         return this;
     }
+
+    public const string AnomalyColour = "#cf222e";
+    public const string PinColour = "#bf8700";
+    public const string DrillPassedColour = "#1a7f37";
+    public const string DrillFailedColour = "#82071e";
 
     public string Render()
     {

@@ -17,7 +17,8 @@ internal sealed class AnomalyWatch(IBackupRepository primary, BackupLog log, IJo
         var now = DateTime.UtcNow;
         if (await TryListAsync(cancellationToken).ConfigureAwait(false) is not { } backups)
         {
-            return AnomalyOutcome.Clear;
+            // Nothing compared, nothing pinned: nothing may expire either, until a night the check runs.
+            return new AnomalyOutcome(null, HoldRetention: true);
         }
 
         if (AnomalyGuard.Previous(backups, backup, now) is not { } previous)
@@ -46,7 +47,7 @@ internal sealed class AnomalyWatch(IBackupRepository primary, BackupLog log, IJo
 
         return new AnomalyOutcome(rules.Fails
             ? new ScorecardException(ScorecardErrors.AnomalyDetected,
-                $"The backup {backup.Name} is made and verified, but since {previous.Name}: {string.Join("; ", found)}. {previous.Name} is pinned; " +
+                $"The backup {backup.Name} is made{(backup.Verified ? " and verified" : "")}, but since {previous.Name}: {string.Join("; ", found)}. {previous.Name} is pinned; " +
                 "find out what removed the data before releasing it (Unlock-ScorecardBackup).", backup.Path)
             : null, HoldRetention: false);
     }
@@ -60,7 +61,7 @@ internal sealed class AnomalyWatch(IBackupRepository primary, BackupLog log, IJo
         {
             return (await primary.ListAsync(bounded.Token).ConfigureAwait(false)).Backups;
         }
-        catch (Exception e) when (e is ScorecardException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception e) when (e is ScorecardException or IOException or UnauthorizedAccessException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             log.TryWrite("ANOMALY", $"The anomaly check was skipped: {primary.Address} could not be listed ({e.Message}).");
             host.Warning($"The anomaly check was skipped: {primary.Address} could not be listed ({e.Message}).");

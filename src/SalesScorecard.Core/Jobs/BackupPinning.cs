@@ -30,12 +30,14 @@ internal static class BackupPinning
 
             if (reason is null)
             {
-                await repository.UnpinAsync(name, cancellationToken).ConfigureAwait(false);
-                new BackupLog(logFolder).TryWrite("PIN", $"Released the pin of {repository.AddressOf(name)} (was: {backup.PinReason}); retention may remove it again.");
-                if (repository.OnLocalDisk)
+                // The copy's pin first: a release that fails half way leaves the backup pinned here, and the night carries it back.
+                if (repository.OnLocalDisk && IsPrimaryFolder(settings, currentDirectory, repository.Address))
                 {
                     await ReleaseCopyAsync(settings, name, logFolder, cancellationToken).ConfigureAwait(false);
                 }
+
+                await repository.UnpinAsync(name, cancellationToken).ConfigureAwait(false);
+                new BackupLog(logFolder).TryWrite("PIN", $"Released the pin of {repository.AddressOf(name)} (was: {backup.PinReason}); retention may remove it again.");
             }
             else
             {
@@ -50,6 +52,12 @@ internal static class BackupPinning
             return backup;
         }
     }
+
+    /// <summary>Only the backups of BACKUP_DIR have their copies on BACKUP_S3_URL: another folder's backup of the same name is not that copy's.</summary>
+    private static bool IsPrimaryFolder(ScorecardSettings settings, string currentDirectory, string folder) =>
+        OffsiteOptions.BackupDirStore(settings) is null &&
+        string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(settings.GetPath(SettingNames.BackupDir, currentDirectory)!)), Path.TrimEndingDirectorySeparator(folder),
+            OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
 
     /// <summary>
     /// The pin the nightly job carried to the store with the backup's copy goes with the backup's own: else the copy

@@ -74,12 +74,32 @@ internal sealed class BackupTestJob(ScorecardSettings settings, BackupTestReques
         };
         if (store is not null)
         {
-            return await BackupVerifier.TestAsync(store, latest.Name, options, host, cancellationToken).ConfigureAwait(false);
+            return await RecordDrillAsync(store, latest.Name, await BackupVerifier.TestAsync(store, latest.Name, options, host, cancellationToken).ConfigureAwait(false), cancellationToken)
+                .ConfigureAwait(false);
         }
 
         var (folder, name) = StoredBackup.SplitFolder(latest.Path);
         using var local = new LocalFolderRepository(folder);
-        return await BackupVerifier.TestAsync(local, name, options, host, cancellationToken).ConfigureAwait(false);
+        return await RecordDrillAsync(local, name, await BackupVerifier.TestAsync(local, name, options, host, cancellationToken).ConfigureAwait(false), cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>A drill's outcome goes beside the backup for the history and the report; one that cannot be written is a warning, never the test's failure.</summary>
+    private async Task<BackupTestResult> RecordDrillAsync(IBackupRepository repository, string name, BackupTestResult result, CancellationToken cancellationToken)
+    {
+        if (result.Checks.Any(c => c.Check == "Manifest" && c.Passed) && History.DrillRecord.From(result, DateTime.UtcNow) is { } drill)
+        {
+            try
+            {
+                await repository.RecordDrillAsync(name, drill, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ScorecardException e)
+            {
+                host.Warning($"The drill's outcome could not be recorded beside {repository.AddressOf(name)} ({e.ErrorId}): {e.Message}");
+            }
+        }
+
+        return result;
     }
 
     /// <summary>The server the drill makes its scratch database on; null under -WhatIf or when the user declines.</summary>

@@ -69,39 +69,50 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
         // Before retention, and whether or not tonight's was verified (its counts are in its manifest either way): the
         // backup that still holds what tonight's lost is pinned before it could expire.
         var anomaly = await new AnomalyWatch(primary, session.Log, host).CheckAsync(backup, rules, cancellationToken).ConfigureAwait(false);
-        var failures = new List<ScorecardException>();
-        if (!backup.Verified || anomaly.HoldRetention)
+        // The most serious first: under -ErrorAction Stop only the first is written.
+        var failures = new List<ScorecardException>(anomaly.Failure is { } anomalyFailure ? [anomalyFailure] : []);
+        if (!backup.Verified)
         {
-            host.Warning(anomaly.HoldRetention
-                ? "Retention skipped: the last backup before the anomaly could not be pinned, so nothing may expire tonight."
-                : repositories.CopyTarget is null
-                    ? "Retention skipped: it runs only after a verified backup (-SkipVerify was given)."
-                    : "Retention and the offsite copy skipped: they follow only a verified backup (-SkipVerify was given).");
-            return new NightlyBackupResult(backup, anomaly.Failure is { } held ? [held] : []);
+            host.Warning(repositories.CopyTarget is null
+                ? "Retention skipped: it runs only after a verified backup (-SkipVerify was given)."
+                : "Retention and the offsite copy skipped: they follow only a verified backup (-SkipVerify was given).");
+            return new NightlyBackupResult(backup, failures);
         }
 
-        await AfterBackupAsync(repositories, session, backup, retentionDays, keepLast, failures, cancellationToken).ConfigureAwait(false);
-        if (anomaly.Failure is { } anomalyFailure)
+        if (anomaly.HoldRetention)
         {
-            failures.Add(anomalyFailure);
+            host.Warning("Retention skipped: the anomaly check could not run, or the last backup before the anomaly could not be pinned, so nothing may expire tonight.");
         }
 
+        await AfterBackupAsync(repositories, session, backup, (retentionDays, keepLast, anomaly.HoldRetention), failures, cancellationToken).ConfigureAwait(false);
         return new NightlyBackupResult(backup, failures);
     }
 
-    /// <summary>Retention, and the offsite phases: a failed copy is added to <paramref name="failures"/> and skips the store's retention.</summary>
+    /// <summary>
+    /// Retention (unless held), and the offsite phases: a failed copy is added to <paramref name="failures"/> and skips
+    /// the store's retention. A held retention still copies: the night data vanished is the night the copy matters most.
+    /// </summary>
     private async Task AfterBackupAsync(
-        BackupRepositories repositories, BackupSession session, BackupInfo backup, int retentionDays, int keepLast, List<ScorecardException> failures, CancellationToken cancellationToken)
+        BackupRepositories repositories, BackupSession session, BackupInfo backup, (int Days, int KeepLast, bool Held) retention, List<ScorecardException> failures,
+        CancellationToken cancellationToken)
     {
         var primary = repositories.Primary;
         if (repositories.PrimaryStore is { } primaryStore)
         {
             // The primary repository is the store: its retention is the store's, with its own days and floor.
-            await new OffsiteNight(primary, primaryStore, primaryStore.Store.Options, session.Log, host).ApplyRetentionAsync(backup, cancellationToken).ConfigureAwait(false);
+            if (!retention.Held)
+            {
+                await new OffsiteNight(primary, primaryStore, primaryStore.Store.Options, session.Log, host).ApplyRetentionAsync(backup, cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 
-        await ApplyLocalRetentionAsync(session, primary, retentionDays, keepLast, backup, cancellationToken).ConfigureAwait(false);
+        if (!retention.Held)
+        {
+            await ApplyLocalRetentionAsync(session, primary, retention.Days, retention.KeepLast, backup, cancellationToken).ConfigureAwait(false);
+        }
+
         if (repositories.CopyTarget is not { } store)
         {
             return;
@@ -115,7 +126,10 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
             return;
         }
 
-        await offsite.ApplyRetentionAsync(backup, cancellationToken).ConfigureAwait(false);
+        if (!retention.Held)
+        {
+            await offsite.ApplyRetentionAsync(backup, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private BackupRequest Request(BackupRepositories repositories) => new()
@@ -185,9 +199,10 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
             var listing = await primary.ListAsync(bounded.Token).ConfigureAwait(false);
             return facts.WithHistory(backup.Name, BackupHistory.Build(listing.Backups, null, AnomalyRules.FromSettings(settings), DateTime.UtcNow));
         }
-        catch (Exception e) when (e is ScorecardException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            host.Verbose($"The mail goes without its trend: {e.Message}");
+            // The night is done and the backup made: the trend is a nicety the mail can go without.
+            host.Warning($"The mail goes without its trend: {e.Message}");
             return facts;
         }
     }

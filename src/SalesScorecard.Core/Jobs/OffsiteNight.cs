@@ -145,7 +145,7 @@ internal sealed class OffsiteNight(IBackupRepository primary, IBackupRepository 
         }
 
         var pinnedHere = (await primary.ListAsync(cancellationToken).ConfigureAwait(false)).Backups.Where(b => b.Pinned).ToDictionary(b => b.Name, StringComparer.Ordinal);
-        foreach (var copy in listing.Backups.Where(b => !b.Pinned && pinnedHere.ContainsKey(b.Name)))
+        foreach (var copy in listing.Backups.Where(b => b.Status == BackupStatus.Succeeded && !b.Pinned && pinnedHere.ContainsKey(b.Name)))
         {
             await store.PinAsync(copy.Name, new History.BackupPin(pinnedHere[copy.Name].PinReason ?? "Pinned where it was made.", DateTime.UtcNow), cancellationToken).ConfigureAwait(false);
             copy.Pinned = true;

@@ -79,8 +79,8 @@ public sealed record NotificationFacts
         if (anomalies.Count > 0)
         {
             status.Add(failures.FirstOrDefault(f => f.Error == ScorecardErrors.BackupPinFailed) is { } pin
-                ? $"The backup is verified, but since the previous verified backup: {anomalies}. That previous backup is NOT pinned: {pin.Message}"
-                : $"The backup is verified, but since the previous verified backup: {anomalies}. That previous backup is pinned: retention keeps it until it is released.");
+                ? $"The backup is {(backup.Verified ? "verified" : "made")}, but since the previous verified backup: {anomalies}. That previous backup is NOT pinned: {pin.Message}"
+                : $"The backup is {(backup.Verified ? "verified" : "made")}, but since the previous verified backup: {anomalies}. That previous backup is pinned: retention keeps it until it is released.");
         }
 
         if (offsiteFailed)
@@ -108,7 +108,9 @@ public sealed record NotificationFacts
         {
             TableChanges = changes ?? new Dictionary<string, string>(),
             AnomalousTables = entry?.Anomalies.Where(a => a.Table is not null).Select(a => a.Table!).ToHashSet(StringComparer.Ordinal) ?? [],
-            Trend = newestFirst.Where(e => e.Status == BackupStatus.Succeeded && e.StartedAt is not null).Take(nights).Reverse()
+            // The same database on the same server only: staging's backups in the same folder are not tonight's trend.
+            Trend = newestFirst.Where(e => e.Status == BackupStatus.Succeeded && e.StartedAt is not null && e.Database == entry?.Database && e.Host == entry?.Host)
+                .Take(nights).Reverse()
                 .Select(e => new TrendPoint(e.StartedAt!.Value, e.StoredBytes, e.DurationSeconds, e.Anomalies.Count > 0)).ToList(),
         };
     }

@@ -139,7 +139,7 @@ public static class NotificationMessage
             TrendRendering.AppendTablesText(text, facts);
         }
 
-        if (facts.Trend.Count > 0)
+        if (facts.Trend.Count > 1)
         {
             TrendRendering.AppendTrendText(text, facts, CultureInfo.InvariantCulture);
         }
@@ -179,7 +179,7 @@ public static class NotificationMessage
             TrendRendering.AppendTablesHtml(html, facts);
         }
 
-        if (facts.Trend.Count > 0)
+        if (facts.Trend.Count > 1)
         {
             TrendRendering.AppendTrendHtml(html, facts, CultureInfo.InvariantCulture);
         }

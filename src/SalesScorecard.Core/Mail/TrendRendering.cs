@@ -11,12 +11,12 @@ namespace SalesScorecard.Mail;
 /// </summary>
 internal static class TrendRendering
 {
-    private const int BarPixels = 160;
+    private const int BarPixels = 100;
 
     public static void AppendTablesText(StringBuilder text, NotificationFacts facts)
     {
         text.AppendLine().AppendLine("Rows per table:");
-        foreach (var (table, rows) in facts.Tables)
+        foreach (var (table, rows) in Rows(facts))
         {
             text.Append("  ").Append(table).Append(": ").Append(rows);
             if (facts.TableChanges.TryGetValue(table, out var change))
@@ -37,7 +37,7 @@ internal static class TrendRendering
             html.Append("<tr><th align=\"left\">Table</th><th align=\"right\">Rows</th><th align=\"right\">Change</th></tr>");
         }
 
-        foreach (var (table, rows) in facts.Tables)
+        foreach (var (table, rows) in Rows(facts))
         {
             var anomaly = facts.AnomalousTables.Contains(table);
             html.Append(anomaly ? "<tr style=\"color:#cf222e;font-weight:bold\">" : "<tr>")
@@ -53,9 +53,13 @@ internal static class TrendRendering
         html.Append("</table>");
     }
 
+    /// <summary>Tonight's tables, then any that vanished since the previous backup (the worst case must have its row).</summary>
+    private static IEnumerable<KeyValuePair<string, string>> Rows(NotificationFacts facts) =>
+        facts.Tables.Concat(facts.TableChanges.Keys.Where(t => facts.Tables.All(r => r.Key != t)).Order(StringComparer.Ordinal).Select(t => KeyValuePair.Create(t, "gone")));
+
     public static void AppendTrendText(StringBuilder text, NotificationFacts facts, CultureInfo culture)
     {
-        text.AppendLine().AppendLine($"The last {facts.Trend.Count} backups (stored size, duration):");
+        text.AppendLine().AppendLine($"The last {facts.Trend.Count} backups (started, UTC; stored size; duration):");
         foreach (var point in facts.Trend)
         {
             text.Append("  ").Append(point.StartedAtUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)).Append("  ")
@@ -74,9 +78,9 @@ internal static class TrendRendering
         foreach (var point in facts.Trend)
         {
             var colour = point.Anomaly ? "#cf222e" : "#0969da";
-            html.Append("<tr><td>").Append(point.StartedAtUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)).Append(point.Anomaly ? " ⚠" : "").Append("</td>")
-                .Append(Bar(point.StoredBytes / (double)biggest, colour)).Append("<td align=\"right\">").Append(E(Bytes.Format(point.StoredBytes))).Append("</td>")
-                .Append(Bar((point.DurationSeconds ?? 0) / longest, "#8250df")).Append("<td align=\"right\">")
+            html.Append("<tr><td style=\"white-space:nowrap\">").Append(point.StartedAtUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)).Append(point.Anomaly ? " ⚠" : "").Append("</td>")
+                .Append(Bar(point.StoredBytes / (double)biggest, colour)).Append("<td align=\"right\" style=\"white-space:nowrap\">").Append(E(Bytes.Format(point.StoredBytes))).Append("</td>")
+                .Append(Bar((point.DurationSeconds ?? 0) / longest, "#8250df")).Append("<td align=\"right\" style=\"white-space:nowrap\">")
                 .Append(point.DurationSeconds is { } s ? E($"{s.ToString("0.0", culture)} s") : "").Append("</td></tr>");
         }
 

@@ -132,8 +132,16 @@ internal static class OffsiteBackups
     {
         foreach (var (name, objects) in listing.Abandoned)
         {
-            await store.RemoveAsync(name, cancellationToken).ConfigureAwait(false);
-            log.TryWrite("CLEANUP", $"Removed {objects} objects of {store.AddressOf(name)}, a copy that never finished (no manifest.json).");
+            try
+            {
+                await store.RemoveAsync(name, cancellationToken).ConfigureAwait(false);
+                log.TryWrite("CLEANUP", $"Removed {objects} objects of {store.AddressOf(name)}, a copy that never finished (no manifest.json).");
+            }
+            catch (ScorecardException e) when (e.Error == ScorecardErrors.BackupPinFailed)
+            {
+                // A pinned prefix whose copy was cut off: the pin wins, and retention goes on with the rest.
+                log.TryWrite("CLEANUP", $"Left {store.AddressOf(name)}, a copy that never finished, in place: {e.Message}");
+            }
         }
     }
 

@@ -49,6 +49,9 @@ internal interface IBackupRepository : IDisposable
     /// <summary>Pins a backup: <see cref="History.BackupPin.FileName"/> beside its manifest, which retention honours.</summary>
     Task PinAsync(string backupName, History.BackupPin pin, CancellationToken cancellationToken);
 
+    /// <summary>Records a backup's last restore drill: <see cref="History.DrillRecord.FileName"/> beside its manifest.</summary>
+    Task RecordDrillAsync(string backupName, History.DrillRecord drill, CancellationToken cancellationToken);
+
     /// <summary>Releases a backup's pin; one that is not pinned is left as it is.</summary>
     Task UnpinAsync(string backupName, CancellationToken cancellationToken);
 

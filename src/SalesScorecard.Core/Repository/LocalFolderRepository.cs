@@ -71,6 +71,9 @@ internal sealed class LocalFolderRepository(string folder) : IBackupRepository
     public Task PinAsync(string backupName, History.BackupPin pin, CancellationToken cancellationToken) =>
         OnDisk(() => SecureFiles.WriteAllBytesAtomic(Path.Combine(AddressOf(backupName), History.BackupPin.FileName), pin.Serialize()), $"pin {backupName}");
 
+    public Task RecordDrillAsync(string backupName, History.DrillRecord drill, CancellationToken cancellationToken) =>
+        OnDisk(() => SecureFiles.WriteAllBytesAtomic(Path.Combine(AddressOf(backupName), History.DrillRecord.FileName), drill.Serialize()), $"record the drill of {backupName}");
+
     public Task UnpinAsync(string backupName, CancellationToken cancellationToken) =>
         OnDisk(() => File.Delete(Path.Combine(AddressOf(backupName), History.BackupPin.FileName)), $"release the pin of {backupName}");
 

@@ -47,6 +47,13 @@ internal sealed class StoreRepository(OffsiteStore store) : IBackupRepository
                     info.PinReason = pin.Reason;
                 }
 
+                if (objects.ContainsKey(location.BackupPrefix(name) + History.DrillRecord.FileName) &&
+                    History.DrillRecord.TryParse(await ReadSmallAsync(name, History.DrillRecord.FileName, cancellationToken).ConfigureAwait(false) ?? []) is { } drill)
+                {
+                    info.DrillPassed = drill.Passed;
+                    info.DrilledAt = drill.DrilledAt;
+                }
+
                 backups.Add(info);
             }
         }
@@ -66,18 +73,27 @@ internal sealed class StoreRepository(OffsiteStore store) : IBackupRepository
     {
         try
         {
-            await using var stream = await store.OpenBackupFileAsync(backupName, History.BackupPin.FileName, cancellationToken).ConfigureAwait(false);
-            using var content = new MemoryStream();
-            await stream.CopyToAsync(content, cancellationToken).ConfigureAwait(false);
-            return History.BackupPin.Parse(content.ToArray());
-        }
-        catch (ScorecardException e) when (e.Error == ScorecardErrors.OffsiteObjectNotFound)
-        {
-            return null;
+            return await ReadSmallAsync(backupName, History.BackupPin.FileName, cancellationToken).ConfigureAwait(false) is { } content ? History.BackupPin.Parse(content) : null;
         }
         catch (Exception e) when (e is ScorecardException or IOException or HttpRequestException)
         {
             return History.BackupPin.Unreadable();
+        }
+    }
+
+    /// <summary>A small object of a backup (its pin, its drill record), or null when it is gone since the listing.</summary>
+    private async Task<byte[]?> ReadSmallAsync(string backupName, string relative, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = await store.OpenBackupFileAsync(backupName, relative, cancellationToken).ConfigureAwait(false);
+            using var content = new MemoryStream();
+            await stream.CopyToAsync(content, cancellationToken).ConfigureAwait(false);
+            return content.ToArray();
+        }
+        catch (ScorecardException e) when (e.Error == ScorecardErrors.OffsiteObjectNotFound)
+        {
+            return null;
         }
     }
 
@@ -150,6 +166,18 @@ internal sealed class StoreRepository(OffsiteStore store) : IBackupRepository
         catch (Exception e) when (e is not ScorecardException && (e is not OperationCanceledException || OffsiteStore.IsTimeout(e)))
         {
             throw store.Translate(e, $"pin {backupName}");
+        }
+    }
+
+    public async Task RecordDrillAsync(string backupName, History.DrillRecord drill, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.PutJsonAsync(backupName, History.DrillRecord.FileName, drill.Serialize(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not ScorecardException && (e is not OperationCanceledException || OffsiteStore.IsTimeout(e)))
+        {
+            throw store.Translate(e, $"record the drill of {backupName}");
         }
     }
 

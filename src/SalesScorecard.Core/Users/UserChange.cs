@@ -18,6 +18,9 @@ public sealed class UserChangeRequest
 
     public string? Password { get; init; }
 
+    /// <summary>Demotes or disables even the last active SUPER_ADMIN (see <see cref="SuperAdminGuard"/>).</summary>
+    public bool Force { get; init; }
+
     /// <summary>The audit action: USER_UPDATED, USER_ENABLED or USER_DISABLED.</summary>
     public string AuditAction { get; init; } = "USER_UPDATED";
 }

@@ -218,6 +218,7 @@ public sealed class UserStore : IAsyncDisposable
                 changes.Add(new FieldChange(PasswordField, null, null));
             }
 
+            await SuperAdminGuard.EnsureNotLastAsync(_connection, user, changes, request.Force, cancellationToken).ConfigureAwait(false);
             return new UserChangePlan { User = user, Changes = changes, Request = request, PasswordHash = hash };
         });
 

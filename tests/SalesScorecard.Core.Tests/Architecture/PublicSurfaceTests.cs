@@ -82,6 +82,7 @@ public sealed class PublicSurfaceTests
         "SalesScorecard.History.BackupAnomaly",
         "SalesScorecard.History.BackupHistoryEntry",
         "SalesScorecard.History.BackupPin",
+        "SalesScorecard.History.DrillRecord",
         "SalesScorecard.IOperationReporter",
         "SalesScorecard.Mail.BackupNotifications",
         "SalesScorecard.Mail.MailSettings",

@@ -136,8 +136,8 @@ public sealed class NotificationMessageTests
     {
         var facts = Success() with
         {
-            TableChanges = new Dictionary<string, string> { ["public.users"] = "+2", ["public.evaluations"] = "-55" },
-            AnomalousTables = new HashSet<string> { "public.evaluations" },
+            TableChanges = new Dictionary<string, string> { ["public.users"] = "+2", ["public.evaluations"] = "-55", ["public.sessions"] = "-9" },
+            AnomalousTables = new HashSet<string> { "public.evaluations", "public.sessions" },
             Trend = [new(LateEvening.AddDays(-1), 2_000_000, 2.0, false), new(LateEvening, 500_000, 1.0, true)],
         };
 
@@ -145,11 +145,12 @@ public sealed class NotificationMessageTests
 
         Assert.Contains("  public.evaluations: 62 (-55, ANOMALY)", text, StringComparison.Ordinal);
         Assert.Contains("  public.users: 156 (+2)", text, StringComparison.Ordinal);
-        Assert.Contains("The last 2 backups (stored size, duration):", text, StringComparison.Ordinal);
+        Assert.Contains("  public.sessions: gone (-9, ANOMALY)", text, StringComparison.Ordinal);
+        Assert.Contains("The last 2 backups (started, UTC; stored size; duration):", text, StringComparison.Ordinal);
         Assert.Contains("<tr style=\"color:#cf222e;font-weight:bold\"><td>public.evaluations</td><td align=\"right\">62</td><td align=\"right\">-55 ⚠ anomaly</td></tr>", html, StringComparison.Ordinal);
         // The bars are table cells of a width in proportion: the larger night fills the bar, the other a quarter of it.
-        Assert.Contains("width=\"160\" height=\"10\" bgcolor=\"#0969da\"", html, StringComparison.Ordinal);
-        Assert.Contains("width=\"40\" height=\"10\" bgcolor=\"#cf222e\"", html, StringComparison.Ordinal);
+        Assert.Contains("width=\"100\" height=\"10\" bgcolor=\"#0969da\"", html, StringComparison.Ordinal);
+        Assert.Contains("width=\"25\" height=\"10\" bgcolor=\"#cf222e\"", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<img", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
     }

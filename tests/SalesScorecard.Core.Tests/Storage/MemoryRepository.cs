@@ -87,6 +87,12 @@ internal sealed class MemoryRepository(string address = "memory://store") : IBac
         return Task.CompletedTask;
     }
 
+    public Task RecordDrillAsync(string backupName, History.DrillRecord drill, CancellationToken cancellationToken)
+    {
+        Backups[backupName][History.DrillRecord.FileName] = drill.Serialize();
+        return Task.CompletedTask;
+    }
+
     public Task UnpinAsync(string backupName, CancellationToken cancellationToken)
     {
         Backups[backupName].Remove(History.BackupPin.FileName);
