@@ -33,6 +33,7 @@
         'Restore-ScorecardBackup'
         'Test-ScorecardBackup'
         'Test-ScorecardDatabase'
+        'Test-ScorecardHealth'
         'Test-SmtpSettings'
         'Unlock-ScorecardBackup'
         'Unregister-ScorecardBackupSchedule'

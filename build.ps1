@@ -94,7 +94,7 @@ function Invoke-Build {
     Invoke-Native dotnet @('publish', (Join-Path $RepoRoot 'src/SalesScorecard.Core/SalesScorecard.Core.csproj'), '-c', $Configuration,
         '--no-build', '-nologo', '-v', 'quiet', "-p:Version=$version", '-o', $private)
     if ($Configuration -ne 'Debug') { Get-ChildItem $private -Recurse -Filter '*.pdb' | Remove-Item }
-    Copy-Item $SourceManifest, (Join-Path $RepoRoot 'SalesScorecard.format.ps1xml') -Destination $ModuleDir
+    Copy-Item $SourceManifest, (Join-Path $RepoRoot 'SalesScorecard.format.ps1xml'), (Join-Path $RepoRoot 'SalesScorecard.Health.Tests.ps1') -Destination $ModuleDir
     if (Get-ChildItem $ModuleDir -Recurse -Filter 'System.Management.Automation.dll') {
         throw 'System.Management.Automation.dll must not ship in the module folder.'
     }

@@ -6,7 +6,8 @@ namespace SalesScorecard.Jobs;
 /// <summary>Export-ScorecardBackupReport's work: the history (<see cref="HistoryListing"/>) rendered into one HTML file, written whole or not at all.</summary>
 internal static class BackupReportExport
 {
-    public static async Task<bool> WriteAsync(
+    /// <summary>Returns the report's path, once written.</summary>
+    public static async Task<string> WriteAsync(
         ScorecardSettings settings, string currentDirectory, string path, DateTime? sinceUtc, int? last, bool skipStore, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var history = await new HistoryListing(settings, currentDirectory, reporter).ReadAsync(sinceUtc, last, null, skipStore, cancellationToken).ConfigureAwait(false);
@@ -20,6 +21,6 @@ internal static class BackupReportExport
             throw new ScorecardException(ScorecardErrors.DestinationNotWritable, $"Cannot write the report to '{path}': {e.Message}", path, e);
         }
 
-        return true;
+        return path;
     }
 }

@@ -78,6 +78,8 @@ public sealed class PublicSurfaceTests
         "SalesScorecard.DatabaseInfo",
         "SalesScorecard.Encryption.AgeIdentity",
         "SalesScorecard.Encryption.AgeRecipient",
+        "SalesScorecard.Health.HealthCheck",
+        "SalesScorecard.Health.HealthStatus",
         "SalesScorecard.History.AnomalyKind",
         "SalesScorecard.History.BackupAnomaly",
         "SalesScorecard.History.BackupHistoryEntry",
