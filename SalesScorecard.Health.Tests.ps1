@@ -27,6 +27,11 @@ BeforeDiscovery {
 }
 
 Describe 'SalesScorecard health' {
+    # Discovery that found no check would otherwise be a green run of nothing.
+    It 'has checks to run' -TestCases @(@{ Count = $Checks.Count }) {
+        $Count | Should -BeGreaterThan 0
+    }
+
     It '<Name>' -ForEach $Checks {
         Write-Host "$Name $Status`: $Found"
         $Status | Should -Not -Be 'Failed' -Because "$Found $Action"

@@ -283,6 +283,19 @@ Describe 'The last active SUPER_ADMIN' {
         $row.isActive | Should -BeTrue
     }
 
+    It 'lets the role be written in the app''s case, and counts no SUPER_ADMIN who cannot sign in' {
+        Invoke-TestSql -Database $Lonely -Sql "UPDATE users SET role = 'super_admin' WHERE id = '$($Only.id)'" | Out-Null
+        (Set-ScorecardUser -Identity $Only.id -Role SUPER_ADMIN -DatabaseUrl $LonelyUrl -Confirm:$false -PassThru -ErrorAction Stop).Role | Should -Be 'SUPER_ADMIN'
+        $waiting = (Invoke-TestSql -Database $Lonely -Sql "SELECT id FROM users WHERE id <> '$($Only.id)' ORDER BY id LIMIT 1").id
+        Invoke-TestSql -Database $Lonely -Sql "UPDATE users SET role = 'SUPER_ADMIN', ""isActive"" = NULL WHERE id = '$waiting'" | Out-Null
+        try {
+            Disable-ScorecardUser -Identity $Only.id -DatabaseUrl $LonelyUrl -Confirm:$false -ErrorVariable refused -ErrorAction SilentlyContinue
+            $refused[0].FullyQualifiedErrorId | Should -BeLike 'LastSuperAdmin,*' -Because 'a NULL isActive cannot sign in until the app restarts'
+        } finally {
+            Invoke-TestSql -Database $Lonely -Sql "UPDATE users SET role = 'ADMIN', ""isActive"" = true WHERE id = '$waiting'" | Out-Null
+        }
+    }
+
     It 'lets another SUPER_ADMIN take over first, or -Force do it' {
         Set-ScorecardUser -Identity $Only.id -DisplayName 'Still the only one' -DatabaseUrl $LonelyUrl -Confirm:$false -ErrorAction Stop
         Disable-ScorecardUser -Identity $Only.id -DatabaseUrl $LonelyUrl -Force -Confirm:$false -ErrorAction Stop

@@ -24,10 +24,26 @@ internal static class BackupHealth
         }
 
         var recent = backups.Where(b => b.Status == BackupStatus.Succeeded).Take(NightsOfRoom).Select(b => b.SizeBytes).DefaultIfEmpty(0).Max();
-        var free = new DriveInfo(folder).AvailableFreeSpace;
+        long free;
+        try
+        {
+            free = new DriveInfo(folder).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            // A share the OS cannot measure (a UNC path), as the night's own check allows.
+            return HealthCheck.Warn("BackupFolder", $"{folder}: its free space cannot be measured ({e.Message}).", "Watch the share's free space another way.");
+        }
+
+        if (recent == 0)
+        {
+            return HealthCheck.Warn("BackupFolder", $"{folder}: not writable by others, {Bytes.Format(free)} free; no backup yet to estimate the next ones from.",
+                "Run Invoke-ScorecardBackup once, then check again.");
+        }
+
         var needed = (long)(recent * 1.5 * NightsOfRoom);
         return free >= needed
-            ? HealthCheck.Pass("BackupFolder", $"{folder}: owner-only, {Bytes.Format(free)} free (the next {NightsOfRoom} backups need about {Bytes.Format(needed)})")
+            ? HealthCheck.Pass("BackupFolder", $"{folder}: not writable by others, {Bytes.Format(free)} free (the next {NightsOfRoom} backups need about {Bytes.Format(needed)})")
             : free >= recent * 3 / 2
                 ? HealthCheck.Warn("BackupFolder", $"{folder}: {Bytes.Format(free)} free, less than the {Bytes.Format(needed)} the next {NightsOfRoom} backups need",
                     "Free space, or lower BACKUP_RETENTION_DAYS.")
@@ -40,6 +56,12 @@ internal static class BackupHealth
         if (BackupCatalog.Newest(backups, nowUtc) is not { } newest)
         {
             return HealthCheck.Fail("NewestBackup", "There is no successful backup.", "Run Invoke-ScorecardBackup, and register the schedule.");
+        }
+
+        if (BackupCatalog.IsFutureDated(newest, nowUtc))
+        {
+            return HealthCheck.Fail("NewestBackup", $"{newest.Name} says it was made later than this machine's clock: its age is unknown.",
+                "Check the clock (and the backup): the watchdog fails it too.");
         }
 
         var age = nowUtc - (newest.CompletedAt ?? newest.StartedAt ?? DateTime.MinValue);
@@ -67,7 +89,7 @@ internal static class BackupHealth
     {
         var newest = history.FirstOrDefault(e => e.Status == BackupStatus.Succeeded);
         yield return newest is { Anomalies.Count: > 0 }
-            ? HealthCheck.Warn("Anomalies", $"{newest.Name}: {newest.Anomalies}", $"Find out what removed the data; {newest.PreviousBackup} is pinned for a restore.")
+            ? HealthCheck.Warn("Anomalies", $"{newest.Name}: {newest.Anomalies}", $"Find out what removed the data; {newest.PreviousBackup} holds it (see Pins).")
             : HealthCheck.Pass("Anomalies", newest is null ? "No backup to compare." : $"{newest.Name} shows no anomaly against the backup before it.");
         var pinned = history.Where(e => e.Pinned).ToList();
         yield return pinned.Count == 0

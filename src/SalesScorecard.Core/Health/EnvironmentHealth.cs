@@ -21,7 +21,9 @@ internal static partial class EnvironmentHealth
                 tools.EnsureCanDump(server, serverText!);
             }
 
-            return HealthCheck.Pass("PgTools", $"{tools.PgDump} ({tools.VersionText}), pg_restore beside it{(server is null ? "" : $"; can dump PostgreSQL {serverText}")}");
+            return server is null
+                ? HealthCheck.Warn("PgTools", $"{tools.PgDump} ({tools.VersionText}), pg_restore beside it; not compared with the server, which did not answer.", "Fix the Database check first.")
+                : HealthCheck.Pass("PgTools", $"{tools.PgDump} ({tools.VersionText}), pg_restore beside it; can dump PostgreSQL {serverText}");
         }
         catch (ScorecardException e)
         {
@@ -47,11 +49,10 @@ internal static partial class EnvironmentHealth
 
     public static async Task<HealthCheck> OffsiteAsync(BackupRepositories repositories, TimeSpan maxAge, CancellationToken cancellationToken)
     {
-        if (repositories.CopyTarget is not { } store)
+        // The store the backups go to: the copies' target, or the primary repository itself in remote-only mode.
+        if ((repositories.CopyTarget ?? repositories.PrimaryStore) is not { } store)
         {
-            return repositories.PrimaryStore is null
-                ? HealthCheck.Warn("Offsite", "No offsite copies (BACKUP_S3_URL is not set): a lost host loses every backup.", "Set BACKUP_S3_URL and the store's keys.")
-                : HealthCheck.Pass("Offsite", $"Backups go straight to {repositories.PrimaryStore.Address}.");
+            return HealthCheck.Warn("Offsite", "No offsite copies (BACKUP_S3_URL is not set): a lost host loses every backup.", "Set BACKUP_S3_URL and the store's keys.");
         }
 
         var check = await OffsiteBackups.CheckFreshnessAsync(store, maxAge, cancellationToken).ConfigureAwait(false);
@@ -69,9 +70,19 @@ internal static partial class EnvironmentHealth
 
         var probe = await SmtpProbe.RunAsync(settings, currentDirectory, null, sendTestMessage: false, reporter, cancellationToken).ConfigureAwait(false);
         var failed = probe.Steps.FirstOrDefault(s => s.Status == SmtpStepStatus.Failed);
-        return probe.Passed
-            ? HealthCheck.Pass("Smtp", $"{probe.Host}:{probe.Port} ({probe.Security}) answers and accepts the login; no message was sent.")
-            : HealthCheck.Fail("Smtp", failed?.ToString() ?? string.Join("; ", probe.Steps), string.Join(" ", probe.Advice));
+        var doubtful = probe.Steps.Where(s => s.Status == SmtpStepStatus.Warning || (s.Step == "Authenticate" && s.Status == SmtpStepStatus.Skipped)).ToList();
+        if (!probe.Passed)
+        {
+            return HealthCheck.Fail("Smtp", failed?.ToString() ?? string.Join("; ", probe.Steps), string.Join(" ", probe.Advice));
+        }
+
+        if (settings.Get(SettingNames.BackupNotificationEmail) is null || doubtful.Count > 0)
+        {
+            var found = string.Join("; ", doubtful.Select(s => s.ToString()).Append(settings.Get(SettingNames.BackupNotificationEmail) is null ? "BACKUP_NOTIFICATION_EMAIL is not set: no mail has a recipient" : null).OfType<string>());
+            return HealthCheck.Warn("Smtp", $"{probe.Host}:{probe.Port} answers, but: {found}", probe.Advice.Count > 0 ? string.Join(" ", probe.Advice) : "Set what is missing.");
+        }
+
+        return HealthCheck.Pass("Smtp", $"{probe.Host}:{probe.Port} ({probe.Security}) answers and accepts the login; no message was sent.");
     }
 
     public static async Task<HealthCheck> ScheduleAsync(CancellationToken cancellationToken)
@@ -91,6 +102,12 @@ internal static partial class EnvironmentHealth
             return HealthCheck.Warn("Schedule", "No nightly backup is registered on this machine.", "Register-ScorecardBackupSchedule -At 02:00.");
         }
 
+        if (entries.All(e => !PathsOf(e.Command).Any()))
+        {
+            return HealthCheck.Warn("Schedule", $"{string.Join("; ", entries.Select(e => $"{e.Name} {e.Kind} at {e.Schedule}"))}; its lines name no pwsh or module path that could be checked.",
+                "Register-ScorecardBackupSchedule -Force again, so that the lines name them.");
+        }
+
         var gone = entries.SelectMany(e => PathsOf(e.Command).Where(p => !File.Exists(p) && !Directory.Exists(p)).Select(p => $"{e.Name} ({e.Kind}): {p}")).ToList();
         return gone.Count == 0
             ? HealthCheck.Pass("Schedule", string.Join("; ", entries.Select(e => $"{e.Name} {e.Kind} at {e.Schedule}")))
@@ -98,11 +115,13 @@ internal static partial class EnvironmentHealth
                 "Register-ScorecardBackupSchedule -Force again, from the pwsh and module that should run it.");
     }
 
-    /// <summary>The absolute paths a scheduled line runs: its pwsh and the module it imports.</summary>
+    /// <summary>The absolute paths a scheduled line runs (quoted ones may hold spaces): its pwsh and the module it imports.</summary>
     private static IEnumerable<string> PathsOf(string command) =>
-        PathPattern().Matches(command).Select(m => m.Groups["path"].Value).Where(p => p.EndsWith("pwsh", StringComparison.Ordinal) || p.EndsWith(".psd1", StringComparison.Ordinal) ||
-                                                                                     p.EndsWith("pwsh.exe", StringComparison.OrdinalIgnoreCase)).Distinct(StringComparer.Ordinal);
+        PathPattern().Matches(command).Select(m => m.Groups["quoted"].Success ? m.Groups["quoted"].Value : m.Groups["bare"].Value)
+            .Where(p => Path.IsPathRooted(p) && (p.EndsWith(".psd1", StringComparison.OrdinalIgnoreCase) ||
+                                                 Path.GetFileNameWithoutExtension(p).Equals("pwsh", StringComparison.OrdinalIgnoreCase)))
+            .Distinct(StringComparer.Ordinal);
 
-    [GeneratedRegex(@"(?<path>(?:/|[A-Za-z]:\\)[^\s'""]+)")]
+    [GeneratedRegex(@"'(?<quoted>[^']+)'|""(?<quoted>[^""]+)""|(?<bare>[^\s'""]+)")]
     private static partial Regex PathPattern();
 }

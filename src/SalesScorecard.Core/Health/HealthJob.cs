@@ -29,7 +29,7 @@ internal sealed class HealthJob(ScorecardSettings settings, string currentDirect
 
         if (notify && checks.Any(c => c.Status != HealthStatus.Passed))
         {
-            await NotifyAsync(checks, cancellationToken).ConfigureAwait(false);
+            await TryNotifyAsync(checks, cancellationToken).ConfigureAwait(false);
         }
 
         return checks;
@@ -63,7 +63,7 @@ internal sealed class HealthJob(ScorecardSettings settings, string currentDirect
     {
         var (database, server, serverText) = await DatabaseHealth.CheckAsync(settings.GetDatabaseUrl(), cancellationToken).ConfigureAwait(false);
         checks.AddRange(database);
-        checks.Add(await EnvironmentHealth.PgToolsAsync(settings, currentDirectory, server, serverText, cancellationToken).ConfigureAwait(false));
+        checks.Add(await Isolated("PgTools", () => EnvironmentHealth.PgToolsAsync(settings, currentDirectory, server, serverText, cancellationToken)).ConfigureAwait(false));
         using var repositories = BackupRepositories.Open(settings, currentDirectory);
         checks.AddRange(await Isolated("Backups", () => BackupsAsync(repositories, cancellationToken)).ConfigureAwait(false));
         checks.Add(Isolated("Encryption", () => EnvironmentHealth.Encryption(settings, currentDirectory)));
@@ -81,7 +81,10 @@ internal sealed class HealthJob(ScorecardSettings settings, string currentDirect
             return [BackupHealth.Folder(primary.Address, [])];
         }
 
-        var backups = (await primary.ListAsync(cancellationToken).ConfigureAwait(false)).Backups;
+        // Bounded as the night bounds the store: a store that does not answer is the Offsite check's finding, not a hang.
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(primary.CopyBudget(0));
+        var backups = (await primary.ListAsync(bounded.Token).ConfigureAwait(false)).Backups;
         var checks = new List<HealthCheck>();
         if (primary.OnLocalDisk)
         {
@@ -133,6 +136,25 @@ internal sealed class HealthJob(ScorecardSettings settings, string currentDirect
 
     private static HealthCheck Broken(string name, Exception e) =>
         HealthCheck.Fail(name, $"The check itself failed: {(e as ScorecardException)?.ErrorId ?? e.GetType().Name}: {e.Message}", "Run it again with -Verbose; report it if it goes on.");
+
+    /// <summary>The mail of the findings; one that cannot go (or is not confirmed) is a warning, and the checks are still returned.</summary>
+    private async Task TryNotifyAsync(IReadOnlyList<HealthCheck> checks, CancellationToken cancellationToken)
+    {
+        if (checks.Any(c => c.Name == "Smtp" && c.Status == HealthStatus.Failed))
+        {
+            host.Warning("The health report was not mailed: the Smtp check failed, so it would only wait on that server.");
+            return;
+        }
+
+        try
+        {
+            await NotifyAsync(checks, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ScorecardException e)
+        {
+            host.Warning($"The health report was not mailed ({e.ErrorId}): {e.Message}");
+        }
+    }
 
     private async Task NotifyAsync(IReadOnlyList<HealthCheck> checks, CancellationToken cancellationToken)
     {

@@ -275,12 +275,18 @@ public sealed class UserStore : IAsyncDisposable
 
             ScorecardUser? updated = null;
             var newEmail = (string?)New("email");
-            await using var transaction = newEmail is null ? null : await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var guarded = SuperAdminGuard.Affects(plan.User, plan.Changes, plan.Request.Force);
+            await using var transaction = newEmail is null && !guarded ? null : await _connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 if (newEmail is not null)
                 {
                     await ClaimEmailAsync(newEmail, plan.User.Id, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (guarded)
+                {
+                    await SuperAdminGuard.LockAndEnsureNotLastAsync(_connection, plan.User, plan.Changes, cancellationToken).ConfigureAwait(false);
                 }
 
                 await using (var reader = await update.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
