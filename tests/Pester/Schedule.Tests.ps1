@@ -156,6 +156,36 @@ Describe 'The registered lines, run as cron runs them' -Skip:$NoCron {
         Get-Content (Join-Path $Destination 'backup.log') -Raw | Should -Match 'NOTIFY  Sent'
     }
 
+    It 'survives an upgrade that removes the old version, and fails loudly when no version is left' {
+        Import-Module (Join-Path $PSScriptRoot '../../build/TestServices.psm1') -Function Get-PwshCommand -Force
+        $modules = Join-Path $Root 'Modules'
+        $old = Join-Path $modules 'SalesScorecard/0.1.0'
+        New-Item -ItemType Directory -Force -Path (Split-Path $old) | Out-Null
+        Copy-Item -Recurse (Split-Path (Get-TestModulePath)) $old
+        $destination = Join-Path $Root 'upgraded'
+        $envFile = New-JobEnvFile 'upgrade'
+        # Registered from the installed copy, as an admin who ran Install-PSResource would.
+        $pwsh = Get-PwshCommand
+        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command "Import-Module '$old/SalesScorecard.psd1'; Register-ScorecardBackupSchedule -EnvFile '$envFile' -Destination '$destination' -Force | Out-Null"
+        $line = (Get-ScorecardBackupSchedule -Name SalesScorecardBackup | Where-Object Kind -eq Backup).Command
+        $line | Should -Match ([regex]::Escape("Import-Module '\''$modules/SalesScorecard'\'' -ErrorAction Stop"))
+        # The upgrade: the new version beside the old, then the old removed, as Update-PSResource and Uninstall-PSResource do.
+        $new = Join-Path $modules 'SalesScorecard/0.2.0'
+        Copy-Item -Recurse $old $new
+        (Get-Content "$new/SalesScorecard.psd1" -Raw) -replace "ModuleVersion(\s*)=(\s*)'0\.1\.0'", "ModuleVersion`$1=`$2'0.2.0'" | Set-Content "$new/SalesScorecard.psd1"
+        Remove-Item -Recurse -Force $old
+        Invoke-CronLine Backup | Should -Be 0
+        $made = Get-ScorecardBackup -Destination $destination -Latest
+        (Get-Content (Join-Path $made.Path 'manifest.json') -Raw | ConvertFrom-Json).moduleVersion | Should -Be '0.2.0'
+        # No version left: the line exits non-zero with the import's error in cron.log, and the health check names what is gone.
+        Remove-Item -Recurse -Force $new
+        Invoke-CronLine Backup | Should -Not -Be 0
+        Get-Content (Join-Path $destination 'cron.log') -Raw | Should -Match 'SalesScorecard'
+        $schedule = Test-ScorecardHealth -DatabaseUrl (Get-TestDatabaseUrl $Database) -Destination $destination | Where-Object Name -eq Schedule
+        $schedule.Status | Should -Be 'Failed'
+        $schedule.Found | Should -Match ([regex]::Escape("$modules/SalesScorecard"))
+    }
+
     It 'exits 0 when only the mail failed, with the warning in backup.log' {
         Register-ScorecardBackupSchedule -EnvFile (New-JobEnvFile 'mailfails' -SmtpPassword 'Wrong-Smtp-4711') -Destination $Destination -Force | Out-Null
         Invoke-CronLine Backup | Should -Be 0

@@ -108,17 +108,23 @@ internal static partial class EnvironmentHealth
                 "Register-ScorecardBackupSchedule -Force again, so that the lines name them.");
         }
 
-        var gone = entries.SelectMany(e => PathsOf(e.Command).Where(p => !File.Exists(p) && !Directory.Exists(p)).Select(p => $"{e.Name} ({e.Kind}): {p}")).ToList();
+        var gone = entries.SelectMany(e => PathsOf(e.Command).Where(p => !Usable(p)).Select(p => $"{e.Name} ({e.Kind}): {p}")).ToList();
         return gone.Count == 0
             ? HealthCheck.Pass("Schedule", string.Join("; ", entries.Select(e => $"{e.Name} {e.Kind} at {e.Schedule}")))
             : HealthCheck.Fail("Schedule", $"A registered line names what is gone: {string.Join("; ", gone)}",
                 "Register-ScorecardBackupSchedule -Force again, from the pwsh and module that should run it.");
     }
 
+    /// <summary>A program or manifest that is there, or a version-less module folder that still holds a version of the module.</summary>
+    private static bool Usable(string path) =>
+        File.Exists(path) ||
+        (Directory.Exists(path) && Directory.EnumerateFiles(path, Path.GetFileName(Path.TrimEndingDirectorySeparator(path)) + ".psd1", SearchOption.AllDirectories).Any());
+
     /// <summary>The absolute paths a scheduled line runs (quoted ones may hold spaces): its pwsh and the module it imports.</summary>
     private static IEnumerable<string> PathsOf(string command) =>
         PathPattern().Matches(command).Select(m => m.Groups["quoted"].Success ? m.Groups["quoted"].Value : m.Groups["bare"].Value)
             .Where(p => Path.IsPathRooted(p) && (p.EndsWith(".psd1", StringComparison.OrdinalIgnoreCase) ||
+                                                 Path.GetFileName(Path.TrimEndingDirectorySeparator(p)).Equals("SalesScorecard", StringComparison.OrdinalIgnoreCase) ||
                                                  Path.GetFileNameWithoutExtension(p).Equals("pwsh", StringComparison.OrdinalIgnoreCase)))
             .Distinct(StringComparer.Ordinal);
 

@@ -27,6 +27,25 @@ public sealed class ScheduleRequest
 
     public required string ModuleManifest { get; init; }
 
+    /// <summary>
+    /// What the scheduled lines import. A module installed as <c>&lt;root&gt;/SalesScorecard/&lt;version&gt;/</c> (as
+    /// Install-PSResource and Update-PSResource lay it out) is imported by its version-less folder, from which
+    /// Import-Module loads the newest version there: the lines survive an upgrade and the removal of the old version.
+    /// A module elsewhere (a build's output folder) is imported by its manifest.
+    /// </summary>
+    public string ModuleToImport
+    {
+        get
+        {
+            var versionFolder = Path.GetDirectoryName(ModuleManifest);
+            var moduleFolder = versionFolder is null ? null : Path.GetDirectoryName(versionFolder);
+            return versionFolder is not null && moduleFolder is not null && Version.TryParse(Path.GetFileName(versionFolder), out _) &&
+                   string.Equals(Path.GetFileName(moduleFolder), Path.GetFileNameWithoutExtension(ModuleManifest), StringComparison.OrdinalIgnoreCase)
+                ? moduleFolder
+                : ModuleManifest;
+        }
+    }
+
     public static TimeOnly ParseTime(string value, string parameter) =>
         TimeOnly.TryParseExact(value.Trim(), ["H:mm", "HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
             ? time
@@ -47,11 +66,11 @@ public sealed class ScheduleRequest
 
     /// <summary>The PowerShell the backup job runs: the nightly backup, mailing every outcome, failing loudly.</summary>
     public string BackupScript() =>
-        $"{Prologue}Import-Module {PsQuote(ModuleManifest)}; Invoke-ScorecardBackup -EnvFile {PsQuote(EnvFile)} -Destination {PsQuote(Destination)} -Notify -ErrorAction Stop";
+        $"{Prologue}Import-Module {PsQuote(ModuleToImport)} -ErrorAction Stop; Invoke-ScorecardBackup -EnvFile {PsQuote(EnvFile)} -Destination {PsQuote(Destination)} -Notify -ErrorAction Stop";
 
     /// <summary>The PowerShell the watchdog runs: alert when the newest good backup is too old, missing or damaged.</summary>
     public string WatchdogScript() =>
-        $"{Prologue}Import-Module {PsQuote(ModuleManifest)}; Test-ScorecardBackup -Latest -EnvFile {PsQuote(EnvFile)} -Destination {PsQuote(Destination)} " +
+        $"{Prologue}Import-Module {PsQuote(ModuleToImport)} -ErrorAction Stop; Test-ScorecardBackup -Latest -EnvFile {PsQuote(EnvFile)} -Destination {PsQuote(Destination)} " +
         $"-MaxAge {PsQuote(MaxAge.ToString("c", CultureInfo.InvariantCulture))} -Notify -ErrorAction Stop | Out-Null";
 
     /// <summary>A PowerShell single-quoted literal; PowerShell also ends one at the typographic single quotes.</summary>

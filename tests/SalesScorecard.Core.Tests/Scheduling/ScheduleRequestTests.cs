@@ -52,4 +52,20 @@ public sealed class ScheduleRequestTests
             Assert.StartsWith("$PSStyle.OutputRendering = 'PlainText'; $ErrorView = 'NormalView'; $env:SCORECARD_EXIT_ON_SIGTERM = '1'; Import-Module ", script, StringComparison.Ordinal);
         }
     }
+
+    [Theory]
+    [InlineData("/home/ops/.local/share/powershell/Modules/SalesScorecard/0.1.0/SalesScorecard.psd1", "/home/ops/.local/share/powershell/Modules/SalesScorecard")]
+    [InlineData("/opt/modules/SalesScorecard/SalesScorecard.psd1", "/opt/modules/SalesScorecard/SalesScorecard.psd1")]
+    [InlineData("/srv/build/out/SalesScorecard/SalesScorecard.psd1", "/srv/build/out/SalesScorecard/SalesScorecard.psd1")]
+    public void AVersionedModuleIsImportedByItsVersionlessFolderSoThatAnUpgradeKeepsTheLinesWorking(string manifest, string imported)
+    {
+        var request = new ScheduleRequest
+        {
+            Name = "SalesScorecard", At = new TimeOnly(2, 0), MaxAge = TimeSpan.FromHours(26), EnvFile = "/opt/app/.env", Destination = "/var/backups/scorecard",
+            Pwsh = ["/usr/bin/pwsh"], ModuleManifest = manifest,
+        };
+
+        Assert.Equal(imported, request.ModuleToImport);
+        Assert.Contains($"Import-Module '{imported}' -ErrorAction Stop; ", request.BackupScript(), StringComparison.Ordinal);
+    }
 }
