@@ -24,10 +24,10 @@ public sealed class ExportScorecardBackupReportCommand : BackupHistoryCmdlet
         }
 
         var settings = LoadHistorySettings();
-        Run((reporter, ct) => BackupReportExport.WriteAsync(settings, CurrentDirectory, path, SinceUtc, Last, SkipOffsite, reporter, ct));
+        var written = Run((reporter, ct) => BackupReportExport.WriteAsync(settings, CurrentDirectory, path, SinceUtc, Last, SkipOffsite, reporter, ct));
         if (PassThru)
         {
-            WriteObject(new FileInfo(path));
+            WriteObject(new FileInfo(written));
         }
     });
 }

@@ -99,23 +99,24 @@ public static class BackupVerifier
         }
     }
 
-    public static BackupCheck CheckFreshness(BackupManifest? manifest, TimeSpan maxAge, DateTime now)
-    {
-        if (manifest is null)
-        {
-            return new BackupCheck("Freshness", false, "No completed backup to judge.");
-        }
+    public static BackupCheck CheckFreshness(BackupManifest? manifest, TimeSpan maxAge, DateTime now) =>
+        manifest is null
+            ? new BackupCheck("Freshness", false, "No completed backup to judge.")
+            : CheckFreshness(manifest.StartedAt, manifest.CompletedAt, maxAge, now);
 
-        var age = now - manifest.CompletedAt;
-        if (manifest.StartedAt > now + BackupCatalog.ClockTolerance || manifest.CompletedAt > now + BackupCatalog.ClockTolerance)
+    /// <summary>The watchdog's one rule of freshness, for a manifest or a listed backup: younger than <paramref name="maxAge"/>, and not dated in the future.</summary>
+    public static BackupCheck CheckFreshness(DateTime startedAt, DateTime completedAt, TimeSpan maxAge, DateTime now)
+    {
+        var age = now - completedAt;
+        if (startedAt > now + BackupCatalog.ClockTolerance || completedAt > now + BackupCatalog.ClockTolerance)
         {
             return new BackupCheck("Freshness", false,
-                $"Completed {manifest.CompletedAt:yyyy-MM-dd HH:mm} UTC, {FormatAge(-age)} in the future: the clock was wrong when it was made, " +
+                $"Completed {completedAt:yyyy-MM-dd HH:mm} UTC, {FormatAge(-age)} in the future: the clock was wrong when it was made, " +
                 "or is wrong now, so its age is unknown and it is not taken as fresh. Check the clock, then make a new backup.");
         }
 
         return new BackupCheck("Freshness", age <= maxAge,
-            $"Completed {manifest.CompletedAt:yyyy-MM-dd HH:mm} UTC, {FormatAge(age)} ago (at most {FormatAge(maxAge)} allowed)");
+            $"Completed {completedAt:yyyy-MM-dd HH:mm} UTC, {FormatAge(age)} ago (at most {FormatAge(maxAge)} allowed)");
     }
 
     /// <summary>Reads the archive whole; returns its table of contents too when pg_restore could list it.</summary>

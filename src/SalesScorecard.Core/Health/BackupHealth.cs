@@ -58,16 +58,12 @@ internal static class BackupHealth
             return HealthCheck.Fail("NewestBackup", "There is no successful backup.", "Run Invoke-ScorecardBackup, and register the schedule.");
         }
 
-        if (BackupCatalog.IsFutureDated(newest, nowUtc))
-        {
-            return HealthCheck.Fail("NewestBackup", $"{newest.Name} says it was made later than this machine's clock: its age is unknown.",
-                "Check the clock (and the backup): the watchdog fails it too.");
-        }
-
-        var age = nowUtc - (newest.CompletedAt ?? newest.StartedAt ?? DateTime.MinValue);
-        var found = $"{newest.Name}, {age.TotalHours:0.#} h old, {(newest.Verified ? "verified" : "NOT verified")}";
-        return age > maxAge
-            ? HealthCheck.Fail("NewestBackup", $"{found}: older than {maxAge.TotalHours:0.#} h", "Find out why the nightly backup stopped: backup.log, cron.log.")
+        // The watchdog's own rule, so that the two never disagree on what is fresh.
+        var started = newest.StartedAt ?? DateTime.MinValue;
+        var freshness = BackupVerifier.CheckFreshness(started, newest.CompletedAt ?? started, maxAge, nowUtc);
+        var found = $"{newest.Name}, {(newest.Verified ? "verified" : "NOT verified")}: {freshness.Detail}";
+        return !freshness.Passed
+            ? HealthCheck.Fail("NewestBackup", found, "Find out why the nightly backup stopped (backup.log, cron.log), or check the clock.")
             : newest.Verified ? HealthCheck.Pass("NewestBackup", found) : HealthCheck.Warn("NewestBackup", found, "Run the nightly backup without -SkipVerify.");
     }
 

@@ -82,9 +82,7 @@ internal sealed class HealthJob(ScorecardSettings settings, string currentDirect
         }
 
         // Bounded as the night bounds the store: a store that does not answer is the Offsite check's finding, not a hang.
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(primary.CopyBudget(0));
-        var backups = (await primary.ListAsync(bounded.Token).ConfigureAwait(false)).Backups;
+        var backups = (await primary.ListWithinBudgetAsync(cancellationToken).ConfigureAwait(false)).Backups;
         var checks = new List<HealthCheck>();
         if (primary.OnLocalDisk)
         {

@@ -55,11 +55,9 @@ internal sealed class AnomalyWatch(IBackupRepository primary, BackupLog log, IJo
     /// <summary>The primary repository's backups, within the store's budget; a listing that fails skips the check with a warning, never the backup.</summary>
     private async Task<IReadOnlyList<BackupInfo>?> TryListAsync(CancellationToken cancellationToken)
     {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(primary.CopyBudget(0));
         try
         {
-            return (await primary.ListAsync(bounded.Token).ConfigureAwait(false)).Backups;
+            return (await primary.ListWithinBudgetAsync(cancellationToken).ConfigureAwait(false)).Backups;
         }
         catch (Exception e) when (e is ScorecardException or IOException or UnauthorizedAccessException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {

@@ -31,9 +31,9 @@ internal static class BackupPinning
             if (reason is null)
             {
                 // The copy's pin first: a release that fails half way leaves the backup pinned here, and the night carries it back.
-                if (repository.OnLocalDisk && IsPrimaryFolder(settings, currentDirectory, repository.Address))
+                if (repository.OnLocalDisk)
                 {
-                    await ReleaseCopyAsync(settings, name, logFolder, cancellationToken).ConfigureAwait(false);
+                    await ReleaseCopyAsync(settings, currentDirectory, repository.Address, name, logFolder, cancellationToken).ConfigureAwait(false);
                 }
 
                 await repository.UnpinAsync(name, cancellationToken).ConfigureAwait(false);
@@ -53,24 +53,21 @@ internal static class BackupPinning
         }
     }
 
-    /// <summary>Only the backups of BACKUP_DIR have their copies on BACKUP_S3_URL: another folder's backup of the same name is not that copy's.</summary>
-    private static bool IsPrimaryFolder(ScorecardSettings settings, string currentDirectory, string folder) =>
-        OffsiteOptions.BackupDirStore(settings) is null &&
-        string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(settings.GetPath(SettingNames.BackupDir, currentDirectory)!)), Path.TrimEndingDirectorySeparator(folder),
-            OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
-
     /// <summary>
     /// The pin the nightly job carried to the store with the backup's copy goes with the backup's own: else the copy
-    /// would stay pinned (and billed) for ever, or the pin come back from the store's side. A store without the copy is no failure.
+    /// would stay pinned (and billed) for ever, or the pin come back from the store's side. Only the backups of the
+    /// primary folder have their copies on the copy target: another folder's backup of the same name is not that copy's.
+    /// A store without the copy is no failure.
     /// </summary>
-    private static async Task ReleaseCopyAsync(ScorecardSettings settings, string name, string logFolder, CancellationToken cancellationToken)
+    private static async Task ReleaseCopyAsync(ScorecardSettings settings, string currentDirectory, string folder, string name, string logFolder, CancellationToken cancellationToken)
     {
-        if (OffsiteOptions.BackupDirStore(settings) is not null || OffsiteOptions.FromSettings(settings) is not { } options)
+        using var repositories = BackupRepositories.Open(settings, currentDirectory);
+        if (repositories.CopyTarget is not { } store || !string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(repositories.Primary.Address)),
+                Path.TrimEndingDirectorySeparator(folder), OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal))
         {
             return;
         }
 
-        using var store = StoreRepository.Open(options);
         await store.UnpinAsync(name, cancellationToken).ConfigureAwait(false);
         new BackupLog(logFolder).TryWrite("PIN", $"Released the pin of the offsite copy {store.AddressOf(name)}, if it had one.");
     }

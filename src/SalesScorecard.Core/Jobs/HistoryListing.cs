@@ -31,11 +31,9 @@ internal sealed class HistoryListing(ScorecardSettings settings, string currentD
 
     private async Task<IReadOnlyList<BackupInfo>?> TryListAsync(StoreRepository store, CancellationToken cancellationToken)
     {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(store.CopyBudget(0));
         try
         {
-            return (await store.ListAsync(bounded.Token).ConfigureAwait(false)).Backups;
+            return (await store.ListWithinBudgetAsync(cancellationToken).ConfigureAwait(false)).Backups;
         }
         catch (Exception e) when (e is ScorecardException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {

@@ -192,11 +192,9 @@ internal sealed class NightlyBackupJob(ScorecardSettings settings, NightlyBackup
     /// <summary>The mail with the night's change and trend; a listing that fails now costs the mail its trend, never the mail.</summary>
     private async Task<NotificationFacts> WithHistoryAsync(NotificationFacts facts, Repository.IBackupRepository primary, BackupInfo backup, CancellationToken cancellationToken)
     {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(primary.CopyBudget(0));
         try
         {
-            var listing = await primary.ListAsync(bounded.Token).ConfigureAwait(false);
+            var listing = await primary.ListWithinBudgetAsync(cancellationToken).ConfigureAwait(false);
             return facts.WithHistory(backup.Name, BackupHistory.Build(listing.Backups, null, AnomalyRules.FromSettings(settings), DateTime.UtcNow));
         }
         catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))

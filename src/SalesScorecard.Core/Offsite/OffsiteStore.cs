@@ -182,10 +182,6 @@ internal sealed class OffsiteStore : IDisposable
         }
     }
 
-    /// <summary>The manifest of a stored backup, or OffsiteBackupNotFound.</summary>
-    public async Task<BackupManifest> ReadManifestAsync(string backupName, CancellationToken cancellationToken) =>
-        await TryReadManifestAsync(backupName, cancellationToken).ConfigureAwait(false) ?? throw NoSuchBackup(backupName);
-
     /// <summary>OffsiteBackupNotFound: the store holds no complete backup of that name.</summary>
     public ScorecardException NoSuchBackup(string backupName) =>
         new(ScorecardErrors.OffsiteBackupNotFound, $"There is no complete backup '{backupName}' in {Location} (no usable manifest.json).", Location.Url(backupName));
