@@ -61,6 +61,19 @@ Describe 'Test-ScorecardHealth' {
         }
     }
 
+    It 'fails a login smtp4dev refuses (an expired app password) at the Authenticate step, without sending or quoting it' {
+        $before = @(Get-DeliveredMessage -To $To).Count
+        $env:SMTP_PASS = 'expired-App-Password-7731'
+        try { $checks = @(Test-ScorecardHealth -DatabaseUrl $Url -Destination $Destination) } finally { Set-SmtpEnvironment $To }
+        $smtp = Get-Check $checks 'Smtp'
+        $smtp.Status | Should -Be 'Failed'
+        $smtp.Found | Should -Match 'Authenticate'
+        $smtp.Action | Should -Match 'SMTP_PASS|password'
+        ($checks | ConvertTo-Json -Depth 4) | Should -Not -Match 'expired-App-Password-7731'
+        Test-ScorecardHealth -DatabaseUrl $Url -Destination $Destination -Quiet | Should -BeTrue -Because 'the right password passes again'
+        @(Get-DeliveredMessage -To $To).Count | Should -Be $before -Because 'a health check sends nothing unless asked'
+    }
+
     It 'fails a setting that does not parse and checks nothing else, never quoting it' {
         $env:BACKUP_KEEP_MIN = 'seven-Hunter2'
         try { $checks = @(Test-ScorecardHealth -DatabaseUrl $Url -Destination $Destination) } finally { $env:BACKUP_KEEP_MIN = $null }
